@@ -1,0 +1,36 @@
+import { createServer } from 'node:http';
+import express from 'express';
+import { demoPage } from './page';
+import { listen, mountTestServices } from './test-services';
+
+/** `npm start`: the standard SockJS test services and the demo page on HOST:PORT. */
+async function main(): Promise<void> {
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+  const endpoints = mountTestServices(app, server);
+  const echo = endpoints.find((endpoint) => endpoint.prefix === '/echo');
+  const page = demoPage(echo?.clientScriptUrl ?? '');
+  app.get('/', (_req, res) => {
+    res.type('html').send(page);
+  });
+  const port = Number(process.env.PORT ?? 8080);
+  const running = await listen(server, app, endpoints, { host: process.env.HOST ?? '127.0.0.1', port });
+  console.log(`SockJS test services and demo on ${running.baseUrl}/`);
+  const stop = (): void => {
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+/**
+ * The one error catalogue. Every error the library raises or reports carries a stable `code`;
+ * errors that answer an HTTP request also carry the status and the exact body the protocol expects.
+ */
+
+export const ERROR_CATALOGUE = {
+  ERR_INVALID_OPTION: { status: 0, message: 'Invalid option' },
+  ERR_CLIENT_SCRIPT_MISSING: { status: 0, message: 'sockjs-client is not installed' },
+  ERR_NOT_FOUND: { status: 404, message: '404 Error: Page not found\n' },
+  ERR_SESSION_NOT_FOUND: { status: 404, message: '404 Error: Page not found\n' },
+  ERR_PAYLOAD_EXPECTED: { status: 500, message: 'Payload expected.' },
+  ERR_BROKEN_JSON: { status: 500, message: 'Broken JSON encoding.' },
+  ERR_CALLBACK_REQUIRED: { status: 500, message: '"callback" parameter required' },
+  ERR_CALLBACK_INVALID: { status: 500, message: 'invalid "callback" parameter' },
+  ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload too large.' },
+  ERR_BODY_ABORTED: { status: 400, message: 'Request body aborted.' },
+  ERR_NOT_WEBSOCKET: { status: 400, message: 'Can "Upgrade" only to "WebSocket".' },
+  ERR_WEBSOCKET_VERSION: { status: 400, message: 'Only supported WebSocket protocol is RFC 6455.' },
+  ERR_BROKEN_FRAMING: { status: 0, message: 'Broken framing.' },
+  ERR_HANDLER_FAILED: { status: 0, message: 'The session handler threw' },
+  ERR_TRANSPORT: { status: 0, message: 'Transport failure' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type SockJsErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class SockJsError extends Error {
+  readonly code: SockJsErrorCode;
+  /** HTTP status to answer with, or 0 when the error does not answer a request. */
+  readonly status: number;
+
+  constructor(code: SockJsErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const entry = ERROR_CATALOGUE[code];
+    super(detail === undefined ? entry.message : `${entry.message}: ${detail}`, options);
+    this.name = 'SockJsError';
+    this.code = code;
+    this.status = entry.status;
+  }
+
+  /** The exact response body the protocol expects for this error. */
+  get body(): string {
+    return ERROR_CATALOGUE[this.code].message;
+  }
+}
+
+export function isSockJsError(value: unknown): value is SockJsError {
+  return value instanceof SockJsError;
+}

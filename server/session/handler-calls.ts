@@ -1,0 +1,46 @@
+import { SockJsError } from '../errors';
+import { CloseCode, ReadyState, type CloseInfo, type Logger, type SockJsHandler, type SockJsSession } from '../handler';
+import { SerialCalls } from './serial-calls';
+
+/**
+ * Calls the application's handler for one session: one callback at a time, in order, async ones
+ * awaited. A callback that throws or rejects is logged, reported to `onTransportError` and closes
+ * the session with 1011 — it never reaches the process.
+ */
+export class HandlerCalls {
+  private readonly serial = new SerialCalls((error) => this.failed(error));
+
+  constructor(
+    private readonly session: SockJsSession,
+    private readonly handler: SockJsHandler,
+    private readonly logger: Logger,
+  ) {}
+
+  opened(): void {
+    if (this.handler.onOpen) this.serial.run(() => this.handler.onOpen?.(this.session));
+  }
+
+  message(text: string): void {
+    if (!this.handler.onMessage) return;
+    // Messages queued behind a slow callback are dropped once the session stops being open.
+    this.serial.run(() => (this.session.readyState === ReadyState.OPEN ? this.handler.onMessage?.(this.session, text) : undefined));
+  }
+
+  transportError(error: Error): void {
+    if (this.handler.onTransportError) this.serial.run(() => this.handler.onTransportError?.(this.session, error));
+  }
+
+  closed(info: CloseInfo): void {
+    if (this.handler.onClose) this.serial.run(() => this.handler.onClose?.(this.session, info));
+  }
+
+  private failed(error: unknown): void {
+    const failure = new SockJsError('ERR_HANDLER_FAILED', error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+    this.logger.error({ err: failure, session: this.session.id }, failure.message);
+    if (this.session.readyState !== ReadyState.OPEN) return;
+    this.transportError(failure);
+    this.session.close(CloseCode.SERVER_ERROR, 'Server error');
+  }
+}

@@ -1,0 +1,231 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  CloseCode,
+  ReadyState,
+  type CloseInfo,
+  type Logger,
+  type SockJsHandler,
+  type SockJsSession,
+  type TransportName,
+} from '../handler';
+import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, messageFrame } from '../protocol/frames';
+import type { Receiver } from '../../transports/receiver';
+import { HandlerCalls } from './handler-calls';
+
+/** What a session needs from its endpoint. */
+export interface SessionContext {
+  readonly handler: SockJsHandler;
+  readonly logger: Logger;
+  readonly heartbeatDelay: number;
+  readonly disconnectDelay: number;
+  /** Called once, when the session is finally gone and its id may be reused. */
+  forget(session: SockJsSession): void;
+}
+
+export interface SessionInit {
+  id: string;
+  transport: TransportName;
+  remoteAddress: string;
+  headers: IncomingHttpHeaders;
+}
+
+const ANOTHER_CONNECTION = closeFrame(2010, 'Another connection still open');
+const CONNECTION_LOST: CloseInfo = { code: CloseCode.CONNECTION_LOST, reason: 'Connection lost' };
+
+/**
+ * The session state machine: CONNECTING until the first receiver gets `o`, OPEN, CLOSING from
+ * `close()` (or loss) until the close frame is delivered or the linger time ends, then CLOSED.
+ * Messages wait in a queue and go out as one `a[...]` frame per flush.
+ */
+export class Session implements SockJsSession {
+  readonly id: string;
+  readonly transport: TransportName;
+  readonly remoteAddress: string;
+  readonly headers: Readonly<IncomingHttpHeaders>;
+  readonly attributes = new Map<string, unknown>();
+  readyState: ReadyState = ReadyState.CONNECTING;
+  bufferedAmount = 0;
+
+  private queue: string[] = [];
+  private receiver: Receiver | undefined;
+  /** Set once closing: replayed to any receiver that comes for this id until the session is gone. */
+  private closing: string | undefined;
+  private flushScheduled = false;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private disconnectTimer: NodeJS.Timeout | undefined;
+  private readonly calls: HandlerCalls;
+
+  constructor(init: SessionInit, private readonly context: SessionContext) {
+    this.id = init.id;
+    this.transport = init.transport;
+    this.remoteAddress = init.remoteAddress;
+    this.headers = init.headers;
+    this.calls = new HandlerCalls(this, context.handler, context.logger);
+    this.armDisconnect();
+  }
+
+  send(message: string): boolean {
+    if (this.readyState !== ReadyState.OPEN) return false;
+    const text = String(message);
+    this.queue.push(text);
+    this.bufferedAmount += Buffer.byteLength(text);
+    if (this.receiver && !this.flushScheduled) {
+      // Sends made in the same tick leave as one frame.
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+    return true;
+  }
+
+  close(code: number = CloseCode.NORMAL, reason = 'Normal closure'): void {
+    if (this.readyState !== ReadyState.OPEN && this.readyState !== ReadyState.CONNECTING) return;
+    this.beginClosing({ code, reason });
+    const receiver = this.receiver;
+    if (receiver) this.deliverClose(receiver);
+  }
+
+  /** A receiver arrives for this session (the first one opens it). */
+  attach(receiver: Receiver): void {
+    if (this.receiver) {
+      receiver.sendFrame(ANOTHER_CONNECTION);
+      receiver.end();
+      return;
+    }
+    if (this.closing !== undefined) {
+      this.deliverClose(receiver);
+      return;
+    }
+    this.clearDisconnect();
+    this.receiver = receiver;
+    receiver.onDetach = (sessionOver) => this.detach(receiver, sessionOver);
+    receiver.onDrain = () => this.flush();
+    if (this.readyState === ReadyState.CONNECTING) {
+      this.readyState = ReadyState.OPEN;
+      this.write(receiver, OPEN_FRAME);
+      this.calls.opened();
+    } else {
+      this.flush();
+    }
+    if (this.receiver === receiver) this.startHeartbeat();
+  }
+
+  /** Messages from the client, in order. */
+  deliver(messages: readonly string[]): void {
+    for (const message of messages) this.calls.message(message);
+  }
+
+  /** The transport failed: report it, then close. */
+  fail(error: Error): void {
+    this.context.logger.warn({ err: error, session: this.id }, 'transport error');
+    this.calls.transportError(error);
+    this.close(CloseCode.SERVER_ERROR, 'Transport error');
+  }
+
+  private flush(): void {
+    const receiver = this.receiver;
+    if (!receiver || !receiver.writable || this.queue.length === 0) return;
+    const frame = messageFrame(this.queue);
+    this.queue = [];
+    this.bufferedAmount = 0;
+    this.write(receiver, frame);
+  }
+
+  private write(receiver: Receiver, frame: string): void {
+    receiver.sendFrame(frame);
+    this.heartbeatTimer?.refresh();
+  }
+
+  private deliverClose(receiver: Receiver): void {
+    this.flushTo(receiver);
+    receiver.sendFrame(this.closing as string);
+    receiver.end();
+    if (this.receiver === undefined) this.armDisconnect();
+  }
+
+  /** Queued messages go out before the close frame, even on a receiver that is not ours yet. */
+  private flushTo(receiver: Receiver): void {
+    if (this.queue.length === 0) return;
+    receiver.sendFrame(messageFrame(this.queue));
+    this.queue = [];
+    this.bufferedAmount = 0;
+  }
+
+  private beginClosing(info: CloseInfo): void {
+    this.readyState = ReadyState.CLOSING;
+    this.closing = closeFrame(info.code, info.reason);
+    this.calls.closed(info);
+  }
+
+  private detach(receiver: Receiver, sessionOver: CloseInfo | undefined): void {
+    if (this.receiver !== receiver) return;
+    this.receiver = undefined;
+    receiver.onDetach = undefined;
+    receiver.onDrain = undefined;
+    this.stopHeartbeat();
+    if (sessionOver) {
+      // A websocket carries the whole session: when its peer closes, the session is over.
+      if (this.closing === undefined) this.beginClosing(sessionOver);
+      this.finish();
+      return;
+    }
+    this.armDisconnect();
+  }
+
+  private startHeartbeat(): void {
+    this.heartbeatTimer = setTimeout(() => this.heartbeat(), this.context.heartbeatDelay);
+    this.heartbeatTimer.unref();
+  }
+
+  private heartbeat(): void {
+    const receiver = this.receiver;
+    if (!receiver) return;
+    if (receiver.writable) receiver.sendFrame(HEARTBEAT_FRAME);
+    // The receiver may have ended on that frame (polling): only re-arm for a live one.
+    if (this.receiver === receiver) this.heartbeatTimer?.refresh();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  private armDisconnect(): void {
+    this.clearDisconnect();
+    this.disconnectTimer = setTimeout(() => this.disconnectTimeout(), this.context.disconnectDelay);
+    this.disconnectTimer.unref();
+  }
+
+  private clearDisconnect(): void {
+    if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
+    this.disconnectTimer = undefined;
+  }
+
+  /** No receiver for `disconnectDelay`: the client is gone (or has had its close frame). */
+  private disconnectTimeout(): void {
+    this.disconnectTimer = undefined;
+    if (this.receiver) return;
+    if (this.closing === undefined && this.readyState === ReadyState.OPEN) this.beginClosing(CONNECTION_LOST);
+    this.finish();
+  }
+
+  /** Forgets the session for good; its id may be reused from now on. */
+  private finish(): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    this.readyState = ReadyState.CLOSED;
+    this.clearDisconnect();
+    this.stopHeartbeat();
+    this.queue = [];
+    this.bufferedAmount = 0;
+    this.context.forget(this);
+  }
+
+  /** Ends the session at once (endpoint shutdown): close frame to a live receiver, then gone. */
+  terminate(info: CloseInfo): void {
+    this.close(info.code, info.reason);
+    this.receiver?.end();
+    this.finish();
+  }
+}

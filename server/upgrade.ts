@@ -1,0 +1,23 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { SockJsError } from './errors';
+
+/** Answers an upgrade request that will not become a websocket, then closes the connection. */
+export function refuseUpgrade(socket: Duplex, status: number, body = '', headers: Record<string, string> = {}): void {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  if (body !== '') head += `Content-Type: text/plain; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+  socket.end(head + '\r\n' + body);
+}
+
+export function refuseWithError(socket: Duplex, error: SockJsError): void {
+  refuseUpgrade(socket, error.status, error.body);
+}
+
+/** Why an upgrade request cannot be a websocket for us, checked before `ws` sees it. */
+export function upgradeProblem(req: IncomingMessage, raw: boolean): SockJsError | undefined {
+  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return new SockJsError('ERR_NOT_WEBSOCKET');
+  const version = req.headers['sec-websocket-version'];
+  if (raw && version !== '8' && version !== '13') return new SockJsError('ERR_WEBSOCKET_VERSION');
+  return undefined;
+}

@@ -1,0 +1,74 @@
+import type { ServerResponse } from 'node:http';
+import type { TransportName } from '../server/handler';
+import type { Receiver } from './receiver';
+
+/** How one HTTP transport carries frames: everything else is shared. */
+export interface HttpReceiverSpec {
+  readonly transport: TransportName;
+  /** End the response after one frame. */
+  readonly polling: boolean;
+  /** Wraps a frame in the transport's format (`%s\n`, `data: %s\r\n\r\n`, a script tag...). */
+  format(frame: string): string;
+}
+
+/**
+ * A receiver over one HTTP response. Streaming responses are ended once `responseLimit` bytes of
+ * frames have been written (the client reconnects), polling ones after their first frame. Each
+ * frame is one `write()`, hence one HTTP chunk.
+ */
+export class HttpReceiver implements Receiver {
+  readonly transport: TransportName;
+  readonly polling: boolean;
+  onDetach: Receiver['onDetach'];
+  onDrain: Receiver['onDrain'];
+  private full = false;
+  private ended = false;
+  private bytesSent = 0;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly spec: HttpReceiverSpec,
+    private readonly responseLimit: number,
+  ) {
+    this.transport = spec.transport;
+    this.polling = spec.polling;
+    res.on('drain', () => {
+      this.full = false;
+      this.onDrain?.();
+    });
+    // 'close' before we ended: the client or a proxy dropped the connection.
+    res.on('close', () => this.detach());
+  }
+
+  get writable(): boolean {
+    return !this.ended && !this.full;
+  }
+
+  sendFrame(frame: string): boolean {
+    if (this.ended) return false;
+    const text = this.spec.format(frame);
+    const accepted = this.res.write(text);
+    this.bytesSent += Buffer.byteLength(text);
+    if (this.polling || this.bytesSent >= this.responseLimit) {
+      this.end();
+    } else if (!accepted) {
+      this.full = true;
+    }
+    return accepted;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.res.end();
+    this.detach();
+  }
+
+  private detach(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const onDetach = this.onDetach;
+    this.onDetach = undefined;
+    this.onDrain = undefined;
+    onDetach?.(undefined);
+  }
+}

@@ -1,0 +1,47 @@
+import { SockJsError } from '../server/errors';
+import type { TransportName } from '../server/handler';
+import { HttpReceiver, type HttpReceiverSpec } from './http-receiver';
+import type { TransportRequest } from './types';
+
+/**
+ * Opens a receiving response: status and headers, the transport's prelude, then the session takes
+ * it (the first one opens the session, a second concurrent one gets `c[2010,...]`).
+ */
+export function openReceiver(
+  request: TransportRequest,
+  spec: HttpReceiverSpec,
+  contentType: string,
+  prelude?: string,
+): void {
+  const { req, res, host } = request;
+  res.setHeader('Content-Type', contentType);
+  res.writeHead(200);
+  if (prelude !== undefined) res.write(prelude);
+  const session = host.sessionFor(request.sessionId, spec.transport, req);
+  session.attach(new HttpReceiver(res, spec, host.options.responseLimit));
+}
+
+/** Callback names must be plain identifiers: they are written into script responses. */
+const CALLBACK = /^[a-zA-Z0-9_.\-]{1,32}$/;
+
+/** The `c` (or `callback`) query parameter of jsonp and htmlfile, validated. */
+export function callbackParameter(query: string): string | SockJsError {
+  const params = new URLSearchParams(query);
+  const callback = params.get('c') ?? params.get('callback');
+  if (callback === null || callback === '') return new SockJsError('ERR_CALLBACK_REQUIRED');
+  if (!CALLBACK.test(callback)) return new SockJsError('ERR_CALLBACK_INVALID');
+  return callback;
+}
+
+export function polling(transport: TransportName, format: (frame: string) => string): HttpReceiverSpec {
+  return { transport, polling: true, format };
+}
+
+export function streaming(transport: TransportName, format: (frame: string) => string): HttpReceiverSpec {
+  return { transport, polling: false, format };
+}
+
+/** Frames as one line each: xhr-polling and xhr-streaming. */
+export function lineFormat(frame: string): string {
+  return frame + '\n';
+}

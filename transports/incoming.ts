@@ -1,0 +1,39 @@
+import { isSockJsError, SockJsError } from '../server/errors';
+import { mediaType, readBody } from '../server/http/body';
+import { sendError } from '../server/http/respond';
+import { decodeMessages } from '../server/protocol/frames';
+import type { SessionHost, TransportRequest } from './types';
+
+/**
+ * The one receiving path of the HTTP transports (xhr_send, jsonp_send): read the body within
+ * `maxPayloadBytes`, take the JSON out of it, decode, find the session, deliver each message in
+ * order. Answers errors itself; resolves true when the messages were delivered.
+ */
+export async function receive(
+  request: TransportRequest,
+  extractJson: (contentType: string, body: string) => string,
+): Promise<boolean> {
+  const { req, res, host, sessionId } = request;
+  let body: string;
+  try {
+    body = await readBody(req, host.options.maxPayloadBytes);
+  } catch (error) {
+    if (!isSockJsError(error)) throw error;
+    sendError(res, error);
+    return false;
+  }
+  const failure = deliver(host, sessionId, extractJson(mediaType(req), body));
+  if (failure) sendError(res, failure);
+  return failure === undefined;
+}
+
+function deliver(host: SessionHost, sessionId: string, payload: string): SockJsError | undefined {
+  const decoded = decodeMessages(payload);
+  if (!decoded.ok) {
+    return new SockJsError(decoded.problem === 'empty' ? 'ERR_PAYLOAD_EXPECTED' : 'ERR_BROKEN_JSON');
+  }
+  const session = host.existing(sessionId);
+  if (!session) return new SockJsError('ERR_SESSION_NOT_FOUND');
+  session.deliver(decoded.messages);
+  return undefined;
+}
