@@ -14,7 +14,7 @@ export const ERROR_CATALOGUE = {
   ERR_CALLBACK_INVALID: { status: 500, message: 'invalid "callback" parameter' },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload too large.' },
   ERR_BODY_ABORTED: { status: 400, message: 'Request body aborted.' },
-  ERR_NOT_WEBSOCKET: { status: 400, message: 'Can "Upgrade" only to "WebSocket".' },
+  ERR_NOT_WEBSOCKET: { status: 400, message: 'Not a valid websocket request' },
   ERR_WEBSOCKET_VERSION: { status: 400, message: 'Only supported WebSocket protocol is RFC 6455.' },
   ERR_BROKEN_FRAMING: { status: 0, message: 'Broken framing.' },
   ERR_HANDLER_FAILED: { status: 0, message: 'The session handler threw' },

@@ -1,6 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import type { TransportName } from '../server/handler';
+import type { CloseInfo, TransportName } from '../server/handler';
 import type { Receiver } from './receiver';
+
+/**
+ * A receiver dropped mid-response ends its session, as the protocol says: frames written to it may
+ * be lost, so carrying on would break the guarantee that messages arrive in order, exactly once.
+ */
+const INTERRUPTED: CloseInfo = { code: 1002, reason: 'Connection interrupted' };
 
 /** How one HTTP transport carries frames: everything else is shared. */
 export interface HttpReceiverSpec {
@@ -36,8 +42,8 @@ export class HttpReceiver implements Receiver {
       this.full = false;
       this.onDrain?.();
     });
-    // 'close' before we ended: the client or a proxy dropped the connection.
-    res.on('close', () => this.detach());
+    // 'close' before we ended: the client or a proxy dropped the connection mid-response.
+    res.on('close', () => this.detach(INTERRUPTED));
   }
 
   get writable(): boolean {
@@ -60,15 +66,15 @@ export class HttpReceiver implements Receiver {
   end(): void {
     if (this.ended) return;
     this.res.end();
-    this.detach();
+    this.detach(undefined);
   }
 
-  private detach(): void {
+  private detach(interrupted: CloseInfo | undefined): void {
     if (this.ended) return;
     this.ended = true;
     const onDetach = this.onDetach;
     this.onDetach = undefined;
     this.onDrain = undefined;
-    onDetach?.(undefined);
+    onDetach?.(interrupted);
   }
 }

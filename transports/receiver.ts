@@ -16,9 +16,9 @@ export interface Receiver {
   /** Ends the receiver from the server side. Calls `onDetach(false)` if it had not ended yet. */
   end(): void;
   /**
-   * Called once when the receiver goes away (ended by us, recycled, or dropped by the peer).
-   * `sessionOver` is given by receivers that carry the whole session (websocket): the session ends
-   * with it. HTTP receivers give nothing: the client may come back within `disconnectDelay`.
+   * Called once when the receiver goes away. `sessionOver` says the session ends with it: a
+   * websocket closed, or an HTTP response dropped mid-way (1002). Without it (ended by us,
+   * recycled at the response limit) the client comes back within `disconnectDelay`.
    */
   onDetach: ((sessionOver: CloseInfo | undefined) => void) | undefined;
   /** Called when a full socket has drained. */

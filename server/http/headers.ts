@@ -28,7 +28,7 @@ export function cors(req: IncomingMessage, res: ServerResponse): void {
   }
   res.setHeader('Vary', 'Origin');
   const requested = req.headers['access-control-request-headers'];
-  if (requested !== undefined) res.setHeader('Access-Control-Allow-Headers', requested);
+  if (requested) res.setHeader('Access-Control-Allow-Headers', requested);
 }
 
 /** Answers a CORS preflight for a route that takes `methods`. */

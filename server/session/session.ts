@@ -119,6 +119,7 @@ export class Session implements SockJsSession {
 
   /** The transport failed: report it, then close. */
   fail(error: Error): void {
+    if (this.readyState !== ReadyState.OPEN) return;
     this.context.logger.warn({ err: error, session: this.id }, 'transport error');
     this.calls.transportError(error);
     this.close(CloseCode.SERVER_ERROR, 'Transport error');
@@ -154,9 +155,11 @@ export class Session implements SockJsSession {
   }
 
   private beginClosing(info: CloseInfo): void {
+    const wasOpen = this.readyState === ReadyState.OPEN;
     this.readyState = ReadyState.CLOSING;
     this.closing = closeFrame(info.code, info.reason);
-    this.calls.closed(info);
+    // The handler hears of the close only for a session it saw open.
+    if (wasOpen) this.calls.closed(info);
   }
 
   private detach(receiver: Receiver, sessionOver: CloseInfo | undefined): void {
@@ -165,13 +168,11 @@ export class Session implements SockJsSession {
     receiver.onDetach = undefined;
     receiver.onDrain = undefined;
     this.stopHeartbeat();
-    if (sessionOver) {
-      // A websocket carries the whole session: when its peer closes, the session is over.
-      if (this.closing === undefined) this.beginClosing(sessionOver);
-      this.finish();
-      return;
-    }
-    this.armDisconnect();
+    if (sessionOver && this.closing === undefined) this.beginClosing(sessionOver);
+    // A websocket session has no id a client could come back with; any other lingers so the
+    // next request for its id gets the close frame.
+    if (sessionOver && this.transport === 'websocket') this.finish();
+    else this.armDisconnect();
   }
 
   private startHeartbeat(): void {
