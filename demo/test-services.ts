@@ -65,9 +65,9 @@ function broadcast(): SockJsHandler {
   };
 }
 
-/** The services of the SockJS protocol suite, at the URLs it expects. */
+/** The services of the SockJS protocol suite, at the URLs it expects; any origin, as it expects. */
 export function testServiceOptions(): EndpointOptions[] {
-  return [
+  const services: EndpointOptions[] = [
     { prefix: '/echo', handler: echo, responseLimit: 4096 },
     { prefix: '/close', handler: { onOpen: (session) => session.close(3000, 'Go away!') } },
     { prefix: '/disabled_websocket_echo', handler: echo, websocket: false },
@@ -76,6 +76,7 @@ export function testServiceOptions(): EndpointOptions[] {
     { prefix: '/amplify', handler: amplify },
     { prefix: '/broadcast', handler: broadcast() },
   ];
+  return services.map((service) => ({ ...service, allowedOrigins: ['*'] }));
 }
 
 /** Mounts the test services on an Express app and takes their upgrades from `server`. */

@@ -1,27 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import { HTTP_TRANSPORTS, type HttpTransport, type SessionHost } from '../transports';
-import { acceptHixie76, isHixie76 } from '../transports/hixie76';
-import { fromWs, type TextSocket } from '../transports/text-socket';
+import type { SessionHost } from '../transports';
+import type { TextSocket } from '../transports/text-socket';
 import { WebSocketReceiver } from '../transports/websocket';
 import { loadClientScript, type ClientScript } from './client-script';
 import { SockJsError } from './errors';
-import { CloseCode, type SockJsSession, type TransportName } from './handler';
-import { cacheForever, cors, noCache, preflight, stickyCookie } from './http/headers';
-import { IframePage, greeting, info, infoPreflight, serveScript } from './http/pages';
-import { methodNotAllowed, notFound, sendError } from './http/respond';
+import { CloseCode, ReadyState, type SockJsSession, type TransportName } from './handler';
+import { runHandshake, type HandshakeOutcome } from './handshake';
+import { OriginPolicy } from './http/origin';
+import { IframePage } from './http/pages';
+import { serveRoute, websocketOverHttp, type RouteHost } from './http/routes';
 import { resolveOptions, type EndpointOptions, type ResolvedOptions } from './options';
-import { matchRoute, splitUrl, underPrefix, type Route } from './router';
+import { matchRoute, splitUrl, underPrefix } from './router';
 import { RawSession } from './session/raw-session';
-import { Session, type SessionContext } from './session/session';
+import { Session, type SessionContext, type SessionInit } from './session/session';
 import { SessionStore } from './session/store';
-import { refuseUpgrade, refuseWithError, upgradeProblem } from './upgrade';
+import { WebSocketUpgrades, type UpgradeHost } from './upgrades';
 
 export type NextFunction = (error?: unknown) => void;
 
-/** One SockJS endpoint: every route and transport under its prefix. */
+/** One endpoint: a SockJS service (every transport under its prefix) or a plain websocket one. */
 export interface SockJsEndpoint {
   readonly prefix: string;
   /** Where browsers load sockjs-client from (the iframe page uses it; so can your pages). */
@@ -37,38 +36,53 @@ export interface SockJsEndpoint {
    * `request` listeners alone. Returns a function that detaches again.
    */
   attach(server: Server): () => void;
-  /** The open sessions, by id. */
+  /** The endpoint's sessions by id (a live view; closing ones stay until they are gone). */
   readonly sessions: ReadonlyMap<string, SockJsSession>;
+  /** Sends to every open session; returns how many took the message. */
+  broadcast(message: string): number;
+  /** Sends to one session; false when there is no open session with that id. */
+  sendTo(sessionId: string, message: string): boolean;
+  /** Sends to every open session of one user (see the `principal` option); returns how many. */
+  sendToUser(user: string, message: string): number;
   /** Refuses new sessions, closes every session with 1001, resolves when all are closed. */
   close(): Promise<void>;
 }
 
-const SEND_METHODS = ['POST', 'OPTIONS'];
-
-class Endpoint implements SockJsEndpoint, SessionHost {
+class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   readonly options: ResolvedOptions;
   readonly clientScriptUrl: string;
   readonly middleware: SockJsEndpoint['middleware'];
+  readonly origins: OriginPolicy;
+  readonly iframe: IframePage;
+  readonly clientScript: Buffer | undefined;
+  accepting = true;
   private readonly store = new SessionStore();
   private readonly context: SessionContext;
-  private readonly clientScript: ClientScript | undefined;
-  private readonly iframe: IframePage;
-  private readonly wss: WebSocketServer;
-  private closing = false;
+  private readonly upgrades: WebSocketUpgrades;
+  private readonly clientScriptPath: string | undefined;
+  /** Handshakes under way for new HTTP sessions, so that concurrent first requests share one. */
+  private readonly opening = new Map<string, Promise<Session | HandshakeOutcome>>();
 
   constructor(options: EndpointOptions) {
     this.options = resolveOptions(options);
-    const { prefix, handler, logger, heartbeatDelay, disconnectDelay } = this.options;
-    this.clientScript = this.options.clientScriptUrl === undefined ? loadClientScript() : undefined;
-    this.clientScriptUrl = this.options.clientScriptUrl ?? prefix + (this.clientScript as ClientScript).path;
-    this.iframe = new IframePage(this.clientScriptUrl);
-    this.context = { handler, logger, heartbeatDelay, disconnectDelay, forget: (s) => this.store.remove(s) };
-    this.wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: false,
-      maxPayload: this.options.maxPayloadBytes,
-    });
+    const { prefix, handler, logger, heartbeatDelay, disconnectDelay, sendHighWaterMark, idleTimeout } = this.options;
+    const script: ClientScript | undefined =
+      this.options.sockjs && this.options.clientScriptUrl === undefined ? loadClientScript() : undefined;
+    this.clientScript = script?.body;
+    this.clientScriptPath = script?.path;
+    this.clientScriptUrl = this.options.clientScriptUrl ?? (script ? prefix + script.path : '');
+    this.origins = new OriginPolicy(this.options.allowedOrigins);
+    this.iframe = new IframePage(this.clientScriptUrl, this.origins.frameAncestors());
+    this.context = {
+      handler,
+      logger,
+      heartbeatDelay,
+      disconnectDelay,
+      sendHighWaterMark,
+      idleTimeout,
+      forget: (session) => this.store.remove(session),
+    };
+    this.upgrades = new WebSocketUpgrades(this);
     this.middleware = (req, res, next) => {
       if (!this.handleRequest(req, res)) next();
     };
@@ -79,7 +93,7 @@ class Endpoint implements SockJsEndpoint, SessionHost {
   }
 
   get sessions(): ReadonlyMap<string, SockJsSession> {
-    return new Map([...this.store.values()].map((s) => [s.id, s]));
+    return this.store.all;
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
@@ -87,126 +101,34 @@ class Endpoint implements SockJsEndpoint, SessionHost {
     const rest = underPrefix(path, this.options.prefix);
     if (rest === undefined) return false;
     try {
-      this.route(matchRoute(rest, this.clientScript?.path), req, res, query);
+      if (!this.options.sockjs) return this.plainWebsocketOverHttp(rest, req, res);
+      serveRoute(this, matchRoute(rest, this.clientScriptPath), req, res, query);
     } catch (error) {
       this.failed(res, error);
     }
     return true;
   }
 
-  private route(route: Route, req: IncomingMessage, res: ServerResponse, query: string): void {
-    const method = req.method ?? 'GET';
-    switch (route.kind) {
-      case 'greeting':
-        return method === 'GET' ? greeting(res) : methodNotAllowed(res, ['GET']);
-      case 'info':
-        if (method === 'GET') return info(req, res, this.options);
-        if (method === 'OPTIONS') return infoPreflight(req, res, this.options);
-        return methodNotAllowed(res, ['OPTIONS', 'GET']);
-      case 'iframe':
-        return method === 'GET' ? this.iframe.serve(req, res) : methodNotAllowed(res, ['GET']);
-      case 'client-script':
-        return method === 'GET' ? serveScript(res, (this.clientScript as ClientScript).body) : methodNotAllowed(res, ['GET']);
-      case 'raw-websocket':
-        return this.websocketOverHttp(method, res);
-      case 'session':
-        return this.transport(route.transport, method, req, res, route.sessionId, query);
-      case 'not-found':
-        return notFound(res);
-    }
-  }
-
-  /** A websocket URL requested without an upgrade. */
-  private websocketOverHttp(method: string, res: ServerResponse): void {
-    if (!this.options.websocket) {
-      cacheForever(res);
-      return notFound(res);
-    }
-    if (method !== 'GET') return methodNotAllowed(res, ['GET']);
-    sendError(res, new SockJsError('ERR_NOT_WEBSOCKET'));
-  }
-
-  private transport(
-    name: string,
-    method: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-    sessionId: string,
-    query: string,
-  ): void {
-    if (name === 'websocket') return this.websocketOverHttp(method, res);
-    const transport = HTTP_TRANSPORTS.get(name);
-    if (!transport) return notFound(res);
-    if (transport.cors && method === 'OPTIONS') {
-      stickyCookie(req, res, this.options.jsessionid);
-      return preflight(req, res, 'OPTIONS, POST');
-    }
-    if (method !== transport.method) return methodNotAllowed(res, transport.cors ? SEND_METHODS : [transport.method]);
-    this.serve(transport, req, res, sessionId, query);
-  }
-
-  private serve(transport: HttpTransport, req: IncomingMessage, res: ServerResponse, sessionId: string, query: string): void {
-    stickyCookie(req, res, this.options.jsessionid);
-    noCache(res);
-    if (transport.cors) cors(req, res);
-    const pending = transport.handle({ req, res, query, sessionId, host: this });
-    if (pending) pending.catch((error: unknown) => this.failed(res, error));
-  }
-
-  sessionFor(id: string, transport: TransportName, req: IncomingMessage): Session {
-    const existing = this.store.get(id);
-    if (existing instanceof Session) return existing;
-    const session = new Session(
-      { id, transport, remoteAddress: req.socket.remoteAddress ?? '', headers: req.headers },
-      this.context,
-    );
-    this.store.add(session);
-    return session;
-  }
-
-  existing(id: string): Session | undefined {
-    const session = this.store.get(id);
-    return session instanceof Session ? session : undefined;
-  }
-
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const { path } = splitUrl(req.url ?? '/');
-    const rest = underPrefix(path, this.options.prefix);
-    if (rest === undefined) return false;
-    const route = matchRoute(rest, undefined);
-    const raw = route.kind === 'raw-websocket';
-    if (!raw && !(route.kind === 'session' && route.transport === 'websocket')) {
-      refuseWithError(socket, new SockJsError('ERR_NOT_FOUND'));
-    } else if (!this.options.websocket || this.closing) {
-      refuseWithError(socket, new SockJsError('ERR_NOT_FOUND'));
-    } else if (req.method !== 'GET') {
-      refuseUpgrade(socket, 405, '', { Allow: 'GET' });
-    } else {
-      this.upgrade(req, socket, head, raw);
-    }
+  /** A plain websocket endpoint owns exactly its path; over HTTP it only says it wants an upgrade. */
+  private plainWebsocketOverHttp(rest: string, req: IncomingMessage, res: ServerResponse): boolean {
+    if (rest !== '' && rest !== '/') return false;
+    websocketOverHttp(this, req.method ?? 'GET', res);
     return true;
   }
 
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, raw: boolean): void {
-    if (!raw && isHixie76(req)) {
-      const accepted = acceptHixie76(req, socket, head, this.options.maxPayloadBytes, (text) => this.opened(req, text, false));
-      if (!accepted) refuseWithError(socket, new SockJsError('ERR_NOT_WEBSOCKET'));
-      return;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const rest = underPrefix(splitUrl(req.url ?? '/').path, this.options.prefix);
+    if (rest === undefined) return false;
+    if (!this.options.sockjs) {
+      if (rest !== '' && rest !== '/') return false;
+      this.upgrades.accept(req, socket, head, true);
+      return true;
     }
-    const problem = upgradeProblem(req, raw);
-    if (problem) return refuseWithError(socket, problem);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.opened(req, fromWs(ws, socket), raw));
-  }
-
-  private opened(req: IncomingMessage, socket: TextSocket, raw: boolean): void {
-    const remoteAddress = req.socket.remoteAddress ?? '';
-    if (raw) {
-      this.store.add(new RawSession(randomUUID(), remoteAddress, req.headers, socket, this.context));
-      return;
-    }
-    const session = new Session({ id: randomUUID(), transport: 'websocket', remoteAddress, headers: req.headers }, this.context);
-    this.store.add(session);
-    session.attach(new WebSocketReceiver(socket, session));
+    const route = matchRoute(rest, undefined);
+    if (route.kind === 'raw-websocket') this.upgrades.accept(req, socket, head, true);
+    else if (route.kind === 'session' && route.transport === 'websocket') this.upgrades.accept(req, socket, head, false);
+    else sendUpgradeNotFound(socket);
+    return true;
   }
 
   attach(server: Server): () => void {
@@ -217,15 +139,92 @@ class Endpoint implements SockJsEndpoint, SessionHost {
     return () => server.off('upgrade', listener);
   }
 
+  existing(id: string): Session | undefined {
+    const session = this.store.get(id);
+    return session instanceof Session ? session : undefined;
+  }
+
+  async openSession(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse): Promise<Session | undefined> {
+    let opening = this.opening.get(id);
+    if (!opening) {
+      opening = this.createHttpSession(id, transport, req);
+      this.opening.set(id, opening);
+      void opening.finally(() => this.opening.delete(id));
+    }
+    const result = await opening;
+    if (result instanceof Session) return result;
+    if (!result.ok) answerRefusal(res, result);
+    return undefined;
+  }
+
+  private async createHttpSession(id: string, transport: TransportName, req: IncomingMessage): Promise<Session | HandshakeOutcome> {
+    if (!this.accepting) return refusedWith(new SockJsError('ERR_NOT_FOUND'));
+    const outcome = await this.handshake(req, transport);
+    if (!outcome.ok) return outcome;
+    const session = new Session(this.sessionInit(id, transport, req, outcome, ''), this.context);
+    this.store.add(session);
+    return session;
+  }
+
+  handshake(req: IncomingMessage, transport: TransportName): Promise<HandshakeOutcome> {
+    return runHandshake(req, transport, this.options);
+  }
+
+  opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void {
+    const init = this.sessionInit(randomUUID(), transport, req, outcome, socket.protocol);
+    if (transport === 'websocket-raw') {
+      this.store.add(new RawSession(init, socket, this.context, this.options));
+      return;
+    }
+    const session = new Session(init, this.context);
+    this.store.add(session);
+    session.attach(new WebSocketReceiver(socket, session, this.options.maxTextMessageBytes));
+  }
+
+  private sessionInit(
+    id: string,
+    transport: TransportName,
+    req: IncomingMessage,
+    outcome: HandshakeOutcome & { ok: true },
+    protocol: string,
+  ): SessionInit {
+    return {
+      id,
+      transport,
+      remoteAddress: req.socket.remoteAddress ?? '',
+      headers: req.headers,
+      attributes: outcome.attributes,
+      principal: outcome.principal,
+      protocol,
+    };
+  }
+
+  broadcast(message: string): number {
+    let count = 0;
+    for (const session of this.store.values()) if (sendIfOpen(session, message)) count++;
+    return count;
+  }
+
+  sendTo(sessionId: string, message: string): boolean {
+    const session = this.store.get(sessionId);
+    return session !== undefined && sendIfOpen(session, message);
+  }
+
+  sendToUser(user: string, message: string): number {
+    let count = 0;
+    for (const session of this.store.ofUser(user)) if (sendIfOpen(session, message)) count++;
+    return count;
+  }
+
   async close(): Promise<void> {
-    this.closing = true;
+    this.accepting = false;
     for (const session of [...this.store.values()]) {
       session.terminate({ code: CloseCode.GOING_AWAY, reason: 'Going away' });
     }
-    this.wss.close();
+    this.upgrades.close();
   }
 
-  private failed(res: ServerResponse, error: unknown): void {
+  failed(res: ServerResponse, error: unknown): void {
     this.options.logger.error({ err: error, url: res.req?.url }, 'request failed');
     if (res.headersSent) {
       res.destroy();
@@ -234,6 +233,28 @@ class Endpoint implements SockJsEndpoint, SessionHost {
     res.writeHead(500);
     res.end('500 - Internal Server Error');
   }
+}
+
+/** Over the high-water mark a message is still queued: it counts as sent. */
+function sendIfOpen(session: SockJsSession, message: string): boolean {
+  if (session.readyState !== ReadyState.OPEN) return false;
+  session.send(message);
+  return true;
+}
+
+function refusedWith(error: SockJsError): HandshakeOutcome {
+  return { ok: false, error, status: error.status, body: error.body };
+}
+
+function answerRefusal(res: ServerResponse, refusal: HandshakeOutcome & { ok: false }): void {
+  if (res.headersSent) return;
+  res.setHeader('Content-Length', Buffer.byteLength(refusal.body));
+  res.writeHead(refusal.status);
+  res.end(refusal.body);
+}
+
+function sendUpgradeNotFound(socket: Duplex): void {
+  socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
 }
 
 /** Creates an endpoint; throws `ERR_INVALID_OPTION` on bad options. */

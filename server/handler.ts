@@ -24,11 +24,22 @@ export const CloseCode = {
   NO_STATUS: 1005,
   /** No receiver came back within `disconnectDelay`: the client is gone without a close. */
   CONNECTION_LOST: 1006,
+  /** A binary message reached a handler without `onBinaryMessage`. */
+  UNSUPPORTED_DATA: 1003,
+  /** A message over the endpoint's size limit. */
+  MESSAGE_TOO_BIG: 1009,
   /** A handler callback threw or rejected. */
   SERVER_ERROR: 1011,
+  /** A send limit was crossed (Spring's SESSION_NOT_RELIABLE). */
+  SESSION_NOT_RELIABLE: 4500,
   /** The client sent something that is not SockJS framing. */
   BROKEN_FRAMING: 3000,
 } as const;
+
+/** The user a session belongs to, as decided at its handshake. */
+export interface Principal {
+  readonly name: string;
+}
 
 export interface CloseInfo {
   code: number;
@@ -45,13 +56,25 @@ export interface SockJsSession {
   readonly remoteAddress: string;
   /** The headers of the request that opened the session. */
   readonly headers: Readonly<IncomingHttpHeaders>;
-  /** Free-form per-session data for the application (and, later, handshake interceptors). */
+  /** Per-session data: what the handshake interceptors put there, then the application's. */
   readonly attributes: Map<string, unknown>;
+  /** The user decided at the handshake, if any. */
+  readonly principal: Principal | undefined;
+  /** The websocket sub-protocol agreed at the handshake, or '' (always '' off websocket). */
+  readonly protocol: string;
   readonly readyState: ReadyState;
   /** UTF-8 bytes accepted by `send()` and not yet handed to the socket. */
   readonly bufferedAmount: number;
-  /** Queues a message; false when the session is not open (nothing is queued then). */
+  /**
+   * Queues a text message. False when the session is not open (nothing queued) or when the queue
+   * is at `sendHighWaterMark` (queued all the same; `onDrain` follows once it has emptied).
+   */
   send(message: string): boolean;
+  /**
+   * Sends a binary message: plain websocket endpoints only (SockJS carries text), else throws
+   * `ERR_BINARY_UNSUPPORTED`. Returns as `send()` does.
+   */
+  sendBinary(data: Uint8Array): boolean;
   /** Closes the session; the client sees `c[code,"reason"]`. Does nothing once closing. */
   close(code?: number, reason?: string): void;
 }
@@ -64,6 +87,10 @@ export interface SockJsSession {
 export interface SockJsHandler {
   onOpen?(session: SockJsSession): void | Promise<void>;
   onMessage?(session: SockJsSession, message: string): void | Promise<void>;
+  /** A binary message (plain websocket endpoints). Without it, binary messages close the session with 1003. */
+  onBinaryMessage?(session: SockJsSession, data: Buffer): void | Promise<void>;
+  /** The send queue, once at `sendHighWaterMark`, has emptied. */
+  onDrain?(session: SockJsSession): void | Promise<void>;
   /** A transport failed, or another callback threw. The session is being closed. */
   onTransportError?(session: SockJsSession, error: Error): void | Promise<void>;
   onClose?(session: SockJsSession, info: CloseInfo): void | Promise<void>;

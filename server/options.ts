@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SockJsError } from './errors';
 import type { Logger, SockJsHandler } from './handler';
+import type { HandshakeInterceptor, PrincipalResolver } from './handshake';
+import { originEntryProblem } from './http/origin';
 
 /** Options of one SockJS endpoint. Every limit has a documented default. */
 export interface EndpointOptions {
@@ -8,6 +10,22 @@ export interface EndpointOptions {
   prefix: string;
   /** The application. */
   handler: SockJsHandler;
+  /**
+   * Serve the SockJS protocol (every transport) under the prefix. `false` makes a plain websocket
+   * endpoint at exactly the prefix: text and binary messages, no fallback. Default true.
+   */
+  sockjs?: boolean;
+  /**
+   * Browser origins allowed on every transport (websocket included); see `OriginPolicy`.
+   * Default `[]`: same origin only. `['*']` allows any, explicitly.
+   */
+  allowedOrigins?: readonly string[];
+  /** Run in order on the first request of every session; may refuse it or set attributes. Default none. */
+  interceptors?: readonly HandshakeInterceptor[];
+  /** Decides the session's user at the handshake. Default: none (sessions have no principal). */
+  principal?: PrincipalResolver;
+  /** Websocket sub-protocols offered, in order of preference of the client's list. Default none. */
+  subprotocols?: readonly string[];
   /** Milliseconds between heartbeat frames on an idle receiver. Default 25 000. */
   heartbeatDelay?: number;
   /** Milliseconds a session waits without a receiver before it is closed. Default 5 000. */
@@ -26,8 +44,22 @@ export interface EndpointOptions {
    * `{prefix}/sockjs.min.js` from the installed `sockjs-client` package, so closed networks work.
    */
   clientScriptUrl?: string;
-  /** Largest request body (xhr_send, jsonp_send) or websocket message, in bytes. Default 1 MiB. */
-  maxPayloadBytes?: number;
+  /**
+   * Largest text message, in UTF-8 bytes, as the handler would see it. Over it the websocket is
+   * closed with 1009 and an xhr_send/jsonp_send is answered 413. Default 1 MiB.
+   */
+  maxTextMessageBytes?: number;
+  /**
+   * Largest xhr_send/jsonp_send body, in bytes (sockjs-client batches queued messages into one
+   * body, so this is larger than one message). 413 over it. Default 8 MiB.
+   */
+  maxRequestBytes?: number;
+  /** Largest binary websocket message (plain websocket endpoints), in bytes; 1009 over it. Default 1 MiB. */
+  maxBinaryMessageBytes?: number;
+  /** Close a session after this many ms without a message from the client (1001). 0 = never. Default 0. */
+  idleTimeout?: number;
+  /** Queued bytes at which `send()` starts returning false (`onDrain` follows). Default 64 KiB. */
+  sendHighWaterMark?: number;
   /** Where the endpoint reports problems. Default: warnings and errors to stderr. */
   logger?: Logger;
 }
@@ -35,13 +67,22 @@ export interface EndpointOptions {
 export interface ResolvedOptions {
   prefix: string;
   handler: SockJsHandler;
+  sockjs: boolean;
+  allowedOrigins: readonly string[];
+  interceptors: readonly HandshakeInterceptor[];
+  principal: PrincipalResolver | undefined;
+  subprotocols: readonly string[];
   heartbeatDelay: number;
   disconnectDelay: number;
   responseLimit: number;
   websocket: boolean;
   jsessionid: boolean | ((req: IncomingMessage, res: ServerResponse) => void);
   clientScriptUrl: string | undefined;
-  maxPayloadBytes: number;
+  maxTextMessageBytes: number;
+  maxRequestBytes: number;
+  maxBinaryMessageBytes: number;
+  idleTimeout: number;
+  sendHighWaterMark: number;
   logger: Logger;
 }
 
@@ -51,7 +92,13 @@ export const DEFAULTS = {
   responseLimit: 128 * 1024,
   websocket: true,
   jsessionid: false,
-  maxPayloadBytes: 1024 * 1024,
+  sockjs: true,
+  allowedOrigins: [] as readonly string[],
+  maxTextMessageBytes: 1024 * 1024,
+  maxRequestBytes: 8 * 1024 * 1024,
+  maxBinaryMessageBytes: 1024 * 1024,
+  idleTimeout: 0,
+  sendHighWaterMark: 64 * 1024,
 } as const satisfies Partial<ResolvedOptions>;
 
 /** Largest delay a Node timer honours (about 24.8 days). */
@@ -77,9 +124,53 @@ function checkPrefix(prefix: unknown): string {
   return prefix === '/' ? '' : prefix;
 }
 
+function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(name, 'must be a boolean');
+  return value;
+}
+
+function checkOrigins(value: unknown): readonly string[] {
+  if (value === undefined) return DEFAULTS.allowedOrigins;
+  if (!Array.isArray(value)) throw invalid('allowedOrigins', 'must be an array of origins');
+  for (const entry of value) {
+    const problem = originEntryProblem(entry);
+    if (problem) throw invalid('allowedOrigins', problem);
+  }
+  return [...(value as string[])];
+}
+
+function checkInterceptors(value: unknown): readonly HandshakeInterceptor[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalid('interceptors', 'must be an array');
+  for (const interceptor of value as unknown[]) {
+    const shape = interceptor as Record<string, unknown> | null;
+    const ok =
+      typeof shape === 'object' &&
+      shape !== null &&
+      ['beforeHandshake', 'afterHandshake'].every((k) => shape[k] === undefined || typeof shape[k] === 'function');
+    if (!ok) throw invalid('interceptors', 'entries must have beforeHandshake/afterHandshake functions');
+  }
+  return [...(value as HandshakeInterceptor[])];
+}
+
+function checkSubprotocols(value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  if (!Array.isArray(value) || !value.every((p) => typeof p === 'string' && token.test(p))) {
+    throw invalid('subprotocols', 'must be an array of protocol tokens');
+  }
+  return [...(value as string[])];
+}
+
+function nonNegativeInteger(name: string, value: unknown, fallback: number): number {
+  if (value === 0) return 0;
+  return positiveInteger(name, value, fallback, MAX_TIMER_MS);
+}
+
 function checkHandler(handler: unknown): SockJsHandler {
   if (typeof handler !== 'object' || handler === null) throw invalid('handler', 'must be an object');
-  for (const name of ['onOpen', 'onMessage', 'onTransportError', 'onClose'] as const) {
+  for (const name of ['onOpen', 'onMessage', 'onBinaryMessage', 'onDrain', 'onTransportError', 'onClose'] as const) {
     const callback: unknown = (handler as Record<string, unknown>)[name];
     if (callback !== undefined && typeof callback !== 'function') throw invalid(`handler.${name}`, 'must be a function');
   }
@@ -101,27 +192,36 @@ export const stderrLogger: Logger = {
 /** Applies defaults and validates; throws `ERR_INVALID_OPTION` on anything wrong. */
 export function resolveOptions(options: EndpointOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
-  const { jsessionid, clientScriptUrl, websocket, logger } = options;
+  const { jsessionid, clientScriptUrl, logger, principal } = options;
   if (jsessionid !== undefined && typeof jsessionid !== 'boolean' && typeof jsessionid !== 'function') {
     throw invalid('jsessionid', 'must be a boolean or a function');
   }
   if (clientScriptUrl !== undefined && (typeof clientScriptUrl !== 'string' || clientScriptUrl === '')) {
     throw invalid('clientScriptUrl', 'must be a non-empty string');
   }
-  if (websocket !== undefined && typeof websocket !== 'boolean') throw invalid('websocket', 'must be a boolean');
+  if (principal !== undefined && typeof principal !== 'function') throw invalid('principal', 'must be a function');
   if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.error !== 'function')) {
     throw invalid('logger', 'must be a pino-compatible logger');
   }
   return {
     prefix: checkPrefix(options.prefix),
     handler: checkHandler(options.handler),
+    sockjs: booleanOption('sockjs', options.sockjs, DEFAULTS.sockjs),
+    allowedOrigins: checkOrigins(options.allowedOrigins),
+    interceptors: checkInterceptors(options.interceptors),
+    principal,
+    subprotocols: checkSubprotocols(options.subprotocols),
     heartbeatDelay: positiveInteger('heartbeatDelay', options.heartbeatDelay, DEFAULTS.heartbeatDelay, MAX_TIMER_MS),
     disconnectDelay: positiveInteger('disconnectDelay', options.disconnectDelay, DEFAULTS.disconnectDelay, MAX_TIMER_MS),
     responseLimit: positiveInteger('responseLimit', options.responseLimit, DEFAULTS.responseLimit),
-    websocket: websocket ?? DEFAULTS.websocket,
+    websocket: booleanOption('websocket', options.websocket, DEFAULTS.websocket),
     jsessionid: jsessionid ?? DEFAULTS.jsessionid,
     clientScriptUrl,
-    maxPayloadBytes: positiveInteger('maxPayloadBytes', options.maxPayloadBytes, DEFAULTS.maxPayloadBytes),
+    maxTextMessageBytes: positiveInteger('maxTextMessageBytes', options.maxTextMessageBytes, DEFAULTS.maxTextMessageBytes),
+    maxRequestBytes: positiveInteger('maxRequestBytes', options.maxRequestBytes, DEFAULTS.maxRequestBytes),
+    maxBinaryMessageBytes: positiveInteger('maxBinaryMessageBytes', options.maxBinaryMessageBytes, DEFAULTS.maxBinaryMessageBytes),
+    idleTimeout: nonNegativeInteger('idleTimeout', options.idleTimeout, DEFAULTS.idleTimeout),
+    sendHighWaterMark: positiveInteger('sendHighWaterMark', options.sendHighWaterMark, DEFAULTS.sendHighWaterMark),
     logger: logger ?? stderrLogger,
   };
 }

@@ -27,6 +27,6 @@ export const eventsource: HttpTransport = {
       res.setHeader('Access-Control-Allow-Credentials', 'true');
     }
     res.setHeader('Vary', 'Origin');
-    openReceiver(request, spec, 'text/event-stream', '\r\n');
+    return openReceiver(request, spec, 'text/event-stream', '\r\n');
   },
 };

@@ -80,6 +80,7 @@ function headerValue(value: string): string {
 }
 
 class Hixie76Socket implements TextSocket {
+  readonly protocol = '';
   private buffered: Buffer;
   private events: TextSocketEvents | undefined;
   private closed = false;
@@ -109,9 +110,10 @@ class Hixie76Socket implements TextSocket {
     if (this.buffered.length > 0) this.received(Buffer.alloc(0));
   }
 
-  send(text: string): void {
+  send(message: string | Uint8Array): void {
     if (this.closed) return;
-    const body = Buffer.from(text, 'utf8');
+    // hixie-76 text frames only; binary never reaches here (SockJS sessions carry text).
+    const body = typeof message === 'string' ? Buffer.from(message, 'utf8') : Buffer.from(message);
     const frame = Buffer.allocUnsafe(body.length + 2);
     frame[0] = FRAME_START;
     body.copy(frame, 1);

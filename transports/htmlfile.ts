@@ -43,6 +43,6 @@ export const htmlfile: HttpTransport = {
       sendError(request.res, callback);
       return;
     }
-    openReceiver(request, spec, 'text/html; charset=UTF-8', page(callback));
+    return openReceiver(request, spec, 'text/html; charset=UTF-8', page(callback));
   },
 };

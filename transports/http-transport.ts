@@ -7,17 +7,19 @@ import type { TransportRequest } from './types';
  * Opens a receiving response: status and headers, the transport's prelude, then the session takes
  * it (the first one opens the session, a second concurrent one gets `c[2010,...]`).
  */
-export function openReceiver(
+export async function openReceiver(
   request: TransportRequest,
   spec: HttpReceiverSpec,
   contentType: string,
   prelude?: string,
-): void {
-  const { req, res, host } = request;
+): Promise<void> {
+  const { req, res, host, sessionId } = request;
+  const session = host.existing(sessionId) ?? (await host.openSession(sessionId, spec.transport, req, res));
+  // Refused (and answered), or the client left while the handshake ran.
+  if (!session || res.destroyed) return;
   res.setHeader('Content-Type', contentType);
   res.writeHead(200);
   if (prelude !== undefined) res.write(prelude);
-  const session = host.sessionFor(request.sessionId, spec.transport, req);
   session.attach(new HttpReceiver(res, spec, host.options.responseLimit));
 }
 

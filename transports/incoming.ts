@@ -2,12 +2,14 @@ import { isSockJsError, SockJsError } from '../server/errors';
 import { mediaType, readBody } from '../server/http/body';
 import { sendError } from '../server/http/respond';
 import { decodeMessages } from '../server/protocol/frames';
+import { anyTooBig } from './message-size';
 import type { SessionHost, TransportRequest } from './types';
 
 /**
  * The one receiving path of the HTTP transports (xhr_send, jsonp_send): read the body within
- * `maxPayloadBytes`, take the JSON out of it, decode, find the session, deliver each message in
- * order. Answers errors itself; resolves true when the messages were delivered.
+ * `maxRequestBytes`, take the JSON out of it, decode, check each message against
+ * `maxTextMessageBytes`, find the session, deliver each message in order. Answers errors itself;
+ * resolves true when the messages were delivered.
  */
 export async function receive(
   request: TransportRequest,
@@ -16,7 +18,7 @@ export async function receive(
   const { req, res, host, sessionId } = request;
   let body: string;
   try {
-    body = await readBody(req, host.options.maxPayloadBytes);
+    body = await readBody(req, host.options.maxRequestBytes);
   } catch (error) {
     if (!isSockJsError(error)) throw error;
     sendError(res, error);
@@ -31,6 +33,9 @@ function deliver(host: SessionHost, sessionId: string, payload: string): SockJsE
   const decoded = decodeMessages(payload);
   if (!decoded.ok) {
     return new SockJsError(decoded.problem === 'empty' ? 'ERR_PAYLOAD_EXPECTED' : 'ERR_BROKEN_JSON');
+  }
+  if (anyTooBig(decoded.messages, host.options.maxTextMessageBytes)) {
+    return new SockJsError('ERR_PAYLOAD_TOO_LARGE', `a message is over ${host.options.maxTextMessageBytes} bytes`);
   }
   const session = host.existing(sessionId);
   if (!session) return new SockJsError('ERR_SESSION_NOT_FOUND');

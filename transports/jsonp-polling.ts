@@ -17,7 +17,7 @@ export const jsonpPolling: HttpTransport = {
     // (Rosetta Flash, CVE-2014-4671); nosniff stops the body being read as anything but script.
     const prefix = '/**/' + callback + '(';
     request.res.setHeader('X-Content-Type-Options', 'nosniff');
-    openReceiver(
+    return openReceiver(
       request,
       polling('jsonp-polling', (frame) => prefix + JSON.stringify(frame) + ');\r\n'),
       'application/javascript; charset=UTF-8',

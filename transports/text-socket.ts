@@ -4,6 +4,7 @@ import type { RawData, WebSocket } from 'ws';
 /** What a websocket tells its owner. */
 export interface TextSocketEvents {
   message(text: string): void;
+  binary(data: Buffer): void;
   close(code: number, reason: string): void;
   /** The write buffer, once full, has emptied. */
   drain(): void;
@@ -15,7 +16,7 @@ export interface TextSocketEvents {
  * the old hixie-76 ones the protocol suite still speaks look the same.
  */
 export interface TextSocket {
-  send(text: string): void;
+  send(message: string | Uint8Array): void;
   close(code: number, reason: string): void;
   /** Drops the connection without a closing handshake. */
   terminate(): void;
@@ -23,19 +24,21 @@ export interface TextSocket {
   readonly full: boolean;
   /** Bytes waiting to be written. */
   readonly bufferedAmount: number;
+  /** The sub-protocol agreed at the handshake, or ''. */
+  readonly protocol: string;
   /** Starts delivering events; called once. */
   listen(events: TextSocketEvents): void;
 }
 
-function rawDataToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
+function rawDataToBuffer(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data);
 }
 
 /** A `ws` WebSocket seen as a TextSocket; `socket` is the upgraded connection it writes to. */
 export function fromWs(ws: WebSocket, socket: Duplex): TextSocket {
   return {
-    send: (text) => ws.send(text),
+    send: (message) => ws.send(message),
     close: (code, reason) => ws.close(code, reason),
     terminate: () => ws.terminate(),
     get full() {
@@ -44,8 +47,12 @@ export function fromWs(ws: WebSocket, socket: Duplex): TextSocket {
     get bufferedAmount() {
       return ws.bufferedAmount;
     },
+    protocol: ws.protocol,
     listen(events) {
-      ws.on('message', (data) => events.message(rawDataToString(data)));
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) events.binary(rawDataToBuffer(data));
+        else events.message(rawDataToBuffer(data).toString('utf8'));
+      });
       ws.on('close', (code, reason) => events.close(code, reason.toString('utf8')));
       ws.on('error', (error) => events.error(error));
       socket.on('drain', () => events.drain());

@@ -6,10 +6,13 @@ import type { TransportName } from '../server/handler';
 /** What a transport may ask of its endpoint. */
 export interface SessionHost {
   readonly options: ResolvedOptions;
-  /** The session with this id; a new one (opened by this request) when there is none. */
-  sessionFor(id: string, transport: TransportName, req: IncomingMessage): Session;
   /** The session with this id, if it exists. */
   existing(id: string): Session | undefined;
+  /**
+   * Runs the handshake (interceptors, principal) for a new session opened by this request and
+   * creates it; undefined when it was refused, the refusal already answered.
+   */
+  openSession(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse): Promise<Session | undefined>;
 }
 
 /** One request to a transport URL, after routing. */

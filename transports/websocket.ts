@@ -2,6 +2,7 @@ import { CloseCode, type CloseInfo } from '../server/handler';
 import { SockJsError } from '../server/errors';
 import { decodeMessages } from '../server/protocol/frames';
 import type { Session } from '../server/session/session';
+import { anyTooBig } from './message-size';
 import type { Receiver } from './receiver';
 import type { TextSocket } from './text-socket';
 
@@ -19,9 +20,11 @@ export class WebSocketReceiver implements Receiver {
   constructor(
     private readonly socket: TextSocket,
     private readonly session: Session,
+    private readonly maxMessageBytes: number,
   ) {
     socket.listen({
       message: (text) => this.received(text),
+      binary: () => this.refuse({ code: CloseCode.UNSUPPORTED_DATA, reason: 'Text only' }),
       close: (code, reason) => this.detach({ code, reason }),
       drain: () => this.onDrain?.(),
       error: (error) => this.session.fail(new SockJsError('ERR_TRANSPORT', error.message, { cause: error })),
@@ -47,11 +50,15 @@ export class WebSocketReceiver implements Receiver {
   private received(text: string): void {
     if (!this.open || text.length === 0) return;
     const decoded = decodeMessages(text, true);
-    if (decoded.ok) {
-      this.session.deliver(decoded.messages);
-      return;
+    if (!decoded.ok) return this.refuse({ code: CloseCode.BROKEN_FRAMING, reason: 'Broken framing.' });
+    if (anyTooBig(decoded.messages, this.maxMessageBytes)) {
+      return this.refuse({ code: CloseCode.MESSAGE_TOO_BIG, reason: 'Message too big' });
     }
-    const info = { code: CloseCode.BROKEN_FRAMING, reason: 'Broken framing.' };
+    this.session.deliver(decoded.messages);
+  }
+
+  /** Closes the websocket without a close frame: the client broke the protocol. */
+  private refuse(info: CloseInfo): void {
     this.socket.close(info.code, info.reason);
     this.detach(info);
   }

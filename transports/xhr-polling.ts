@@ -9,6 +9,6 @@ export const xhrPolling: HttpTransport = {
   method: 'POST',
   cors: true,
   handle(request) {
-    openReceiver(request, spec, 'application/javascript; charset=UTF-8');
+    return openReceiver(request, spec, 'application/javascript; charset=UTF-8');
   },
 };

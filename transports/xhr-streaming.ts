@@ -12,6 +12,6 @@ export const xhrStreaming: HttpTransport = {
   method: 'POST',
   cors: true,
   handle(request) {
-    openReceiver(request, spec, 'application/javascript; charset=UTF-8', PRELUDE);
+    return openReceiver(request, spec, 'application/javascript; charset=UTF-8', PRELUDE);
   },
 };

@@ -31,7 +31,14 @@ export class IframePage {
   readonly body: string;
   readonly etag: string;
 
-  constructor(clientScriptUrl: string) {
+  /**
+   * `frameAncestors`: the CSP `frame-ancestors` value that keeps other sites from framing the page
+   * (clickjacking); undefined when any origin may use the endpoint.
+   */
+  constructor(
+    clientScriptUrl: string,
+    private readonly frameAncestors: string | undefined,
+  ) {
     this.body = [
       '<!DOCTYPE html>',
       '<html>',
@@ -55,6 +62,9 @@ export class IframePage {
 
   serve(req: IncomingMessage, res: ServerResponse): void {
     cacheForever(res);
+    if (this.frameAncestors !== undefined) {
+      res.setHeader('Content-Security-Policy', `frame-ancestors ${this.frameAncestors}`);
+    }
     if (req.headers['if-none-match'] === this.etag) {
       res.writeHead(304);
       res.end();

@@ -26,6 +26,22 @@ export class HandlerCalls {
     this.serial.run(() => (this.session.readyState === ReadyState.OPEN ? this.handler.onMessage?.(this.session, text) : undefined));
   }
 
+  binary(data: Buffer): void {
+    const onBinaryMessage = this.handler.onBinaryMessage;
+    if (!onBinaryMessage) {
+      // Spring's TextWebSocketHandler answers binary the same way.
+      this.session.close(CloseCode.UNSUPPORTED_DATA, 'Binary messages not supported');
+      return;
+    }
+    this.serial.run(() =>
+      this.session.readyState === ReadyState.OPEN ? onBinaryMessage.call(this.handler, this.session, data) : undefined,
+    );
+  }
+
+  drained(): void {
+    if (this.handler.onDrain) this.serial.run(() => this.handler.onDrain?.(this.session));
+  }
+
   transportError(error: Error): void {
     if (this.handler.onTransportError) this.serial.run(() => this.handler.onTransportError?.(this.session, error));
   }

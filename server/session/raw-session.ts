@@ -1,32 +1,60 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { SockJsError } from '../errors';
-import { CloseCode, ReadyState, type CloseInfo, type SockJsSession } from '../handler';
+import { CloseCode, ReadyState, type CloseInfo, type Principal, type SockJsSession, type TransportName } from '../handler';
 import type { TextSocket } from '../../transports/text-socket';
 import { HandlerCalls } from './handler-calls';
-import type { SessionContext } from './session';
+import { IdleTimer } from './idle-timer';
+import type { SessionContext, SessionInit } from './session';
+
+/** Limits a raw websocket session checks per message type (`ws` bounds the larger of the two). */
+export interface RawLimits {
+  readonly maxTextMessageBytes: number;
+  readonly maxBinaryMessageBytes: number;
+}
 
 /**
- * A session on the raw `/websocket` endpoint: plain websocket text messages, no SockJS framing,
- * no queue of its own (the websocket buffers), the same handler interface.
+ * A session over a plain websocket: the raw `{prefix}/websocket` route of a SockJS endpoint, or a
+ * websocket-only endpoint. Text and binary messages, no SockJS framing, no queue of its own (the
+ * websocket buffers), the same handler interface.
  */
 export class RawSession implements SockJsSession {
-  readonly transport = 'websocket-raw';
-  readonly attributes = new Map<string, unknown>();
+  readonly id: string;
+  readonly transport: TransportName = 'websocket-raw';
+  readonly remoteAddress: string;
+  readonly headers: Readonly<IncomingHttpHeaders>;
+  readonly attributes: Map<string, unknown>;
+  readonly principal: Principal | undefined;
+  readonly protocol: string;
   readyState: ReadyState = ReadyState.OPEN;
   private readonly calls: HandlerCalls;
+  private readonly idle: IdleTimer | undefined;
+  private drainOwed = false;
 
   constructor(
-    readonly id: string,
-    readonly remoteAddress: string,
-    readonly headers: Readonly<IncomingHttpHeaders>,
+    init: SessionInit,
     private readonly socket: TextSocket,
     private readonly context: SessionContext,
+    private readonly limits: RawLimits,
   ) {
+    this.id = init.id;
+    this.remoteAddress = init.remoteAddress;
+    this.headers = init.headers;
+    this.attributes = init.attributes;
+    this.principal = init.principal;
+    this.protocol = socket.protocol;
     this.calls = new HandlerCalls(this, context.handler, context.logger);
+    if (context.idleTimeout > 0) {
+      this.idle = new IdleTimer(context.idleTimeout, () => this.close(CloseCode.GOING_AWAY, 'Idle timeout'));
+    }
     socket.listen({
-      message: (text) => this.calls.message(text),
+      message: (text) => {
+        if (this.accepts(Buffer.byteLength(text) > limits.maxTextMessageBytes)) this.calls.message(text);
+      },
+      binary: (data) => {
+        if (this.accepts(data.length > limits.maxBinaryMessageBytes)) this.calls.binary(data);
+      },
       close: (code, reason) => this.closed({ code, reason }),
-      drain: () => undefined,
+      drain: () => this.drained(),
       error: (error) => this.fail(error),
     });
     this.calls.opened();
@@ -37,14 +65,17 @@ export class RawSession implements SockJsSession {
   }
 
   send(message: string): boolean {
-    if (this.readyState !== ReadyState.OPEN) return false;
-    this.socket.send(String(message));
-    return true;
+    return this.write(String(message));
+  }
+
+  sendBinary(data: Uint8Array): boolean {
+    return this.write(data);
   }
 
   close(code: number = CloseCode.NORMAL, reason = 'Normal closure'): void {
     if (this.readyState !== ReadyState.OPEN) return;
     this.readyState = ReadyState.CLOSING;
+    this.idle?.stop();
     this.calls.closed({ code, reason });
     this.socket.close(code, reason);
   }
@@ -53,6 +84,31 @@ export class RawSession implements SockJsSession {
     this.close(info.code, info.reason);
     this.socket.terminate();
     this.closed(info);
+  }
+
+  private write(message: string | Uint8Array): boolean {
+    if (this.readyState !== ReadyState.OPEN) return false;
+    this.socket.send(message);
+    if (this.socket.bufferedAmount < this.context.sendHighWaterMark) return true;
+    this.drainOwed = true;
+    return false;
+  }
+
+  /** Whether a message may be delivered; one over its limit closes the session with 1009. */
+  private accepts(tooBig: boolean): boolean {
+    if (this.readyState !== ReadyState.OPEN) return false;
+    if (tooBig) {
+      this.close(CloseCode.MESSAGE_TOO_BIG, 'Message too big');
+      return false;
+    }
+    this.idle?.touch();
+    return true;
+  }
+
+  private drained(): void {
+    if (!this.drainOwed) return;
+    this.drainOwed = false;
+    this.calls.drained();
   }
 
   private fail(error: Error): void {
@@ -65,6 +121,7 @@ export class RawSession implements SockJsSession {
   /** The websocket is closed: report it if the peer closed first, then forget the session. */
   private closed(info: CloseInfo): void {
     if (this.readyState === ReadyState.CLOSED) return;
+    this.idle?.stop();
     if (this.readyState === ReadyState.OPEN) this.calls.closed(info);
     this.readyState = ReadyState.CLOSED;
     this.context.forget(this);

@@ -4,13 +4,16 @@ import {
   ReadyState,
   type CloseInfo,
   type Logger,
+  type Principal,
   type SockJsHandler,
   type SockJsSession,
   type TransportName,
 } from '../handler';
 import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, messageFrame } from '../protocol/frames';
 import type { Receiver } from '../../transports/receiver';
+import { SockJsError } from '../errors';
 import { HandlerCalls } from './handler-calls';
+import { IdleTimer } from './idle-timer';
 
 /** What a session needs from its endpoint. */
 export interface SessionContext {
@@ -18,6 +21,9 @@ export interface SessionContext {
   readonly logger: Logger;
   readonly heartbeatDelay: number;
   readonly disconnectDelay: number;
+  readonly sendHighWaterMark: number;
+  /** 0 = never. */
+  readonly idleTimeout: number;
   /** Called once, when the session is finally gone and its id may be reused. */
   forget(session: SockJsSession): void;
 }
@@ -27,6 +33,10 @@ export interface SessionInit {
   transport: TransportName;
   remoteAddress: string;
   headers: IncomingHttpHeaders;
+  /** From the handshake interceptors. */
+  attributes: Map<string, unknown>;
+  principal: Principal | undefined;
+  protocol: string;
 }
 
 const ANOTHER_CONNECTION = closeFrame(2010, 'Another connection still open');
@@ -42,7 +52,9 @@ export class Session implements SockJsSession {
   readonly transport: TransportName;
   readonly remoteAddress: string;
   readonly headers: Readonly<IncomingHttpHeaders>;
-  readonly attributes = new Map<string, unknown>();
+  readonly attributes: Map<string, unknown>;
+  readonly principal: Principal | undefined;
+  readonly protocol: string;
   readyState: ReadyState = ReadyState.CONNECTING;
   bufferedAmount = 0;
 
@@ -51,6 +63,9 @@ export class Session implements SockJsSession {
   /** Set once closing: replayed to any receiver that comes for this id until the session is gone. */
   private closing: string | undefined;
   private flushScheduled = false;
+  /** send() said false (high-water mark): onDrain is owed once the queue empties. */
+  private drainOwed = false;
+  private idle: IdleTimer | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private disconnectTimer: NodeJS.Timeout | undefined;
   private readonly calls: HandlerCalls;
@@ -60,6 +75,9 @@ export class Session implements SockJsSession {
     this.transport = init.transport;
     this.remoteAddress = init.remoteAddress;
     this.headers = init.headers;
+    this.attributes = init.attributes;
+    this.principal = init.principal;
+    this.protocol = init.protocol;
     this.calls = new HandlerCalls(this, context.handler, context.logger);
     this.armDisconnect();
   }
@@ -77,7 +95,13 @@ export class Session implements SockJsSession {
         this.flush();
       });
     }
-    return true;
+    if (this.bufferedAmount < this.context.sendHighWaterMark) return true;
+    this.drainOwed = true;
+    return false;
+  }
+
+  sendBinary(_data: Uint8Array): boolean {
+    throw new SockJsError('ERR_BINARY_UNSUPPORTED', `session ${this.id} (${this.transport})`);
   }
 
   close(code: number = CloseCode.NORMAL, reason = 'Normal closure'): void {
@@ -105,6 +129,9 @@ export class Session implements SockJsSession {
     if (this.readyState === ReadyState.CONNECTING) {
       this.readyState = ReadyState.OPEN;
       this.write(receiver, OPEN_FRAME);
+      if (this.context.idleTimeout > 0) {
+        this.idle = new IdleTimer(this.context.idleTimeout, () => this.close(CloseCode.GOING_AWAY, 'Idle timeout'));
+      }
       this.calls.opened();
     } else {
       this.flush();
@@ -114,6 +141,7 @@ export class Session implements SockJsSession {
 
   /** Messages from the client, in order. */
   deliver(messages: readonly string[]): void {
+    this.idle?.touch();
     for (const message of messages) this.calls.message(message);
   }
 
@@ -132,6 +160,10 @@ export class Session implements SockJsSession {
     this.queue = [];
     this.bufferedAmount = 0;
     this.write(receiver, frame);
+    if (this.drainOwed) {
+      this.drainOwed = false;
+      this.calls.drained();
+    }
   }
 
   private write(receiver: Receiver, frame: string): void {
@@ -157,6 +189,7 @@ export class Session implements SockJsSession {
   private beginClosing(info: CloseInfo): void {
     const wasOpen = this.readyState === ReadyState.OPEN;
     this.readyState = ReadyState.CLOSING;
+    this.idle?.stop();
     this.closing = closeFrame(info.code, info.reason);
     // The handler hears of the close only for a session it saw open.
     if (wasOpen) this.calls.closed(info);

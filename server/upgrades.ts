@@ -1,0 +1,88 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { acceptHixie76, isHixie76 } from '../transports/hixie76';
+import { sockjsFrameLimit } from '../transports/message-size';
+import { fromWs, type TextSocket } from '../transports/text-socket';
+import { SockJsError } from './errors';
+import type { TransportName } from './handler';
+import type { HandshakeOutcome } from './handshake';
+import type { OriginPolicy } from './http/origin';
+import type { ResolvedOptions } from './options';
+import { refuseUpgrade, refuseWithError, upgradeProblem } from './upgrade';
+
+/** What websocket upgrades need from their endpoint. */
+export interface UpgradeHost {
+  readonly options: ResolvedOptions;
+  readonly origins: OriginPolicy;
+  readonly accepting: boolean;
+  handshake(req: IncomingMessage, transport: TransportName): Promise<HandshakeOutcome>;
+  /** A websocket is open after a successful handshake. */
+  opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void;
+}
+
+/**
+ * Turns upgrade requests into sessions: origin policy, handshake interceptors, sub-protocol
+ * choice, then `ws` (or the hixie-76 handshake for the SockJS transport's oldest clients).
+ */
+export class WebSocketUpgrades {
+  private readonly wss: WebSocketServer;
+
+  constructor(private readonly host: UpgradeHost) {
+    const { options } = host;
+    const supported = options.subprotocols;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      // SockJS frames carry JSON-escaped messages; the message limit itself is checked per message.
+      maxPayload: options.sockjs
+        ? sockjsFrameLimit(options.maxTextMessageBytes)
+        : Math.max(options.maxTextMessageBytes, options.maxBinaryMessageBytes),
+      // The first protocol in the client's list that the endpoint supports, as Spring picks it.
+      handleProtocols: (offered) => [...offered].find((protocol) => supported.includes(protocol)) ?? false,
+    });
+  }
+
+  /** `raw`: a plain websocket (no SockJS framing). */
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer, raw: boolean): void {
+    const { options, origins } = this.host;
+    if (!options.websocket || !this.host.accepting) return refuseWithError(socket, new SockJsError('ERR_NOT_FOUND'));
+    if (req.method !== 'GET') return refuseUpgrade(socket, 405, '', { Allow: 'GET' });
+    if (!origins.allows(req)) return refuseWithError(socket, new SockJsError('ERR_ORIGIN_NOT_ALLOWED'));
+    const hixie = !raw && isHixie76(req);
+    if (!hixie) {
+      const problem = upgradeProblem(req, raw);
+      if (problem) return refuseWithError(socket, problem);
+    }
+    const transport: TransportName = raw ? 'websocket-raw' : 'websocket';
+    // A socket error while the handshake runs must not go unhandled.
+    const onError = (error: Error): void => {
+      options.logger.debug({ err: error }, 'socket error during websocket handshake');
+    };
+    socket.on('error', onError);
+    this.host.handshake(req, transport).then(
+      (outcome) => {
+        socket.off('error', onError);
+        if (!outcome.ok) return refuseUpgrade(socket, outcome.status, outcome.body);
+        if (socket.destroyed) return;
+        if (hixie) return this.acceptHixie(req, socket, head, outcome);
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.host.opened(req, fromWs(ws, socket), transport, outcome));
+      },
+      (error: unknown) => {
+        options.logger.error({ err: error }, 'websocket handshake failed');
+        socket.destroy();
+      },
+    );
+  }
+
+  private acceptHixie(req: IncomingMessage, socket: Duplex, head: Buffer, outcome: HandshakeOutcome & { ok: true }): void {
+    const limit = sockjsFrameLimit(this.host.options.maxTextMessageBytes);
+    const ready = (text: TextSocket): void => this.host.opened(req, text, 'websocket', outcome);
+    if (!acceptHixie76(req, socket, head, limit, ready)) refuseWithError(socket, new SockJsError('ERR_NOT_WEBSOCKET'));
+  }
+
+  close(): void {
+    this.wss.close();
+  }
+}
