@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import { demoPage } from './page';
+import { mountSpringDemo } from './spring-demo';
 import { listen, mountTestServices } from './test-services';
 
 /** `npm start`: the standard SockJS test services and the demo page on HOST:PORT. */
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
+  const registry = mountSpringDemo(app, server);
   const endpoints = mountTestServices(app, server);
   const echo = endpoints.find((endpoint) => endpoint.prefix === '/echo');
   const page = demoPage(echo?.clientScriptUrl ?? '');
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
   });
   const port = Number(process.env.PORT ?? 8080);
   const running = await listen(server, app, endpoints, { host: process.env.HOST ?? '127.0.0.1', port });
+  running.onClose(() => registry.close());
   console.log(`SockJS test services and demo on ${running.baseUrl}/`);
   const stop = (): void => {
     running.close().then(

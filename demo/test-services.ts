@@ -11,6 +11,8 @@ export interface RunningServices {
   /** e.g. http://127.0.0.1:43210 */
   baseUrl: string;
   port: number;
+  /** Runs before the server closes (more endpoints to close, say). */
+  onClose(task: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -117,14 +119,18 @@ export async function listen(
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const beforeClose: Array<() => Promise<void>> = [];
   return {
     server,
     app,
     endpoints,
     port,
     baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    onClose(task) {
+      beforeClose.push(task);
+    },
     async close() {
-      await Promise.all(endpoints.map((endpoint) => endpoint.close()));
+      await Promise.all([...beforeClose.map((task) => task()), ...endpoints.map((endpoint) => endpoint.close())]);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;

@@ -18,7 +18,7 @@ export const ERROR_CATALOGUE = {
   ERR_HANDSHAKE_REFUSED: { status: 403, message: 'Handshake refused' },
   ERR_HANDSHAKE_FAILED: { status: 500, message: 'Handshake failed' },
   ERR_BINARY_UNSUPPORTED: { status: 0, message: 'SockJS sessions carry text only' },
-  ERR_SEND_LIMIT: { status: 0, message: 'Send limit exceeded' },
+  ERR_INVALID_CLOSE_CODE: { status: 0, message: 'Close codes are 1000-1003, 1007-1014 or 3000-4999' },
   ERR_NOT_WEBSOCKET: { status: 400, message: 'Not a valid websocket request' },
   ERR_WEBSOCKET_VERSION: { status: 400, message: 'Only supported WebSocket protocol is RFC 6455.' },
   ERR_BROKEN_FRAMING: { status: 0, message: 'Broken framing.' },

@@ -41,6 +41,14 @@ export interface Principal {
   readonly name: string;
 }
 
+/** Codes a close frame may carry: 1005, 1006 and 1015 are reserved for reports, never sent. */
+export function isValidCloseCode(code: number): boolean {
+  return (
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999))
+  );
+}
+
 export interface CloseInfo {
   code: number;
   reason: string;

@@ -3,10 +3,36 @@ export { DEFAULTS, type EndpointOptions } from './options';
 export {
   CloseCode,
   ReadyState,
+  isValidCloseCode,
   type CloseInfo,
   type Logger,
+  type Principal,
   type SockJsHandler,
   type SockJsSession,
   type TransportName,
 } from './handler';
+export type { Handshake, HandshakeDecision, HandshakeInterceptor, HandshakeRefusal, PrincipalResolver } from './handshake';
 export { ERROR_CATALOGUE, SockJsError, isSockJsError, type SockJsErrorCode } from './errors';
+export {
+  HandlerRegistration,
+  WebSocketHandlerRegistry,
+  type EngineLimits,
+  type MountTarget,
+  type SockJsOptions,
+} from './registry';
+export {
+  SessionWrapper,
+  decorate,
+  exceptionHandling,
+  logging,
+  perConnection,
+  sendLimits,
+  type HandlerDecorator,
+  type SendLimits,
+} from './decorators';
+export {
+  HTTP_SESSION_ID,
+  httpSessionInterceptor,
+  type HttpSessionInterceptorOptions,
+  type SessionMiddleware,
+} from './interceptors/http-session';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { SockJsError } from '../errors';
-import { CloseCode, ReadyState, type CloseInfo, type Principal, type SockJsSession, type TransportName } from '../handler';
+import { CloseCode, ReadyState, isValidCloseCode, type CloseInfo, type Principal, type SockJsSession, type TransportName } from '../handler';
 import type { TextSocket } from '../../transports/text-socket';
 import { HandlerCalls } from './handler-calls';
 import { IdleTimer } from './idle-timer';
@@ -73,6 +73,7 @@ export class RawSession implements SockJsSession {
   }
 
   close(code: number = CloseCode.NORMAL, reason = 'Normal closure'): void {
+    if (!isValidCloseCode(code)) throw new SockJsError('ERR_INVALID_CLOSE_CODE', String(code));
     if (this.readyState !== ReadyState.OPEN) return;
     this.readyState = ReadyState.CLOSING;
     this.idle?.stop();

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   CloseCode,
+  isValidCloseCode,
   ReadyState,
   type CloseInfo,
   type Logger,
@@ -105,6 +106,7 @@ export class Session implements SockJsSession {
   }
 
   close(code: number = CloseCode.NORMAL, reason = 'Normal closure'): void {
+    if (!isValidCloseCode(code)) throw new SockJsError('ERR_INVALID_CLOSE_CODE', String(code));
     if (this.readyState !== ReadyState.OPEN && this.readyState !== ReadyState.CONNECTING) return;
     this.beginClosing({ code, reason });
     const receiver = this.receiver;

@@ -1,0 +1,12 @@
+import type { SockJsHandler } from '../handler';
+
+/** Wraps a handler in another (Spring's `WebSocketHandlerDecorator`). */
+export type HandlerDecorator = (handler: SockJsHandler) => SockJsHandler;
+
+/**
+ * Applies decorators to a handler, the first one outermost:
+ * `decorate(app, logging(log), exceptionHandling())` logs what reaches `exceptionHandling`.
+ */
+export function decorate(handler: SockJsHandler, ...decorators: HandlerDecorator[]): SockJsHandler {
+  return decorators.reduceRight<SockJsHandler>((inner, decorator) => decorator(inner), handler);
+}
