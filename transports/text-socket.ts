@@ -30,6 +30,14 @@ export interface TextSocket {
   listen(events: TextSocketEvents): void;
 }
 
+/** A websocket close reason is at most 123 bytes; longer ones are cut (on a character boundary). */
+function fitCloseReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let cut = reason.slice(0, 123);
+  while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
+  return cut;
+}
+
 function rawDataToBuffer(data: RawData): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.isBuffer(data) ? data : Buffer.from(data);
@@ -39,7 +47,7 @@ function rawDataToBuffer(data: RawData): Buffer {
 export function fromWs(ws: WebSocket, socket: Duplex): TextSocket {
   return {
     send: (message) => ws.send(message),
-    close: (code, reason) => ws.close(code, reason),
+    close: (code, reason) => ws.close(code, fitCloseReason(reason)),
     terminate: () => ws.terminate(),
     get full() {
       return socket.writableNeedDrain;
