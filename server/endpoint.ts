@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { SessionHost } from '../transports';
 import type { TextSocket } from '../transports/text-socket';
 import { WebSocketReceiver } from '../transports/websocket';
+import { attachUpgrades } from './attach';
 import { loadClientScript, type ClientScript } from './client-script';
 import { SockJsError } from './errors';
 import { CloseCode, ReadyState, type SockJsSession, type TransportName } from './handler';
@@ -29,11 +30,12 @@ export interface SockJsEndpoint {
   readonly middleware: (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
   /** Serves the request if the endpoint owns its path; false (and nothing written) otherwise. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
-  /** Takes a websocket upgrade if the endpoint owns its path; false (socket untouched) otherwise. */
+  /** Takes a websocket upgrade for one of the endpoint's websocket routes; false (socket untouched) otherwise. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /**
-   * Takes the server's websocket upgrades for this prefix, leaving its other `upgrade` and
-   * `request` listeners alone. Returns a function that detaches again.
+   * Takes the server's websocket upgrades for this endpoint, leaving its other `upgrade` and
+   * `request` listeners alone (one shared listener serves all endpoints of a server, longest
+   * prefix first). Returns a function that detaches again.
    */
   attach(server: Server): () => void;
   /** The endpoint's sessions by id (a live view; closing ones stay until they are gone). */
@@ -127,16 +129,13 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     const route = matchRoute(rest, undefined);
     if (route.kind === 'raw-websocket') this.upgrades.accept(req, socket, head, true);
     else if (route.kind === 'session' && route.transport === 'websocket') this.upgrades.accept(req, socket, head, false);
-    else sendUpgradeNotFound(socket);
+    // Not a websocket route of ours: maybe of a nested endpoint, or another listener's.
+    else return false;
     return true;
   }
 
   attach(server: Server): () => void {
-    const listener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      this.handleUpgrade(req, socket, head);
-    };
-    server.on('upgrade', listener);
-    return () => server.off('upgrade', listener);
+    return attachUpgrades(server, this);
   }
 
   existing(id: string): Session | undefined {
@@ -251,10 +250,6 @@ function answerRefusal(res: ServerResponse, refusal: HandshakeOutcome & { ok: fa
   res.setHeader('Content-Length', Buffer.byteLength(refusal.body));
   res.writeHead(refusal.status);
   res.end(refusal.body);
-}
-
-function sendUpgradeNotFound(socket: Duplex): void {
-  socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
 }
 
 /** Creates an endpoint; throws `ERR_INVALID_OPTION` on bad options. */

@@ -41,7 +41,8 @@ export interface EndpointOptions {
   jsessionid?: boolean | ((req: IncomingMessage, res: ServerResponse) => void);
   /**
    * URL of sockjs-client for the iframe page. Default: served by this endpoint itself at
-   * `{prefix}/sockjs.min.js` from the installed `sockjs-client` package, so closed networks work.
+   * `{prefix}/sockjs-client.<hash>.min.js` from the installed `sockjs-client` package (so closed
+   * networks work), cached for a year since the name changes with the content.
    */
   clientScriptUrl?: string;
   /**

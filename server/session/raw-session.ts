@@ -122,9 +122,10 @@ export class RawSession implements SockJsSession {
   /** The websocket is closed: report it if the peer closed first, then forget the session. */
   private closed(info: CloseInfo): void {
     if (this.readyState === ReadyState.CLOSED) return;
-    this.idle?.stop();
-    if (this.readyState === ReadyState.OPEN) this.calls.closed(info);
+    const wasOpen = this.readyState === ReadyState.OPEN;
     this.readyState = ReadyState.CLOSED;
+    this.idle?.stop();
     this.context.forget(this);
+    if (wasOpen) this.calls.closed(info);
   }
 }

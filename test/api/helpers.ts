@@ -1,0 +1,506 @@
+/**
+ * Helpers for the API and client tests: servers on 127.0.0.1:0 that close every socket they
+ * accepted, a recording handler, small websocket and HTTP clients, and bounded waits.
+ * No fixed sleeps anywhere: every wait is for an event, with a deadline.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import express, { type Express } from 'express';
+import WebSocket from 'ws';
+import {
+  createEndpoint,
+  type CloseInfo,
+  type EndpointOptions,
+  type Logger,
+  type SockJsEndpoint,
+  type SockJsHandler,
+  type SockJsSession,
+} from '../../server';
+
+/** Deadline of one wait (a response, a frame, a callback). */
+export const WAIT_MS = 3000;
+
+export class TimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`timed out after ${ms} ms waiting for ${what}`);
+    this.name = 'TimeoutError';
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Polls `condition` (every few ms) until it holds; fails after `ms`. */
+export async function until(condition: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new TimeoutError(what, ms);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A promise with its settle functions. */
+export class Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve!: (value: T) => void;
+  reject!: (error: unknown) => void;
+  constructor() {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
+
+/** Resolves after `ms` (only used inside handlers, to make them slow on purpose). */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A fresh session id (no `.` or `;`). */
+export function sessionId(): string {
+  return randomUUID();
+}
+
+export function wsUrl(baseUrl: string, path: string): string {
+  return baseUrl.replace(/^http/, 'ws') + path;
+}
+
+/** Closers run by `after`, last registered first. */
+export class Resources {
+  private readonly closers: Array<() => unknown> = [];
+
+  add<T>(resource: T, close: (resource: T) => unknown): T {
+    this.closers.push(() => close(resource));
+    return resource;
+  }
+
+  async closeAll(): Promise<void> {
+    const closers = this.closers.splice(0).reverse();
+    for (const close of closers) {
+      try {
+        await withTimeout(Promise.resolve(close()), 'a resource to close', 5000);
+      } catch {
+        // One stuck resource must not keep the others open.
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+export interface Running {
+  server: Server;
+  port: number;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1:0; `close()` destroys every connection the server accepted. */
+export async function listen(server: Server): Promise<Running> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+export interface ExpressServer extends Running {
+  app: Express;
+  endpoints: SockJsEndpoint[];
+}
+
+/** An Express app with the given endpoints mounted at their prefixes and attached for upgrades. */
+export async function serveEndpoints(
+  options: EndpointOptions[],
+  setup?: (app: Express, server: Server) => void,
+): Promise<ExpressServer> {
+  const app = express();
+  const server = createServer(app);
+  const endpoints = options.map((o) => createEndpoint(o));
+  for (const endpoint of endpoints) {
+    app.use(endpoint.prefix, endpoint.middleware);
+    endpoint.attach(server);
+  }
+  setup?.(app, server);
+  const running = await listen(server);
+  return {
+    ...running,
+    app,
+    endpoints,
+    async close() {
+      await Promise.all(endpoints.map((e) => e.close()));
+      await running.close();
+    },
+  };
+}
+
+/** A logger that keeps expected errors off stderr and remembers them. */
+export function quietLogger(): Logger & { entries: Array<{ level: string; obj: object; msg: string | undefined }> } {
+  const entries: Array<{ level: string; obj: object; msg: string | undefined }> = [];
+  const log = (level: string) => (obj: object, msg?: string) => {
+    entries.push({ level, obj, msg });
+  };
+  return { entries, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A recording handler
+
+export type HandlerEvent =
+  | { kind: 'open'; session: SockJsSession; readyState: number }
+  | { kind: 'message'; session: SockJsSession; readyState: number; message: string }
+  | { kind: 'error'; session: SockJsSession; readyState: number; error: Error }
+  | { kind: 'close'; session: SockJsSession; readyState: number; info: CloseInfo };
+
+/** Hooks run after the event is recorded; what they return (or throw) is what the handler does. */
+export type Hooks = SockJsHandler;
+
+/** A handler that records every callback, in order, and lets tests wait for them. */
+export class Recorder {
+  readonly events: HandlerEvent[] = [];
+  private readonly waiters = new Set<() => void>();
+  readonly handler: SockJsHandler;
+
+  constructor(hooks: Hooks = {}) {
+    this.handler = {
+      onOpen: (session) => {
+        this.push({ kind: 'open', session, readyState: session.readyState });
+        return hooks.onOpen?.(session);
+      },
+      onMessage: (session, message) => {
+        this.push({ kind: 'message', session, readyState: session.readyState, message });
+        return hooks.onMessage?.(session, message);
+      },
+      onTransportError: (session, error) => {
+        this.push({ kind: 'error', session, readyState: session.readyState, error });
+        return hooks.onTransportError?.(session, error);
+      },
+      onClose: (session, info) => {
+        this.push({ kind: 'close', session, readyState: session.readyState, info: { ...info } });
+        return hooks.onClose?.(session, info);
+      },
+    };
+  }
+
+  private push(event: HandlerEvent): void {
+    this.events.push(event);
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /** How many events are recorded so far: pass it as `from` to wait only for later ones. */
+  mark(): number {
+    return this.events.length;
+  }
+
+  /** The first recorded event (at index `from` or later) matching `predicate`, waiting for it if need be. */
+  waitFor(predicate: (event: HandlerEvent) => boolean, what: string, ms = WAIT_MS, from = 0): Promise<HandlerEvent> {
+    const find = (): HandlerEvent | undefined => this.events.slice(from).find(predicate);
+    const found = find();
+    if (found) return Promise.resolve(found);
+    let wake: (() => void) | undefined;
+    const promise = new Promise<HandlerEvent>((resolve) => {
+      wake = () => {
+        const event = find();
+        if (event) resolve(event);
+      };
+      this.waiters.add(wake);
+    });
+    return withTimeout(promise, what, ms).finally(() => {
+      if (wake) this.waiters.delete(wake);
+    });
+  }
+
+  /** The session of the first onOpen at index `from` or later. */
+  waitForOpen(from = 0, what = 'onOpen'): Promise<SockJsSession> {
+    return this.waitFor((e) => e.kind === 'open', what, WAIT_MS, from).then((e) => e.session);
+  }
+
+  async waitForClose(session: SockJsSession, what = 'onClose'): Promise<CloseInfo> {
+    const event = await this.waitFor((e) => e.kind === 'close' && e.session === session, what);
+    if (event.kind !== 'close') throw new Error('unreachable');
+    return event.info;
+  }
+
+  /** Events of one session, as short strings: `open`, `message:x`, `error`, `close:1000`. */
+  trace(session: SockJsSession): string[] {
+    return this.events
+      .filter((e) => e.session === session)
+      .map((e) => {
+        switch (e.kind) {
+          case 'open':
+            return 'open';
+          case 'message':
+            return `message:${e.message}`;
+          case 'error':
+            return 'error';
+          case 'close':
+            return `close:${e.info.code}`;
+        }
+      });
+  }
+
+  count(kind: HandlerEvent['kind'], session?: SockJsSession): number {
+    return this.events.filter((e) => e.kind === kind && (session === undefined || e.session === session)).length;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A websocket client that queues what it receives
+
+export class WsQueue {
+  private readonly messages: string[] = [];
+  private readonly waiters = new Set<() => void>();
+  private info: CloseInfo | undefined;
+  readonly closed: Promise<CloseInfo>;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.from(data).toString('utf8');
+      this.messages.push(isBinary ? `<binary>${text}` : text);
+      this.wake();
+    });
+    this.closed = new Promise((resolve) => {
+      socket.on('close', (code: number, reason: Buffer) => {
+        this.info = { code, reason: reason.toString('utf8') };
+        this.wake();
+        resolve(this.info);
+      });
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static open(url: string, headers: Record<string, string> = {}): Promise<WsQueue> {
+    const socket = new WebSocket(url, { perMessageDeflate: false, headers });
+    const opened = new Promise<WsQueue>((resolve, reject) => {
+      const queue = new WsQueue(socket);
+      socket.once('open', () => resolve(queue));
+      socket.once('error', reject);
+      socket.once('unexpected-response', (_req: unknown, res: IncomingMessage) =>
+        reject(new Error(`websocket handshake with ${url} answered HTTP ${String(res.statusCode)}`)),
+      );
+    });
+    return withTimeout(opened, `websocket handshake with ${url}`).catch((error: unknown) => {
+      socket.terminate();
+      throw error;
+    });
+  }
+
+  private wake(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  get isClosed(): boolean {
+    return this.info !== undefined;
+  }
+
+  /** The next message; rejects when the socket closes first. */
+  next(what = 'a websocket message', ms = WAIT_MS): Promise<string> {
+    let wake: (() => void) | undefined;
+    const promise = new Promise<string>((resolve, reject) => {
+      const attempt = (): boolean => {
+        const message = this.messages.shift();
+        if (message !== undefined) {
+          resolve(message);
+          return true;
+        }
+        if (this.info) {
+          reject(new Error(`websocket closed (${this.info.code} ${JSON.stringify(this.info.reason)}) before ${what}`));
+          return true;
+        }
+        return false;
+      };
+      if (attempt()) return;
+      wake = () => {
+        if (attempt() && wake) this.waiters.delete(wake);
+      };
+      this.waiters.add(wake);
+    });
+    return withTimeout(promise, what, ms).finally(() => {
+      if (wake) this.waiters.delete(wake);
+    });
+  }
+
+  /** Messages received and not yet read. */
+  get unread(): readonly string[] {
+    return this.messages;
+  }
+
+  send(text: string): void {
+    this.socket.send(text);
+  }
+
+  waitForClose(what = 'the websocket to close', ms = WAIT_MS): Promise<CloseInfo> {
+    return withTimeout(this.closed, what, ms);
+  }
+
+  /** Closes with a handshake (terminates if it stalls) and resolves with the close info. */
+  async close(code?: number, reason?: string): Promise<CloseInfo> {
+    if (this.info) return this.info;
+    this.socket.close(code, reason);
+    try {
+      return await this.waitForClose('the websocket closing handshake', 2000);
+    } catch {
+      this.socket.terminate();
+      return this.closed;
+    }
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+}
+
+/** Messages of an `a[...]` frame. */
+export function messagesOf(frame: string): string[] {
+  if (!frame.startsWith('a[')) throw new Error(`not a message frame: ${frame.slice(0, 80)}`);
+  const value: unknown = JSON.parse(frame.slice(1));
+  if (!Array.isArray(value) || !value.every((m) => typeof m === 'string')) throw new Error(`bad frame ${frame}`);
+  return value as string[];
+}
+
+/** Reads frames from a SockJS websocket until `count` messages have arrived. */
+export async function readMessages(ws: WsQueue, count: number, ms = WAIT_MS): Promise<string[]> {
+  const out: string[] = [];
+  while (out.length < count) {
+    const frame = await ws.next(`message ${out.length + 1} of ${count}`, ms);
+    if (frame === 'h') continue;
+    out.push(...messagesOf(frame));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain HTTP
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** One request on its own connection (no keep-alive pool), answered within WAIT_MS. */
+export function http(port: number, method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+  let req: ReturnType<typeof request> | undefined;
+  const promise = new Promise<HttpResponse>((resolve, reject) => {
+    req = request({ host: '127.0.0.1', port, method, path, headers: options.headers, agent: false }, (res) => {
+      res.setEncoding('utf8');
+      let body = '';
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+  return withTimeout(promise, `${method} ${path}`).catch((error: unknown) => {
+    req?.destroy();
+    throw error;
+  });
+}
+
+/** A response read as it streams (xhr-streaming, eventsource, htmlfile). */
+export class HttpStream {
+  text = '';
+  ended = false;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(
+    private readonly req: ReturnType<typeof request>,
+    readonly status: number,
+    readonly headers: IncomingHttpHeaders,
+  ) {}
+
+  static open(port: number, method: string, path: string, options: RequestOptions = {}): Promise<HttpStream> {
+    let req: ReturnType<typeof request> | undefined;
+    const promise = new Promise<HttpStream>((resolve, reject) => {
+      const r = request({ host: '127.0.0.1', port, method, path, headers: options.headers, agent: false }, (res) => {
+        const stream = new HttpStream(r, res.statusCode ?? 0, res.headers);
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          stream.text += chunk;
+          stream.wake();
+        });
+        res.on('end', () => {
+          stream.ended = true;
+          stream.wake();
+        });
+        res.on('error', () => undefined);
+        resolve(stream);
+      });
+      req = r;
+      r.on('error', reject);
+      r.end(options.body);
+    });
+    return withTimeout(promise, `response head of ${method} ${path}`).catch((error: unknown) => {
+      req?.destroy();
+      throw error;
+    });
+  }
+
+  private wake(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /** Waits until the text received so far satisfies `predicate`. */
+  waitFor(predicate: (text: string) => boolean, what: string, ms = WAIT_MS): Promise<string> {
+    if (predicate(this.text)) return Promise.resolve(this.text);
+    let wake: (() => void) | undefined;
+    const promise = new Promise<string>((resolve, reject) => {
+      wake = () => {
+        if (predicate(this.text)) resolve(this.text);
+        else if (this.ended) reject(new Error(`response ended before ${what}; got ${JSON.stringify(this.text.slice(-200))}`));
+      };
+      this.waiters.add(wake);
+    });
+    return withTimeout(promise, what, ms).finally(() => {
+      if (wake) this.waiters.delete(wake);
+    });
+  }
+
+  close(): void {
+    this.req.destroy();
+  }
+}
