@@ -17,6 +17,7 @@ import { matchRoute, splitUrl, underPrefix } from './router';
 import { RawSession } from './session/raw-session';
 import { Session, type SessionContext, type SessionInit } from './session/session';
 import { SessionStore } from './session/store';
+import { admits, type SessionUse } from './session/binding';
 import { WebSocketUpgrades, type UpgradeHost } from './upgrades';
 
 export type NextFunction = (error?: unknown) => void;
@@ -46,8 +47,12 @@ export interface SockJsEndpoint {
   sendTo(sessionId: string, message: string): boolean;
   /** Sends to every open session of one user (see the `principal` option); returns how many. */
   sendToUser(user: string, message: string): number;
-  /** Refuses new sessions, closes every session with 1001, resolves when all are closed. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: refuses new sessions (503), gives queued messages up to `flushTimeout` ms
+   * (default 5 000) to reach their clients, closes every session with 1001 "Going away", and
+   * resolves once all are closed and their `onClose` callbacks have been called.
+   */
+  close(options?: { flushTimeout?: number }): Promise<void>;
 }
 
 class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
@@ -57,7 +62,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   readonly origins: OriginPolicy;
   readonly iframe: IframePage;
   readonly clientScript: Buffer | undefined;
-  accepting = true;
+  private accepting = true;
   private readonly store = new SessionStore();
   private readonly context: SessionContext;
   private readonly upgrades: WebSocketUpgrades;
@@ -67,7 +72,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
 
   constructor(options: EndpointOptions) {
     this.options = resolveOptions(options);
-    const { prefix, handler, logger, heartbeatDelay, disconnectDelay, sendHighWaterMark, idleTimeout } = this.options;
+    const { prefix, handler, logger } = this.options;
     const script: ClientScript | undefined =
       this.options.sockjs && this.options.clientScriptUrl === undefined ? loadClientScript() : undefined;
     this.clientScript = script?.body;
@@ -75,15 +80,8 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     this.clientScriptUrl = this.options.clientScriptUrl ?? (script ? prefix + script.path : '');
     this.origins = new OriginPolicy(this.options.allowedOrigins);
     this.iframe = new IframePage(this.clientScriptUrl, this.origins.frameAncestors());
-    this.context = {
-      handler,
-      logger,
-      heartbeatDelay,
-      disconnectDelay,
-      sendHighWaterMark,
-      idleTimeout,
-      forget: (session) => this.store.remove(session),
-    };
+    // The options carry every setting a session needs; sessions read them through the context.
+    this.context = { ...this.options, forget: (session) => this.store.remove(session) };
     this.upgrades = new WebSocketUpgrades(this);
     this.middleware = (req, res, next) => {
       if (!this.handleRequest(req, res)) next();
@@ -138,9 +136,10 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     return attachUpgrades(server, this);
   }
 
-  existing(id: string): Session | undefined {
+  find(id: string, req: IncomingMessage, use: SessionUse): Session | 'refused' | undefined {
     const session = this.store.get(id);
-    return session instanceof Session ? session : undefined;
+    if (session === undefined) return undefined;
+    return session instanceof Session && admits(session, req, use, this.options.sessionBinding) ? session : 'refused';
   }
 
   async openSession(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse): Promise<Session | undefined> {
@@ -151,18 +150,33 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
       void opening.finally(() => this.opening.delete(id));
     }
     const result = await opening;
-    if (result instanceof Session) return result;
+    if (result instanceof Session) {
+      // A concurrent first request from another client does not get to share the new session.
+      if (admits(result, req, transport, this.options.sessionBinding)) return result;
+      answerRefusal(res, refusedWith(new SockJsError('ERR_SESSION_NOT_FOUND')));
+      return undefined;
+    }
     if (!result.ok) answerRefusal(res, result);
     return undefined;
   }
 
   private async createHttpSession(id: string, transport: TransportName, req: IncomingMessage): Promise<Session | HandshakeOutcome> {
-    if (!this.accepting) return refusedWith(new SockJsError('ERR_NOT_FOUND'));
+    const full = this.admission();
+    if (full) return refusedWith(full);
     const outcome = await this.handshake(req, transport);
     if (!outcome.ok) return outcome;
     const session = new Session(this.sessionInit(id, transport, req, outcome, ''), this.context);
     this.store.add(session);
     return session;
+  }
+
+  /** Why no new session may open now (shutting down, or `maxSessions` reached), if so. */
+  admission(): SockJsError | undefined {
+    if (!this.accepting) return new SockJsError('ERR_TOO_MANY_SESSIONS', 'the endpoint is closing');
+    if (this.store.size + this.opening.size >= this.options.maxSessions) {
+      return new SockJsError('ERR_TOO_MANY_SESSIONS', `maxSessions ${this.options.maxSessions} reached`);
+    }
+    return undefined;
   }
 
   handshake(req: IncomingMessage, transport: TransportName): Promise<HandshakeOutcome> {
@@ -177,7 +191,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     }
     const session = new Session(init, this.context);
     this.store.add(session);
-    session.attach(new WebSocketReceiver(socket, session, this.options.maxTextMessageBytes));
+    session.attach(new WebSocketReceiver(socket, session, this.options.maxTextMessageBytes, this.options.pongTimeout));
   }
 
   private sessionInit(
@@ -215,12 +229,25 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     return count;
   }
 
-  async close(): Promise<void> {
+  async close(options: { flushTimeout?: number } = {}): Promise<void> {
     this.accepting = false;
+    await this.flushed(options.flushTimeout ?? 5_000);
     for (const session of [...this.store.values()]) {
       session.terminate({ code: CloseCode.GOING_AWAY, reason: 'Going away' });
     }
     this.upgrades.close();
+    // onClose callbacks were queued by terminate(); let synchronous ones run before resolving.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /** Resolves when no open session holds unsent messages, or when `timeout` ms have passed. */
+  private async flushed(timeout: number): Promise<void> {
+    const deadline = Date.now() + timeout;
+    const pending = (): boolean => [...this.store.values()].some((s) => s.readyState === ReadyState.OPEN && s.bufferedAmount > 0);
+    // Bounded re-check: queues empty as clients poll or sockets drain, events spread over many sessions.
+    while (pending() && Date.now() < deadline) {
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.min(25, Math.max(1, deadline - Date.now()))));
+    }
   }
 
   failed(res: ServerResponse, error: unknown): void {
@@ -241,7 +268,7 @@ function sendIfOpen(session: SockJsSession, message: string): boolean {
   return true;
 }
 
-function refusedWith(error: SockJsError): HandshakeOutcome {
+function refusedWith(error: SockJsError): HandshakeOutcome & { ok: false } {
   return { ok: false, error, status: error.status, body: error.body };
 }
 

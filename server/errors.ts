@@ -14,6 +14,8 @@ export const ERROR_CATALOGUE = {
   ERR_CALLBACK_INVALID: { status: 500, message: 'invalid "callback" parameter' },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload too large.' },
   ERR_BODY_ABORTED: { status: 400, message: 'Request body aborted.' },
+  ERR_BODY_TIMEOUT: { status: 408, message: 'Request body too slow.' },
+  ERR_TOO_MANY_SESSIONS: { status: 503, message: 'Too many sessions.' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Origin not allowed' },
   ERR_HANDSHAKE_REFUSED: { status: 403, message: 'Handshake refused' },
   ERR_HANDSHAKE_FAILED: { status: 500, message: 'Handshake failed' },

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SockJsError } from './errors';
-import type { Logger, SockJsHandler } from './handler';
+import type { Logger, SockJsHandler, SockJsSession } from './handler';
 import type { HandshakeInterceptor, PrincipalResolver } from './handshake';
 import { originEntryProblem } from './http/origin';
 
@@ -61,6 +61,27 @@ export interface EndpointOptions {
   idleTimeout?: number;
   /** Queued bytes at which `send()` starts returning false (`onDrain` follows). Default 64 KiB. */
   sendHighWaterMark?: number;
+  /** Messages a session may hold unsent (a client that stops reading); then `queueOverflow`. Default 10 000. */
+  maxQueuedMessages?: number;
+  /** Bytes a session may hold unsent; then `queueOverflow`. Default 4 MiB. */
+  maxQueuedBytes?: number;
+  /**
+   * Past `maxQueuedMessages` or `maxQueuedBytes`: `'close'` the session with 4500 "Send queue
+   * overflow", or `'drop'` the new message (`send()` returns false). Default 'close'.
+   */
+  queueOverflow?: 'close' | 'drop';
+  /** Open sessions (and handshakes under way) the endpoint takes; more are answered 503. Default 50 000. */
+  maxSessions?: number;
+  /** Ms a request body may take to arrive (slowloris); 408 after. Default 10 000. */
+  bodyTimeout?: number;
+  /** Ms a websocket may take to answer the ping sent with each heartbeat; then it is dropped (1006). Default 10 000. */
+  pongTimeout?: number;
+  /**
+   * Which client may reuse a session id: `'auto'` — the same HTTP session (express-session id) when
+   * the session has one, else the same remote address; `'address'`; `'none'`; or your own check.
+   * A request that fails it gets 404 and the session is untouched. Default 'auto'.
+   */
+  sessionBinding?: 'auto' | 'address' | 'none' | ((session: SockJsSession, req: IncomingMessage) => boolean);
   /** Where the endpoint reports problems. Default: warnings and errors to stderr. */
   logger?: Logger;
 }
@@ -84,6 +105,13 @@ export interface ResolvedOptions {
   maxBinaryMessageBytes: number;
   idleTimeout: number;
   sendHighWaterMark: number;
+  maxQueuedMessages: number;
+  maxQueuedBytes: number;
+  queueOverflow: 'close' | 'drop';
+  maxSessions: number;
+  bodyTimeout: number;
+  pongTimeout: number;
+  sessionBinding: NonNullable<EndpointOptions['sessionBinding']>;
   logger: Logger;
 }
 
@@ -100,6 +128,13 @@ export const DEFAULTS = {
   maxBinaryMessageBytes: 1024 * 1024,
   idleTimeout: 0,
   sendHighWaterMark: 64 * 1024,
+  maxQueuedMessages: 10_000,
+  maxQueuedBytes: 4 * 1024 * 1024,
+  queueOverflow: 'close',
+  maxSessions: 50_000,
+  bodyTimeout: 10_000,
+  pongTimeout: 10_000,
+  sessionBinding: 'auto',
 } as const satisfies Partial<ResolvedOptions>;
 
 /** Largest delay a Node timer honours (about 24.8 days). */
@@ -169,6 +204,17 @@ function nonNegativeInteger(name: string, value: unknown, fallback: number): num
   return positiveInteger(name, value, fallback, MAX_TIMER_MS);
 }
 
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw invalid(name, `must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function checkBinding(value: unknown): ResolvedOptions['sessionBinding'] {
+  if (typeof value === 'function') return value as ResolvedOptions['sessionBinding'];
+  return oneOf('sessionBinding', value, ['auto', 'address', 'none'] as const, DEFAULTS.sessionBinding);
+}
+
 function checkHandler(handler: unknown): SockJsHandler {
   if (typeof handler !== 'object' || handler === null) throw invalid('handler', 'must be an object');
   for (const name of ['onOpen', 'onMessage', 'onBinaryMessage', 'onDrain', 'onTransportError', 'onClose'] as const) {
@@ -223,6 +269,13 @@ export function resolveOptions(options: EndpointOptions): ResolvedOptions {
     maxBinaryMessageBytes: positiveInteger('maxBinaryMessageBytes', options.maxBinaryMessageBytes, DEFAULTS.maxBinaryMessageBytes),
     idleTimeout: nonNegativeInteger('idleTimeout', options.idleTimeout, DEFAULTS.idleTimeout),
     sendHighWaterMark: positiveInteger('sendHighWaterMark', options.sendHighWaterMark, DEFAULTS.sendHighWaterMark),
+    maxQueuedMessages: positiveInteger('maxQueuedMessages', options.maxQueuedMessages, DEFAULTS.maxQueuedMessages),
+    maxQueuedBytes: positiveInteger('maxQueuedBytes', options.maxQueuedBytes, DEFAULTS.maxQueuedBytes),
+    queueOverflow: oneOf('queueOverflow', options.queueOverflow, ['close', 'drop'] as const, DEFAULTS.queueOverflow),
+    maxSessions: positiveInteger('maxSessions', options.maxSessions, DEFAULTS.maxSessions),
+    bodyTimeout: positiveInteger('bodyTimeout', options.bodyTimeout, DEFAULTS.bodyTimeout, MAX_TIMER_MS),
+    pongTimeout: positiveInteger('pongTimeout', options.pongTimeout, DEFAULTS.pongTimeout, MAX_TIMER_MS),
+    sessionBinding: checkBinding(options.sessionBinding),
     logger: logger ?? stderrLogger,
   };
 }

@@ -15,7 +15,8 @@ import { refuseUpgrade, refuseWithError, upgradeProblem } from './upgrade';
 export interface UpgradeHost {
   readonly options: ResolvedOptions;
   readonly origins: OriginPolicy;
-  readonly accepting: boolean;
+  /** Why no new session may open now, if so. */
+  admission(): SockJsError | undefined;
   handshake(req: IncomingMessage, transport: TransportName): Promise<HandshakeOutcome>;
   /** A websocket is open after a successful handshake. */
   opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void;
@@ -47,7 +48,9 @@ export class WebSocketUpgrades {
   /** `raw`: a plain websocket (no SockJS framing). */
   accept(req: IncomingMessage, socket: Duplex, head: Buffer, raw: boolean): void {
     const { options, origins } = this.host;
-    if (!options.websocket || !this.host.accepting) return refuseWithError(socket, new SockJsError('ERR_NOT_FOUND'));
+    if (!options.websocket) return refuseWithError(socket, new SockJsError('ERR_NOT_FOUND'));
+    const full = this.host.admission();
+    if (full) return refuseWithError(socket, full);
     if (req.method !== 'GET') return refuseUpgrade(socket, 405, '', { Allow: 'GET' });
     if (!origins.allows(req)) return refuseWithError(socket, new SockJsError('ERR_ORIGIN_NOT_ALLOWED'));
     const hixie = !raw && isHixie76(req);

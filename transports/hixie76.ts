@@ -127,6 +127,9 @@ class Hixie76Socket implements TextSocket {
     this.gone(code, reason);
   }
 
+  /** hixie-76 has no ping; its heartbeat is the SockJS `h` frame alone. */
+  ping(): void {}
+
   terminate(): void {
     this.socket.destroy();
     this.gone(1006, '');

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { CloseInfo, TransportName } from '../server/handler';
+import { HEARTBEAT_FRAME } from '../server/protocol/frames';
 import type { Receiver } from './receiver';
 
 /**
@@ -61,6 +62,10 @@ export class HttpReceiver implements Receiver {
       this.full = true;
     }
     return accepted;
+  }
+
+  heartbeat(): void {
+    this.sendFrame(HEARTBEAT_FRAME);
   }
 
   end(): void {

@@ -1,4 +1,5 @@
 import { SockJsError } from '../server/errors';
+import { sendError } from '../server/http/respond';
 import type { TransportName } from '../server/handler';
 import { HttpReceiver, type HttpReceiverSpec } from './http-receiver';
 import type { TransportRequest } from './types';
@@ -14,7 +15,9 @@ export async function openReceiver(
   prelude?: string,
 ): Promise<void> {
   const { req, res, host, sessionId } = request;
-  const session = host.existing(sessionId) ?? (await host.openSession(sessionId, spec.transport, req, res));
+  const found = host.find(sessionId, req, spec.transport);
+  if (found === 'refused') return sendError(res, new SockJsError('ERR_SESSION_NOT_FOUND'));
+  const session = found ?? (await host.openSession(sessionId, spec.transport, req, res));
   // Refused (and answered), or the client left while the handshake ran.
   if (!session || res.destroyed) return;
   res.setHeader('Content-Type', contentType);

@@ -3,7 +3,8 @@ import { mediaType, readBody } from '../server/http/body';
 import { sendError } from '../server/http/respond';
 import { decodeMessages } from '../server/protocol/frames';
 import { anyTooBig } from './message-size';
-import type { SessionHost, TransportRequest } from './types';
+import type { Session } from '../server/session/session';
+import type { TransportRequest } from './types';
 
 /**
  * The one receiving path of the HTTP transports (xhr_send, jsonp_send): read the body within
@@ -13,32 +14,32 @@ import type { SessionHost, TransportRequest } from './types';
  */
 export async function receive(
   request: TransportRequest,
+  use: 'xhr_send' | 'jsonp_send',
   extractJson: (contentType: string, body: string) => string,
 ): Promise<boolean> {
   const { req, res, host, sessionId } = request;
   let body: string;
   try {
-    body = await readBody(req, host.options.maxRequestBytes);
+    body = await readBody(req, host.options.maxRequestBytes, host.options.bodyTimeout);
   } catch (error) {
     if (!isSockJsError(error)) throw error;
     sendError(res, error);
     return false;
   }
-  const failure = deliver(host, sessionId, extractJson(mediaType(req), body));
+  const failure = deliver(host.find(sessionId, req, use), host.options.maxTextMessageBytes, extractJson(mediaType(req), body));
   if (failure) sendError(res, failure);
   return failure === undefined;
 }
 
-function deliver(host: SessionHost, sessionId: string, payload: string): SockJsError | undefined {
+function deliver(session: Session | 'refused' | undefined, maxMessageBytes: number, payload: string): SockJsError | undefined {
   const decoded = decodeMessages(payload);
   if (!decoded.ok) {
     return new SockJsError(decoded.problem === 'empty' ? 'ERR_PAYLOAD_EXPECTED' : 'ERR_BROKEN_JSON');
   }
-  if (anyTooBig(decoded.messages, host.options.maxTextMessageBytes)) {
-    return new SockJsError('ERR_PAYLOAD_TOO_LARGE', `a message is over ${host.options.maxTextMessageBytes} bytes`);
+  if (anyTooBig(decoded.messages, maxMessageBytes)) {
+    return new SockJsError('ERR_PAYLOAD_TOO_LARGE', `a message is over ${maxMessageBytes} bytes`);
   }
-  const session = host.existing(sessionId);
-  if (!session) return new SockJsError('ERR_SESSION_NOT_FOUND');
+  if (session === undefined || session === 'refused') return new SockJsError('ERR_SESSION_NOT_FOUND');
   session.deliver(decoded.messages);
   return undefined;
 }

@@ -15,7 +15,7 @@ export const jsonpSend: HttpTransport = {
   method: 'POST',
   cors: false,
   async handle(request) {
-    if (!(await receive(request, jsonOf))) return;
+    if (!(await receive(request, 'jsonp_send', jsonOf))) return;
     request.res.setHeader('Content-Type', TEXT_PLAIN);
     request.res.setHeader('Content-Length', '2');
     request.res.writeHead(200);

@@ -13,6 +13,8 @@ export interface Receiver {
   readonly writable: boolean;
   /** Writes one frame. Returns false when the socket is full. */
   sendFrame(frame: string): boolean;
+  /** Sends a heartbeat (an `h` frame; websockets also check that the peer is alive). */
+  heartbeat(): void;
   /** Ends the receiver from the server side. Calls `onDetach(false)` if it had not ended yet. */
   end(): void;
   /**

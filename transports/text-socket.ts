@@ -8,6 +8,8 @@ export interface TextSocketEvents {
   close(code: number, reason: string): void;
   /** The write buffer, once full, has emptied. */
   drain(): void;
+  /** The peer answered a ping. */
+  pong(): void;
   error(error: Error): void;
 }
 
@@ -20,6 +22,8 @@ export interface TextSocket {
   close(code: number, reason: string): void;
   /** Drops the connection without a closing handshake. */
   terminate(): void;
+  /** Sends a ping; `pong` follows from a live peer. */
+  ping(): void;
   /** True while the write buffer is above its high-water mark. */
   readonly full: boolean;
   /** Bytes waiting to be written. */
@@ -49,6 +53,9 @@ export function fromWs(ws: WebSocket, socket: Duplex): TextSocket {
     send: (message) => ws.send(message),
     close: (code, reason) => ws.close(code, fitCloseReason(reason)),
     terminate: () => ws.terminate(),
+    ping: () => {
+      if (ws.readyState === ws.OPEN) ws.ping();
+    },
     get full() {
       return socket.writableNeedDrain;
     },
@@ -63,6 +70,7 @@ export function fromWs(ws: WebSocket, socket: Duplex): TextSocket {
       });
       ws.on('close', (code, reason) => events.close(code, reason.toString('utf8')));
       ws.on('error', (error) => events.error(error));
+      ws.on('pong', () => events.pong());
       socket.on('drain', () => events.drain());
     },
   };

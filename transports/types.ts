@@ -2,12 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedOptions } from '../server/options';
 import type { Session } from '../server/session/session';
 import type { TransportName } from '../server/handler';
+import type { SessionUse } from '../server/session/binding';
 
 /** What a transport may ask of its endpoint. */
 export interface SessionHost {
   readonly options: ResolvedOptions;
-  /** The session with this id, if it exists. */
-  existing(id: string): Session | undefined;
+  /**
+   * The session with this id if this request may use it that way (same transport kind, same
+   * client: see `sessionBinding`); `'refused'` when it exists but may not; undefined when none.
+   */
+  find(id: string, req: IncomingMessage, use: SessionUse): Session | 'refused' | undefined;
   /**
    * Runs the handshake (interceptors, principal) for a new session opened by this request and
    * creates it; undefined when it was refused, the refusal already answered.

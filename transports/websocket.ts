@@ -1,6 +1,7 @@
 import { CloseCode, type CloseInfo } from '../server/handler';
 import { SockJsError } from '../server/errors';
-import { decodeMessages } from '../server/protocol/frames';
+import { HEARTBEAT_FRAME, decodeMessages } from '../server/protocol/frames';
+import { PongDeadline } from './pong-deadline';
 import type { Session } from '../server/session/session';
 import { anyTooBig } from './message-size';
 import type { Receiver } from './receiver';
@@ -16,13 +17,20 @@ export class WebSocketReceiver implements Receiver {
   onDetach: Receiver['onDetach'];
   onDrain: Receiver['onDrain'];
   private open = true;
+  private readonly pong: PongDeadline;
 
   constructor(
     private readonly socket: TextSocket,
     private readonly session: Session,
     private readonly maxMessageBytes: number,
+    pongTimeout: number,
   ) {
+    this.pong = new PongDeadline(pongTimeout, () => {
+      this.detach({ code: CloseCode.CONNECTION_LOST, reason: 'No pong' });
+      socket.terminate();
+    });
     socket.listen({
+      pong: () => this.pong.ponged(),
       message: (text) => this.received(text),
       binary: () => this.refuse({ code: CloseCode.UNSUPPORTED_DATA, reason: 'Text only' }),
       close: (code, reason) => this.detach({ code, reason }),
@@ -39,6 +47,12 @@ export class WebSocketReceiver implements Receiver {
     if (!this.open) return false;
     this.socket.send(frame);
     return !this.socket.full;
+  }
+
+  heartbeat(): void {
+    this.sendFrame(HEARTBEAT_FRAME);
+    this.socket.ping();
+    this.pong.pinged();
   }
 
   end(): void {
@@ -66,6 +80,7 @@ export class WebSocketReceiver implements Receiver {
   private detach(info: CloseInfo): void {
     if (!this.open) return;
     this.open = false;
+    this.pong.stop();
     const onDetach = this.onDetach;
     this.onDetach = undefined;
     this.onDrain = undefined;

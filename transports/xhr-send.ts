@@ -11,7 +11,7 @@ export const xhrSend: HttpTransport = {
   method: 'POST',
   cors: true,
   async handle(request) {
-    if (!(await receive(request, (type, body) => (TEXT_TYPES.has(type) ? body : '')))) return;
+    if (!(await receive(request, 'xhr_send', (type, body) => (TEXT_TYPES.has(type) ? body : '')))) return;
     request.res.setHeader('Content-Type', TEXT_PLAIN);
     request.res.writeHead(204);
     request.res.end();

@@ -5,7 +5,7 @@ import { SockJsError } from '../errors';
  * Reads a request body as UTF-8 text, refusing more than `limit` bytes: up front from
  * Content-Length, and while it streams in for chunked bodies. Listeners are removed on every exit.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new SockJsError('ERR_PAYLOAD_TOO_LARGE', `${declared} bytes declared, limit ${limit}`));
@@ -13,7 +13,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // A client that trickles its body (slowloris) holds a socket and a buffer: bound the time.
+    const timer = setTimeout(() => {
+      cleanup();
+      req.pause();
+      reject(new SockJsError('ERR_BODY_TIMEOUT', `no complete body within ${timeoutMs} ms`));
+    }, timeoutMs);
     const cleanup = (): void => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);

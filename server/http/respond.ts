@@ -11,7 +11,7 @@ export function sendError(res: ServerResponse, error: SockJsError): void {
   }
   if (error.status === 404) res.setHeader('Content-Type', TEXT_PLAIN);
   // A body that was not read to its end leaves the connection unusable for another request.
-  if (error.status === 413) res.setHeader('Connection', 'close');
+  if (error.status === 413 || error.status === 408) res.setHeader('Connection', 'close');
   res.setHeader('Content-Length', Buffer.byteLength(error.body));
   res.writeHead(error.status);
   res.end(error.body);

@@ -4,6 +4,7 @@ import { CloseCode, ReadyState, isValidCloseCode, type CloseInfo, type Principal
 import type { TextSocket } from '../../transports/text-socket';
 import { HandlerCalls } from './handler-calls';
 import { IdleTimer } from './idle-timer';
+import { PongDeadline } from '../../transports/pong-deadline';
 import type { SessionContext, SessionInit } from './session';
 
 /** Limits a raw websocket session checks per message type (`ws` bounds the larger of the two). */
@@ -28,6 +29,9 @@ export class RawSession implements SockJsSession {
   readyState: ReadyState = ReadyState.OPEN;
   private readonly calls: HandlerCalls;
   private readonly idle: IdleTimer | undefined;
+  /** Plain websockets have no `h` frame: a ping every `heartbeatDelay` keeps proxies and liveness. */
+  private readonly pinger: NodeJS.Timeout;
+  private readonly pong: PongDeadline;
   private drainOwed = false;
 
   constructor(
@@ -46,7 +50,17 @@ export class RawSession implements SockJsSession {
     if (context.idleTimeout > 0) {
       this.idle = new IdleTimer(context.idleTimeout, () => this.close(CloseCode.GOING_AWAY, 'Idle timeout'));
     }
+    this.pong = new PongDeadline(context.pongTimeout, () => {
+      socket.terminate();
+      this.closed({ code: CloseCode.CONNECTION_LOST, reason: 'No pong' });
+    });
+    this.pinger = setInterval(() => {
+      socket.ping();
+      this.pong.pinged();
+    }, context.heartbeatDelay);
+    this.pinger.unref();
     socket.listen({
+      pong: () => this.pong.ponged(),
       message: (text) => {
         if (this.accepts(Buffer.byteLength(text) > limits.maxTextMessageBytes)) this.calls.message(text);
       },
@@ -89,6 +103,14 @@ export class RawSession implements SockJsSession {
 
   private write(message: string | Uint8Array): boolean {
     if (this.readyState !== ReadyState.OPEN) return false;
+    const bytes = typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
+    if (this.socket.bufferedAmount + bytes > this.context.maxQueuedBytes) {
+      if (this.context.queueOverflow === 'close') {
+        this.context.logger.warn({ session: this.id }, 'send queue overflow');
+        this.close(CloseCode.SESSION_NOT_RELIABLE, 'Send queue overflow');
+      }
+      return false;
+    }
     this.socket.send(message);
     if (this.socket.bufferedAmount < this.context.sendHighWaterMark) return true;
     this.drainOwed = true;
@@ -125,6 +147,8 @@ export class RawSession implements SockJsSession {
     const wasOpen = this.readyState === ReadyState.OPEN;
     this.readyState = ReadyState.CLOSED;
     this.idle?.stop();
+    clearInterval(this.pinger);
+    this.pong.stop();
     this.context.forget(this);
     if (wasOpen) this.calls.closed(info);
   }

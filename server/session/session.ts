@@ -10,7 +10,7 @@ import {
   type SockJsSession,
   type TransportName,
 } from '../handler';
-import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, messageFrame } from '../protocol/frames';
+import { OPEN_FRAME, closeFrame, messageFrame } from '../protocol/frames';
 import type { Receiver } from '../../transports/receiver';
 import { SockJsError } from '../errors';
 import { HandlerCalls } from './handler-calls';
@@ -23,6 +23,10 @@ export interface SessionContext {
   readonly heartbeatDelay: number;
   readonly disconnectDelay: number;
   readonly sendHighWaterMark: number;
+  readonly maxQueuedMessages: number;
+  readonly maxQueuedBytes: number;
+  readonly queueOverflow: 'close' | 'drop';
+  readonly pongTimeout: number;
   /** 0 = never. */
   readonly idleTimeout: number;
   /** Called once, when the session is finally gone and its id may be reused. */
@@ -86,8 +90,11 @@ export class Session implements SockJsSession {
   send(message: string): boolean {
     if (this.readyState !== ReadyState.OPEN) return false;
     const text = String(message);
+    const bytes = Buffer.byteLength(text);
+    const { maxQueuedMessages, maxQueuedBytes } = this.context;
+    if (this.queue.length >= maxQueuedMessages || this.bufferedAmount + bytes > maxQueuedBytes) return this.overflow();
     this.queue.push(text);
-    this.bufferedAmount += Buffer.byteLength(text);
+    this.bufferedAmount += bytes;
     if (this.receiver && !this.flushScheduled) {
       // Sends made in the same tick leave as one frame.
       this.flushScheduled = true;
@@ -98,6 +105,17 @@ export class Session implements SockJsSession {
     }
     if (this.bufferedAmount < this.context.sendHighWaterMark) return true;
     this.drainOwed = true;
+    return false;
+  }
+
+  /** The client does not read what we send: drop the new message, or close and drop them all. */
+  private overflow(): boolean {
+    if (this.context.queueOverflow === 'close') {
+      this.context.logger.warn({ session: this.id, queued: this.queue.length }, 'send queue overflow');
+      this.queue = [];
+      this.bufferedAmount = 0;
+      this.close(CloseCode.SESSION_NOT_RELIABLE, 'Send queue overflow');
+    }
     return false;
   }
 
@@ -218,7 +236,7 @@ export class Session implements SockJsSession {
   private heartbeat(): void {
     const receiver = this.receiver;
     if (!receiver) return;
-    if (receiver.writable) receiver.sendFrame(HEARTBEAT_FRAME);
+    if (receiver.writable) receiver.heartbeat();
     // The receiver may have ended on that frame (polling): only re-arm for a live one.
     if (this.receiver === receiver) this.heartbeatTimer?.refresh();
   }

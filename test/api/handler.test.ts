@@ -192,7 +192,10 @@ describe('onClose runs exactly once', () => {
     await stream.waitFor((text) => text.endsWith('c[4002,"bye"]\n'), 'the close frame');
     assert.deepEqual(await f.recorder.waitForClose(session), { code: 4002, reason: 'bye' });
     // A receiver coming back while the session lingers gets the close frame again, no new session.
-    assert.equal(await f.poll(id), 'c[4002,"bye"]');
+    const again = await http(f.port, 'POST', `/t/000/${id}/xhr_streaming`);
+    assert.equal(again.body, 'h'.repeat(2048) + '\nc[4002,"bye"]\n');
+    // Another transport kind may not use the session id at all (session binding): 404.
+    await assert.rejects(f.poll(id), /404/);
     await forgotten(f.endpoint, session);
     await f.endpoint.close();
     assert.equal(f.recorder.count('close', session), 1);
@@ -245,11 +248,11 @@ describe('onClose runs exactly once', () => {
     assert.equal(f.recorder.count('close'), 4);
   });
 
-  test('after endpoint.close(), new websocket sessions are refused', { timeout: 10_000 }, async () => {
+  test('after endpoint.close(), new websocket sessions are refused with 503', { timeout: 10_000 }, async () => {
     const f = await fixture();
     await f.endpoint.close();
-    await assert.rejects(WsQueue.open(wsUrl(f.server.baseUrl, `/t/000/${sessionId()}/websocket`)), /HTTP 404/);
-    await assert.rejects(WsQueue.open(wsUrl(f.server.baseUrl, '/t/websocket')), /HTTP 404/);
+    await assert.rejects(WsQueue.open(wsUrl(f.server.baseUrl, `/t/000/${sessionId()}/websocket`)), /HTTP 503/);
+    await assert.rejects(WsQueue.open(wsUrl(f.server.baseUrl, '/t/websocket')), /HTTP 503/);
     assert.equal(f.recorder.count('open'), 0);
   });
 

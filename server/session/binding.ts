@@ -1,0 +1,32 @@
+import type { IncomingMessage } from 'node:http';
+import type { SockJsSession, TransportName } from '../handler';
+import { HTTP_SESSION_ID } from '../interceptors/http-session';
+import type { ResolvedOptions } from '../options';
+
+/** What a follow-up request does with a session: receive over a transport, or send. */
+export type SessionUse = TransportName | 'xhr_send' | 'jsonp_send';
+
+/**
+ * A session id is a bearer token in a URL: whoever learns it could read or inject messages. A
+ * follow-up request must use the session's own transport kind and come from the same client.
+ */
+export function admits(session: SockJsSession, req: IncomingMessage, use: SessionUse, binding: ResolvedOptions['sessionBinding']): boolean {
+  return sameKind(session.transport, use) && sameClient(session, req, binding);
+}
+
+function sameKind(transport: TransportName, use: SessionUse): boolean {
+  if (use === 'jsonp_send') return transport === 'jsonp-polling';
+  if (use === 'xhr_send') return transport !== 'jsonp-polling' && transport !== 'websocket' && transport !== 'websocket-raw';
+  return use === transport;
+}
+
+function sameClient(session: SockJsSession, req: IncomingMessage, binding: ResolvedOptions['sessionBinding']): boolean {
+  if (binding === 'none') return true;
+  if (typeof binding === 'function') return binding(session, req);
+  if (binding === 'auto') {
+    const httpSession = session.attributes.get(HTTP_SESSION_ID);
+    const requestSession = (req as IncomingMessage & { sessionID?: unknown }).sessionID;
+    if (httpSession !== undefined && requestSession !== undefined) return httpSession === requestSession;
+  }
+  return session.remoteAddress === (req.socket.remoteAddress ?? '');
+}
