@@ -70,6 +70,15 @@ export interface EndpointOptions {
    * overflow", or `'drop'` the new message (`send()` returns false). Default 'close'.
    */
   queueOverflow?: 'close' | 'drop';
+  /**
+   * What a receiving HTTP response dropped by the network mid-way (client gone, proxy cut) does to
+   * its session. `'interrupt'`: the session closes with 1002 "Connection interrupted" — the
+   * protocol's rule, since frames written to it may be lost. `'resume-if-idle'`: when the response
+   * had carried nothing but heartbeats (nothing can be lost) the session waits `disconnectDelay` for
+   * the client to come back, else it is interrupted. `'resume'`: always wait; frames in flight on
+   * the dropped response may be lost (at-most-once). Default 'interrupt'.
+   */
+  onDroppedResponse?: 'interrupt' | 'resume-if-idle' | 'resume';
   /** Open sessions (and handshakes under way) the endpoint takes; more are answered 503. Default 50 000. */
   maxSessions?: number;
   /** Ms a request body may take to arrive (slowloris); 408 after. Default 10 000. */
@@ -108,6 +117,7 @@ export interface ResolvedOptions {
   maxQueuedMessages: number;
   maxQueuedBytes: number;
   queueOverflow: 'close' | 'drop';
+  onDroppedResponse: 'interrupt' | 'resume-if-idle' | 'resume';
   maxSessions: number;
   bodyTimeout: number;
   pongTimeout: number;
@@ -131,6 +141,7 @@ export const DEFAULTS = {
   maxQueuedMessages: 10_000,
   maxQueuedBytes: 4 * 1024 * 1024,
   queueOverflow: 'close',
+  onDroppedResponse: 'interrupt',
   maxSessions: 50_000,
   bodyTimeout: 10_000,
   pongTimeout: 10_000,
@@ -272,6 +283,12 @@ export function resolveOptions(options: EndpointOptions): ResolvedOptions {
     maxQueuedMessages: positiveInteger('maxQueuedMessages', options.maxQueuedMessages, DEFAULTS.maxQueuedMessages),
     maxQueuedBytes: positiveInteger('maxQueuedBytes', options.maxQueuedBytes, DEFAULTS.maxQueuedBytes),
     queueOverflow: oneOf('queueOverflow', options.queueOverflow, ['close', 'drop'] as const, DEFAULTS.queueOverflow),
+    onDroppedResponse: oneOf(
+      'onDroppedResponse',
+      options.onDroppedResponse,
+      ['interrupt', 'resume-if-idle', 'resume'] as const,
+      DEFAULTS.onDroppedResponse,
+    ),
     maxSessions: positiveInteger('maxSessions', options.maxSessions, DEFAULTS.maxSessions),
     bodyTimeout: positiveInteger('bodyTimeout', options.bodyTimeout, DEFAULTS.bodyTimeout, MAX_TIMER_MS),
     pongTimeout: positiveInteger('pongTimeout', options.pongTimeout, DEFAULTS.pongTimeout, MAX_TIMER_MS),

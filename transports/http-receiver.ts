@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { CloseInfo, TransportName } from '../server/handler';
+import type { ResolvedOptions } from '../server/options';
 import { HEARTBEAT_FRAME } from '../server/protocol/frames';
 import type { Receiver } from './receiver';
 
 /**
- * A receiver dropped mid-response ends its session, as the protocol says: frames written to it may
- * be lost, so carrying on would break the guarantee that messages arrive in order, exactly once.
+ * A receiver dropped mid-response ends its session, as the protocol says (see `onDroppedResponse`):
+ * frames written to it may be lost, so carrying on would break exactly-once, in-order delivery.
  */
 const INTERRUPTED: CloseInfo = { code: 1002, reason: 'Connection interrupted' };
 
@@ -31,11 +32,14 @@ export class HttpReceiver implements Receiver {
   private full = false;
   private ended = false;
   private bytesSent = 0;
+  /** A frame other than a heartbeat went out: a drop from now on may have lost something. */
+  private carried = false;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly spec: HttpReceiverSpec,
     private readonly responseLimit: number,
+    private readonly onDropped: ResolvedOptions['onDroppedResponse'],
   ) {
     this.transport = spec.transport;
     this.polling = spec.polling;
@@ -44,7 +48,7 @@ export class HttpReceiver implements Receiver {
       this.onDrain?.();
     });
     // 'close' before we ended: the client or a proxy dropped the connection mid-response.
-    res.on('close', () => this.detach(INTERRUPTED));
+    res.on('close', () => this.detach(this.dropInterrupts() ? INTERRUPTED : undefined));
   }
 
   get writable(): boolean {
@@ -53,6 +57,7 @@ export class HttpReceiver implements Receiver {
 
   sendFrame(frame: string): boolean {
     if (this.ended) return false;
+    if (frame !== HEARTBEAT_FRAME) this.carried = true;
     const text = this.spec.format(frame);
     const accepted = this.res.write(text);
     this.bytesSent += Buffer.byteLength(text);
@@ -72,6 +77,10 @@ export class HttpReceiver implements Receiver {
     if (this.ended) return;
     this.res.end();
     this.detach(undefined);
+  }
+
+  private dropInterrupts(): boolean {
+    return this.onDropped === 'interrupt' || (this.onDropped === 'resume-if-idle' && this.carried);
   }
 
   private detach(interrupted: CloseInfo | undefined): void {

@@ -23,7 +23,7 @@ export async function openReceiver(
   res.setHeader('Content-Type', contentType);
   res.writeHead(200);
   if (prelude !== undefined) res.write(prelude);
-  session.attach(new HttpReceiver(res, spec, host.options.responseLimit));
+  session.attach(new HttpReceiver(res, spec, host.options.responseLimit, host.options.onDroppedResponse));
 }
 
 /** Callback names must be plain identifiers: they are written into script responses. */
