@@ -214,19 +214,26 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
 
   broadcast(message: string): number {
     let count = 0;
-    for (const session of this.store.values()) if (sendIfOpen(session, message)) count++;
+    for (const session of this.store.values()) if (this.sendIfOpen(session, message)) count++;
     return count;
   }
 
   sendTo(sessionId: string, message: string): boolean {
     const session = this.store.get(sessionId);
-    return session !== undefined && sendIfOpen(session, message);
+    return session !== undefined && this.sendIfOpen(session, message);
   }
 
   sendToUser(user: string, message: string): number {
     let count = 0;
-    for (const session of this.store.ofUser(user)) if (sendIfOpen(session, message)) count++;
+    for (const session of this.store.ofUser(user)) if (this.sendIfOpen(session, message)) count++;
     return count;
+  }
+
+  /** Sends through the handler's decorators (send limits); a message over the high-water mark is still queued. */
+  private sendIfOpen(session: SockJsSession, message: string): boolean {
+    if (session.readyState !== ReadyState.OPEN) return false;
+    (this.options.handler.decoratedSession?.(session) ?? session).send(message);
+    return true;
   }
 
   async close(options: { flushTimeout?: number } = {}): Promise<void> {
@@ -259,13 +266,6 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     res.writeHead(500);
     res.end('500 - Internal Server Error');
   }
-}
-
-/** Over the high-water mark a message is still queued: it counts as sent. */
-function sendIfOpen(session: SockJsSession, message: string): boolean {
-  if (session.readyState !== ReadyState.OPEN) return false;
-  session.send(message);
-  return true;
 }
 
 function refusedWith(error: SockJsError): HandshakeOutcome & { ok: false } {

@@ -102,6 +102,12 @@ export interface SockJsHandler {
   /** A transport failed, or another callback threw. The session is being closed. */
   onTransportError?(session: SockJsSession, error: Error): void | Promise<void>;
   onClose?(session: SockJsSession, info: CloseInfo): void | Promise<void>;
+  /**
+   * The session as the application sees it, for sends that start outside a callback (the
+   * endpoint's `broadcast`, `sendTo`, `sendToUser`). Decorators that wrap sessions (`sendLimits`)
+   * implement it so those sends pass through them too. Default: the session itself.
+   */
+  decoratedSession?(session: SockJsSession): SockJsSession;
 }
 
 /** A pino-compatible logger subset; the default writes warnings and errors to stderr. */

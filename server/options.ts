@@ -228,7 +228,7 @@ function checkBinding(value: unknown): ResolvedOptions['sessionBinding'] {
 
 function checkHandler(handler: unknown): SockJsHandler {
   if (typeof handler !== 'object' || handler === null) throw invalid('handler', 'must be an object');
-  for (const name of ['onOpen', 'onMessage', 'onBinaryMessage', 'onDrain', 'onTransportError', 'onClose'] as const) {
+  for (const name of ['onOpen', 'onMessage', 'onBinaryMessage', 'onDrain', 'onTransportError', 'onClose', 'decoratedSession'] as const) {
     const callback: unknown = (handler as Record<string, unknown>)[name];
     if (callback !== undefined && typeof callback !== 'function') throw invalid(`handler.${name}`, 'must be a function');
   }

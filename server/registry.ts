@@ -123,18 +123,24 @@ export class WebSocketHandlerRegistry {
 
   /** Creates every endpoint (validating its options), mounts it on `app` and takes its upgrades from `server`. */
   mount(app: MountTarget, server: Server): SockJsEndpoint[] {
-    const created: SockJsEndpoint[] = [];
-    for (const registration of this.registrations) {
-      for (const path of registration.paths) {
-        if (this.endpoints.has(path)) throw new SockJsError('ERR_INVALID_OPTION', `${path} is registered twice`);
-        const endpoint = createEndpoint(registration.optionsFor(path, this.defaults.logger));
-        app.use(endpoint.prefix || '/', endpoint.middleware);
-        endpoint.attach(server);
-        this.endpoints.set(path, endpoint);
-        created.push(endpoint);
-      }
+    const pending = this.registrations.flatMap((registration) => registration.paths.map((path) => ({ registration, path })));
+    const seen = new Set(this.endpoints.keys());
+    for (const { path } of pending) {
+      if (seen.has(path)) throw new SockJsError('ERR_INVALID_OPTION', `${path} is registered twice`);
+      seen.add(path);
     }
-    return created;
+    // Every endpoint is created (and its options validated) before anything is mounted.
+    const created = pending.map(({ registration, path }) => ({
+      path,
+      endpoint: createEndpoint(registration.optionsFor(path, this.defaults.logger)),
+    }));
+    // Longest prefix first: a nested endpoint (/chat/admin) must see its requests before /chat does.
+    for (const { path, endpoint } of [...created].sort((a, b) => b.endpoint.prefix.length - a.endpoint.prefix.length)) {
+      app.use(endpoint.prefix || '/', endpoint.middleware);
+      endpoint.attach(server);
+      this.endpoints.set(path, endpoint);
+    }
+    return created.map(({ endpoint }) => endpoint);
   }
 
   /** The endpoint mounted on `path`, for messaging from anywhere (an Express route, a job...). */

@@ -141,7 +141,10 @@ class Hixie76Socket implements TextSocket {
       if (this.buffered[0] === FRAME_START) {
         const end = this.buffered.indexOf(FRAME_END);
         if (end === -1) {
-          if (this.buffered.length > this.maxMessageBytes) this.close(1009, 'Message too big');
+          if (this.buffered.length > this.maxMessageBytes) {
+            this.events?.tooBig();
+            this.close(1009, 'Message too big');
+          }
           return;
         }
         const text = this.buffered.toString('utf8', 1, end);

@@ -10,6 +10,8 @@ export interface TextSocketEvents {
   drain(): void;
   /** The peer answered a ping. */
   pong(): void;
+  /** The peer sent a message over the size limit; the socket is being closed with 1009. */
+  tooBig(): void;
   error(error: Error): void;
 }
 
@@ -69,7 +71,11 @@ export function fromWs(ws: WebSocket, socket: Duplex): TextSocket {
         else events.message(rawDataToBuffer(data).toString('utf8'));
       });
       ws.on('close', (code, reason) => events.close(code, reason.toString('utf8')));
-      ws.on('error', (error) => events.error(error));
+      ws.on('error', (error: Error & { code?: string }) => {
+        // `ws` closes with 1009 itself: a client breaking a limit is not a transport failure.
+        if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') events.tooBig();
+        else events.error(error);
+      });
       ws.on('pong', () => events.pong());
       socket.on('drain', () => events.drain());
     },

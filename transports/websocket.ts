@@ -31,6 +31,7 @@ export class WebSocketReceiver implements Receiver {
     });
     socket.listen({
       pong: () => this.pong.ponged(),
+      tooBig: () => this.refuse({ code: CloseCode.MESSAGE_TOO_BIG, reason: 'Message too big' }),
       message: (text) => this.received(text),
       binary: () => this.refuse({ code: CloseCode.UNSUPPORTED_DATA, reason: 'Text only' }),
       close: (code, reason) => this.detach({ code, reason }),

@@ -28,6 +28,7 @@ export function exceptionHandling(): HandlerDecorator {
       onDrain: guard(inner.onDrain),
       onTransportError: inner.onTransportError && ((session, error) => inner.onTransportError?.(session, error)),
       onClose: inner.onClose && ((session, info) => inner.onClose?.(session, info)),
+      decoratedSession: (session) => inner.decoratedSession?.(session) ?? session,
     };
   };
 }

@@ -21,6 +21,7 @@ export function perConnection(create: (session: SockJsSession) => SockJsHandler)
     },
     onDrain: (session) => of(session)?.onDrain?.(session),
     onTransportError: (session, error) => of(session)?.onTransportError?.(session, error),
+    decoratedSession: (session) => of(session)?.decoratedSession?.(session) ?? session,
     onClose(session, info) {
       const instance = of(session);
       instances.delete(session);

@@ -42,6 +42,10 @@ export function sendLimits(limits: SendLimits): HandlerDecorator {
         limited.stop();
         return inner.onClose?.(limited, info);
       },
+      decoratedSession(session) {
+        const limited = of(session);
+        return inner.decoratedSession?.(limited) ?? limited;
+      },
     };
   };
 }

@@ -61,6 +61,7 @@ export class RawSession implements SockJsSession {
     this.pinger.unref();
     socket.listen({
       pong: () => this.pong.ponged(),
+      tooBig: () => this.close(CloseCode.MESSAGE_TOO_BIG, 'Message too big'),
       message: (text) => {
         if (this.accepts(Buffer.byteLength(text) > limits.maxTextMessageBytes)) this.calls.message(text);
       },
