@@ -9,6 +9,7 @@ import { loadClientScript, type ClientScript } from './client-script';
 import { SockJsError } from './errors';
 import { CloseCode, ReadyState, type SockJsSession, type TransportName } from './handler';
 import { runHandshake, type HandshakeOutcome } from './handshake';
+import { quote } from './protocol/frames';
 import { OriginPolicy } from './http/origin';
 import { IframePage } from './http/pages';
 import { serveRoute, websocketOverHttp, type RouteHost } from './http/routes';
@@ -67,6 +68,8 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   private readonly context: SessionContext;
   private readonly upgrades: WebSocketUpgrades;
   private readonly clientScriptPath: string | undefined;
+  /** Sessions with sends of this tick to flush; one microtask for all of them. */
+  private toFlush: Session[] = [];
   /** Handshakes under way for new HTTP sessions, so that concurrent first requests share one. */
   private readonly opening = new Map<string, Promise<Session | HandshakeOutcome>>();
 
@@ -81,12 +84,26 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     this.origins = new OriginPolicy(this.options.allowedOrigins);
     this.iframe = new IframePage(this.clientScriptUrl, this.origins.frameAncestors());
     // The options carry every setting a session needs; sessions read them through the context.
-    this.context = { ...this.options, forget: (session) => this.store.remove(session) };
+    this.context = {
+      ...this.options,
+      forget: (session) => this.store.remove(session),
+      scheduleFlush: (session) => this.scheduleFlush(session),
+    };
     this.upgrades = new WebSocketUpgrades(this);
     this.middleware = (req, res, next) => {
       if (!this.handleRequest(req, res)) next();
     };
   }
+
+  private scheduleFlush(session: Session): void {
+    if (this.toFlush.push(session) === 1) queueMicrotask(this.flushAll);
+  }
+
+  private readonly flushAll = (): void => {
+    const sessions = this.toFlush;
+    this.toFlush = [];
+    for (const session of sessions) session.flush();
+  };
 
   get prefix(): string {
     return this.options.prefix;
@@ -213,8 +230,18 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   }
 
   broadcast(message: string): number {
+    const text = String(message);
+    const quoted = quote(text);
+    const bytes = Buffer.byteLength(text);
+    const decorated = this.options.handler.decoratedSession;
     let count = 0;
-    for (const session of this.store.values()) if (this.sendIfOpen(session, message)) count++;
+    for (const session of this.store.values()) {
+      if (session.readyState !== ReadyState.OPEN) continue;
+      count++;
+      // Quoted once for all: undecorated SockJS sessions take it as is.
+      if (!decorated && session instanceof Session) session.sendQuoted(quoted, bytes);
+      else this.sendIfOpen(session, text);
+    }
     return count;
   }
 

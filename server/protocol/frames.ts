@@ -28,6 +28,11 @@ export function quote(text: string): string {
   return UNSAFE_CHAR.test(json) ? json.replace(UNSAFE_CHARS, escapeChar) : json;
 }
 
+/** An `a[...]` frame from messages already passed through `quote()`, in order. */
+export function quotedMessageFrame(quoted: readonly string[]): string {
+  return 'a[' + quoted.join(',') + ']';
+}
+
 /** An `a[...]` frame carrying the given messages, in order. */
 export function messageFrame(messages: readonly string[]): string {
   let frame = 'a[';

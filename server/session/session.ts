@@ -10,7 +10,7 @@ import {
   type SockJsSession,
   type TransportName,
 } from '../handler';
-import { OPEN_FRAME, closeFrame, messageFrame } from '../protocol/frames';
+import { OPEN_FRAME, closeFrame, quote, quotedMessageFrame } from '../protocol/frames';
 import type { Receiver } from '../../transports/receiver';
 import { SockJsError } from '../errors';
 import { HandlerCalls } from './handler-calls';
@@ -31,6 +31,8 @@ export interface SessionContext {
   readonly idleTimeout: number;
   /** Called once, when the session is finally gone and its id may be reused. */
   forget(session: SockJsSession): void;
+  /** Calls `session.flush()` once the current tick's sends are in: they leave as one frame. */
+  scheduleFlush(session: Session): void;
 }
 
 export interface SessionInit {
@@ -63,6 +65,7 @@ export class Session implements SockJsSession {
   readyState: ReadyState = ReadyState.CONNECTING;
   bufferedAmount = 0;
 
+  /** Messages waiting, already quoted: a broadcast quotes once for every session. */
   private queue: string[] = [];
   private receiver: Receiver | undefined;
   /** Set once closing: replayed to any receiver that comes for this id until the session is gone. */
@@ -90,18 +93,19 @@ export class Session implements SockJsSession {
   send(message: string): boolean {
     if (this.readyState !== ReadyState.OPEN) return false;
     const text = String(message);
-    const bytes = Buffer.byteLength(text);
+    return this.sendQuoted(quote(text), Buffer.byteLength(text));
+  }
+
+  /** `send()` of a message already quoted (`bytes`: its UTF-8 length before quoting). */
+  sendQuoted(quoted: string, bytes: number): boolean {
+    if (this.readyState !== ReadyState.OPEN) return false;
     const { maxQueuedMessages, maxQueuedBytes } = this.context;
     if (this.queue.length >= maxQueuedMessages || this.bufferedAmount + bytes > maxQueuedBytes) return this.overflow();
-    this.queue.push(text);
+    this.queue.push(quoted);
     this.bufferedAmount += bytes;
     if (this.receiver && !this.flushScheduled) {
-      // Sends made in the same tick leave as one frame.
       this.flushScheduled = true;
-      queueMicrotask(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
+      this.context.scheduleFlush(this);
     }
     if (this.bufferedAmount < this.context.sendHighWaterMark) return true;
     this.drainOwed = true;
@@ -173,10 +177,12 @@ export class Session implements SockJsSession {
     this.close(CloseCode.SERVER_ERROR, 'Transport error');
   }
 
-  private flush(): void {
+  /** Sends what is queued as one frame, if the receiver can take it now. */
+  flush(): void {
+    this.flushScheduled = false;
     const receiver = this.receiver;
     if (!receiver || !receiver.writable || this.queue.length === 0) return;
-    const frame = messageFrame(this.queue);
+    const frame = quotedMessageFrame(this.queue);
     this.queue = [];
     this.bufferedAmount = 0;
     this.write(receiver, frame);
@@ -201,7 +207,7 @@ export class Session implements SockJsSession {
   /** Queued messages go out before the close frame, even on a receiver that is not ours yet. */
   private flushTo(receiver: Receiver): void {
     if (this.queue.length === 0) return;
-    receiver.sendFrame(messageFrame(this.queue));
+    receiver.sendFrame(quotedMessageFrame(this.queue));
     this.queue = [];
     this.bufferedAmount = 0;
   }
