@@ -18,10 +18,10 @@ async function main(): Promise<void> {
   });
   const port = Number(process.env.PORT ?? 8080);
   const running = await listen(server, app, endpoints, { host: process.env.HOST ?? '127.0.0.1', port });
-  running.onClose(() => registry.close());
+  running.onClose(() => registry.close({ flushTimeout: 5_000 }));
   console.log(`SockJS test services and demo on ${running.baseUrl}/`);
   const stop = (): void => {
-    running.close().then(
+    running.close(5_000).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);

@@ -13,7 +13,11 @@ export interface RunningServices {
   port: number;
   /** Runs before the server closes (more endpoints to close, say). */
   onClose(task: () => Promise<void>): void;
-  close(): Promise<void>;
+  /**
+   * Closes every endpoint (giving queued messages up to `flushTimeout` ms, default 0: tests want
+   * it now), then the server, destroying the connections left.
+   */
+  close(flushTimeout?: number): Promise<void>;
 }
 
 export interface ServicesOptions {
@@ -129,8 +133,8 @@ export async function listen(
     onClose(task) {
       beforeClose.push(task);
     },
-    async close() {
-      await Promise.all([...beforeClose.map((task) => task()), ...endpoints.map((endpoint) => endpoint.close())]);
+    async close(flushTimeout = 0) {
+      await Promise.all([...beforeClose.map((task) => task()), ...endpoints.map((endpoint) => endpoint.close({ flushTimeout }))]);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SessionHost } from '../transports';
@@ -18,6 +18,7 @@ import { matchRoute, splitUrl, underPrefix } from './router';
 import { RawSession } from './session/raw-session';
 import { Session, type SessionContext, type SessionInit } from './session/session';
 import { SessionStore } from './session/store';
+import { Sweeper } from './session/sweeper';
 import { admits, type SessionUse } from './session/binding';
 import { WebSocketUpgrades, type UpgradeHost } from './upgrades';
 
@@ -67,6 +68,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   private readonly store = new SessionStore();
   private readonly context: SessionContext;
   private readonly upgrades: WebSocketUpgrades;
+  private readonly sweeper: Sweeper;
   private readonly clientScriptPath: string | undefined;
   /** Sessions with sends of this tick to flush; one microtask for all of them. */
   private toFlush: Session[] = [];
@@ -90,6 +92,11 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
       scheduleFlush: (session) => this.scheduleFlush(session),
     };
     this.upgrades = new WebSocketUpgrades(this);
+    const { heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout } = this.options;
+    this.sweeper = new Sweeper(Sweeper.periodFor([heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout]), () =>
+      this.store.values(),
+    );
+    this.sweeper.start();
     this.middleware = (req, res, next) => {
       if (!this.handleRequest(req, res)) next();
     };
@@ -159,29 +166,33 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     return session instanceof Session && admits(session, req, use, this.options.sessionBinding) ? session : 'refused';
   }
 
-  async openSession(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse): Promise<Session | undefined> {
-    let opening = this.opening.get(id);
-    if (!opening) {
-      opening = this.createHttpSession(id, transport, req);
-      this.opening.set(id, opening);
-      void opening.finally(() => this.opening.delete(id));
-    }
-    const result = await opening;
-    if (result instanceof Session) {
-      // A concurrent first request from another client does not get to share the new session.
-      if (admits(result, req, transport, this.options.sessionBinding)) return result;
-      answerRefusal(res, refusedWith(new SockJsError('ERR_SESSION_NOT_FOUND')));
-      return undefined;
-    }
-    if (!result.ok) answerRefusal(res, result);
-    return undefined;
+  openSession(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse): Session | undefined | Promise<Session | undefined> {
+    const pending = this.opening.get(id);
+    if (pending) return pending.then((result) => this.joined(result, transport, req, res));
+    const full = this.admission();
+    if (full) return answerRefusal(res, refusedWith(full));
+    const outcome = this.handshake(req, transport);
+    // Without interceptors or a principal resolver the handshake is synchronous: no promise at all.
+    if (!(outcome instanceof Promise)) return this.created(id, transport, req, res, outcome);
+    const opening = outcome.then((settled) => (settled.ok ? this.createSession(id, transport, req, settled) : settled));
+    this.opening.set(id, opening);
+    void opening.finally(() => this.opening.delete(id));
+    return opening.then((result) => (result instanceof Session ? result : answerRefusal(res, result)));
   }
 
-  private async createHttpSession(id: string, transport: TransportName, req: IncomingMessage): Promise<Session | HandshakeOutcome> {
-    const full = this.admission();
-    if (full) return refusedWith(full);
-    const outcome = await this.handshake(req, transport);
-    if (!outcome.ok) return outcome;
+  private created(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse, outcome: HandshakeOutcome): Session | undefined {
+    return outcome.ok ? this.createSession(id, transport, req, outcome) : answerRefusal(res, outcome);
+  }
+
+  /** A concurrent first request for an id whose handshake was under way. */
+  private joined(result: Session | HandshakeOutcome, transport: TransportName, req: IncomingMessage, res: ServerResponse): Session | undefined {
+    if (!(result instanceof Session)) return result.ok ? undefined : answerRefusal(res, result);
+    // Another client does not get to share the new session.
+    if (admits(result, req, transport, this.options.sessionBinding)) return result;
+    return answerRefusal(res, refusedWith(new SockJsError('ERR_SESSION_NOT_FOUND')));
+  }
+
+  private createSession(id: string, transport: TransportName, req: IncomingMessage, outcome: HandshakeOutcome & { ok: true }): Session {
     const session = new Session(this.sessionInit(id, transport, req, outcome, ''), this.context);
     this.store.add(session);
     return session;
@@ -196,19 +207,19 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     return undefined;
   }
 
-  handshake(req: IncomingMessage, transport: TransportName): Promise<HandshakeOutcome> {
+  handshake(req: IncomingMessage, transport: TransportName): HandshakeOutcome | Promise<HandshakeOutcome> {
     return runHandshake(req, transport, this.options);
   }
 
   opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void {
-    const init = this.sessionInit(randomUUID(), transport, req, outcome, socket.protocol);
+    const init = this.sessionInit(newSessionId(), transport, req, outcome, socket.protocol);
     if (transport === 'websocket-raw') {
       this.store.add(new RawSession(init, socket, this.context, this.options));
       return;
     }
     const session = new Session(init, this.context);
     this.store.add(session);
-    session.attach(new WebSocketReceiver(socket, session, this.options.maxTextMessageBytes, this.options.pongTimeout));
+    session.attach(new WebSocketReceiver(socket, session, this.options));
   }
 
   private sessionInit(
@@ -270,6 +281,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
       session.terminate({ code: CloseCode.GOING_AWAY, reason: 'Going away' });
     }
     this.upgrades.close();
+    this.sweeper.stop();
     // onClose callbacks were queued by terminate(); let synchronous ones run before resolving.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -299,11 +311,17 @@ function refusedWith(error: SockJsError): HandshakeOutcome & { ok: false } {
   return { ok: false, error, status: error.status, body: error.body };
 }
 
-function answerRefusal(res: ServerResponse, refusal: HandshakeOutcome & { ok: false }): void {
-  if (res.headersSent) return;
+function answerRefusal(res: ServerResponse, refusal: HandshakeOutcome & { ok: false }): undefined {
+  if (res.headersSent) return undefined;
   res.setHeader('Content-Length', Buffer.byteLength(refusal.body));
   res.writeHead(refusal.status);
   res.end(refusal.body);
+  return undefined;
+}
+
+/** A websocket session's id (it has none in its URL): 128 random bits, as a flat string. */
+function newSessionId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 /** Creates an endpoint; throws `ERR_INVALID_OPTION` on bad options. */

@@ -33,7 +33,7 @@ export interface HandshakeInterceptor {
 export type PrincipalResolver = (handshake: Handshake) => Principal | undefined | Promise<Principal | undefined>;
 
 export type HandshakeOutcome =
-  | { ok: true; attributes: Map<string, unknown>; principal: Principal | undefined }
+  | { ok: true; attributes: Map<string, unknown> | undefined; principal: Principal | undefined }
   | { ok: false; error: SockJsError; status: number; body: string };
 
 export interface HandshakeSettings {
@@ -48,8 +48,22 @@ function refused(decision: HandshakeDecision): HandshakeRefusal | undefined {
   return undefined;
 }
 
-/** Runs the interceptors and the principal resolver for a new session. */
-export async function runHandshake(
+const PLAIN: HandshakeOutcome = { ok: true, attributes: undefined, principal: undefined };
+
+/**
+ * Runs the interceptors and the principal resolver for a new session; synchronous (and
+ * allocation-free) when there are neither.
+ */
+export function runHandshake(
+  req: IncomingMessage,
+  transport: TransportName,
+  settings: HandshakeSettings,
+): HandshakeOutcome | Promise<HandshakeOutcome> {
+  if (settings.interceptors.length === 0 && settings.principal === undefined) return PLAIN;
+  return interceptedHandshake(req, transport, settings);
+}
+
+async function interceptedHandshake(
   req: IncomingMessage,
   transport: TransportName,
   settings: HandshakeSettings,
@@ -82,5 +96,5 @@ export async function runHandshake(
   }
   if (refusal) return { ok: false, error: failure as SockJsError, status: refusal.status, body: refusal.body ?? '' };
   if (failure) return { ok: false, error: failure, status: failure.status, body: failure.body };
-  return { ok: true, attributes: handshake.attributes, principal };
+  return { ok: true, attributes: handshake.attributes.size > 0 ? handshake.attributes : undefined, principal };
 }

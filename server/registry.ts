@@ -150,8 +150,8 @@ export class WebSocketHandlerRegistry {
     return endpoint;
   }
 
-  /** Closes every endpoint (1001 to every session). */
-  async close(): Promise<void> {
-    await Promise.all([...this.endpoints.values()].map((endpoint) => endpoint.close()));
+  /** Closes every endpoint gracefully (see `SockJsEndpoint.close`). */
+  async close(options?: { flushTimeout?: number }): Promise<void> {
+    await Promise.all([...this.endpoints.values()].map((endpoint) => endpoint.close(options)));
   }
 }

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { acceptHixie76, isHixie76 } from '../transports/hixie76';
 import { sockjsFrameLimit } from '../transports/message-size';
-import { fromWs, type TextSocket } from '../transports/text-socket';
+import { WsTextSocket, type TextSocket } from '../transports/text-socket';
 import { SockJsError } from './errors';
 import type { TransportName } from './handler';
 import type { HandshakeOutcome } from './handshake';
@@ -17,7 +17,7 @@ export interface UpgradeHost {
   readonly origins: OriginPolicy;
   /** Why no new session may open now, if so. */
   admission(): SockJsError | undefined;
-  handshake(req: IncomingMessage, transport: TransportName): Promise<HandshakeOutcome>;
+  handshake(req: IncomingMessage, transport: TransportName): HandshakeOutcome | Promise<HandshakeOutcome>;
   /** A websocket is open after a successful handshake. */
   opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void;
 }
@@ -59,24 +59,30 @@ export class WebSocketUpgrades {
       if (problem) return refuseWithError(socket, problem);
     }
     const transport: TransportName = raw ? 'websocket-raw' : 'websocket';
-    // A socket error while the handshake runs must not go unhandled.
+    const outcome = this.host.handshake(req, transport);
+    if (!(outcome instanceof Promise)) return this.complete(req, socket, head, transport, hixie, outcome);
+    // A socket error while the interceptors run must not go unhandled.
     const onError = (error: Error): void => {
       options.logger.debug({ err: error }, 'socket error during websocket handshake');
     };
     socket.on('error', onError);
-    this.host.handshake(req, transport).then(
-      (outcome) => {
+    outcome.then(
+      (settled) => {
         socket.off('error', onError);
-        if (!outcome.ok) return refuseUpgrade(socket, outcome.status, outcome.body);
-        if (socket.destroyed) return;
-        if (hixie) return this.acceptHixie(req, socket, head, outcome);
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.host.opened(req, fromWs(ws, socket), transport, outcome));
+        this.complete(req, socket, head, transport, hixie, settled);
       },
       (error: unknown) => {
         options.logger.error({ err: error }, 'websocket handshake failed');
         socket.destroy();
       },
     );
+  }
+
+  private complete(req: IncomingMessage, socket: Duplex, head: Buffer, transport: TransportName, hixie: boolean, outcome: HandshakeOutcome): void {
+    if (!outcome.ok) return refuseUpgrade(socket, outcome.status, outcome.body);
+    if (socket.destroyed) return;
+    if (hixie) return this.acceptHixie(req, socket, head, outcome);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.host.opened(req, new WsTextSocket(ws, socket), transport, outcome));
   }
 
   private acceptHixie(req: IncomingMessage, socket: Duplex, head: Buffer, outcome: HandshakeOutcome & { ok: true }): void {

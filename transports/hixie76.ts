@@ -104,8 +104,8 @@ class Hixie76Socket implements TextSocket {
   listen(events: TextSocketEvents): void {
     this.events = events;
     this.socket.on('data', (chunk: Buffer) => this.received(chunk));
-    this.socket.on('drain', () => events.drain());
-    this.socket.on('error', (error) => events.error(error));
+    this.socket.on('drain', () => events.socketDrained());
+    this.socket.on('error', (error) => events.socketError(error));
     this.socket.on('close', () => this.gone(1006, ''));
     if (this.buffered.length > 0) this.received(Buffer.alloc(0));
   }
@@ -142,14 +142,14 @@ class Hixie76Socket implements TextSocket {
         const end = this.buffered.indexOf(FRAME_END);
         if (end === -1) {
           if (this.buffered.length > this.maxMessageBytes) {
-            this.events?.tooBig();
+            this.events?.socketTooBig();
             this.close(1009, 'Message too big');
           }
           return;
         }
         const text = this.buffered.toString('utf8', 1, end);
         this.buffered = this.buffered.subarray(end + 1);
-        this.events?.message(text);
+        this.events?.socketMessage(text);
       } else if (this.buffered[0] === FRAME_END && this.buffered.length >= 2 && this.buffered[1] === 0x00) {
         this.close(1000, '');
       } else if (this.buffered.length >= 2 || this.buffered[0] !== FRAME_END) {
@@ -163,6 +163,6 @@ class Hixie76Socket implements TextSocket {
   private gone(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.events?.close(code, reason);
+    this.events?.socketClosed(code, reason);
   }
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { CloseInfo, TransportName } from '../server/handler';
 import type { ResolvedOptions } from '../server/options';
 import { HEARTBEAT_FRAME } from '../server/protocol/frames';
-import type { Receiver } from './receiver';
+import type { Receiver, ReceiverOwner } from './receiver';
 
 /**
  * A receiver dropped mid-response ends its session, as the protocol says (see `onDroppedResponse`):
@@ -26,9 +26,7 @@ export interface HttpReceiverSpec {
  */
 export class HttpReceiver implements Receiver {
   readonly transport: TransportName;
-  readonly polling: boolean;
-  onDetach: Receiver['onDetach'];
-  onDrain: Receiver['onDrain'];
+  private owner: ReceiverOwner | undefined;
   private full = false;
   private ended = false;
   private bytesSent = 0;
@@ -42,10 +40,9 @@ export class HttpReceiver implements Receiver {
     private readonly onDropped: ResolvedOptions['onDroppedResponse'],
   ) {
     this.transport = spec.transport;
-    this.polling = spec.polling;
     res.on('drain', () => {
       this.full = false;
-      this.onDrain?.();
+      this.owner?.receiverDrained(this);
     });
     // 'close' before we ended: the client or a proxy dropped the connection mid-response.
     res.on('close', () => this.detach(this.dropInterrupts() ? INTERRUPTED : undefined));
@@ -55,13 +52,21 @@ export class HttpReceiver implements Receiver {
     return !this.ended && !this.full;
   }
 
+  bind(owner: ReceiverOwner): void {
+    this.owner = owner;
+  }
+
+  unbind(): void {
+    this.owner = undefined;
+  }
+
   sendFrame(frame: string): boolean {
     if (this.ended) return false;
     if (frame !== HEARTBEAT_FRAME) this.carried = true;
     const text = this.spec.format(frame);
     const accepted = this.res.write(text);
     this.bytesSent += Buffer.byteLength(text);
-    if (this.polling || this.bytesSent >= this.responseLimit) {
+    if (this.spec.polling || this.bytesSent >= this.responseLimit) {
       this.end();
     } else if (!accepted) {
       this.full = true;
@@ -73,6 +78,9 @@ export class HttpReceiver implements Receiver {
     this.sendFrame(HEARTBEAT_FRAME);
   }
 
+  /** A dropped response is reported by its 'close' event; nothing to check. */
+  sweep(): void {}
+
   end(): void {
     if (this.ended) return;
     this.res.end();
@@ -83,12 +91,11 @@ export class HttpReceiver implements Receiver {
     return this.onDropped === 'interrupt' || (this.onDropped === 'resume-if-idle' && this.carried);
   }
 
-  private detach(interrupted: CloseInfo | undefined): void {
+  private detach(sessionOver: CloseInfo | undefined): void {
     if (this.ended) return;
     this.ended = true;
-    const onDetach = this.onDetach;
-    this.onDetach = undefined;
-    this.onDrain = undefined;
-    onDetach?.(interrupted);
+    const owner = this.owner;
+    this.owner = undefined;
+    owner?.receiverDetached(this, sessionOver);
   }
 }

@@ -2,28 +2,33 @@ import { SockJsError } from '../server/errors';
 import { sendError } from '../server/http/respond';
 import type { TransportName } from '../server/handler';
 import { HttpReceiver, type HttpReceiverSpec } from './http-receiver';
+import type { Session } from '../server/session/session';
 import type { TransportRequest } from './types';
 
 /**
  * Opens a receiving response: status and headers, the transport's prelude, then the session takes
  * it (the first one opens the session, a second concurrent one gets `c[2010,...]`).
  */
-export async function openReceiver(
+export function openReceiver(
   request: TransportRequest,
   spec: HttpReceiverSpec,
   contentType: string,
   prelude?: string,
-): Promise<void> {
+): void | Promise<void> {
   const { req, res, host, sessionId } = request;
   const found = host.find(sessionId, req, spec.transport);
   if (found === 'refused') return sendError(res, new SockJsError('ERR_SESSION_NOT_FOUND'));
-  const session = found ?? (await host.openSession(sessionId, spec.transport, req, res));
-  // Refused (and answered), or the client left while the handshake ran.
-  if (!session || res.destroyed) return;
-  res.setHeader('Content-Type', contentType);
-  res.writeHead(200);
-  if (prelude !== undefined) res.write(prelude);
-  session.attach(new HttpReceiver(res, spec, host.options.responseLimit, host.options.onDroppedResponse));
+  const start = (session: Session | undefined): void => {
+    // Refused (and answered), or the client left while the handshake ran.
+    if (!session || res.destroyed) return;
+    res.setHeader('Content-Type', contentType);
+    res.writeHead(200);
+    if (prelude !== undefined) res.write(prelude);
+    session.attach(new HttpReceiver(res, spec, host.options.responseLimit, host.options.onDroppedResponse));
+  };
+  if (found) return start(found);
+  const opened = host.openSession(sessionId, spec.transport, req, res);
+  return opened instanceof Promise ? opened.then(start) : start(opened);
 }
 
 /** Callback names must be plain identifiers: they are written into script responses. */

@@ -1,5 +1,17 @@
 import type { CloseInfo, TransportName } from '../server/handler';
 
+/** The session a receiver works for. */
+export interface ReceiverOwner {
+  /**
+   * The receiver went away (ended by us, recycled, or dropped). `sessionOver` says the session
+   * ends with it: a websocket closed, or an HTTP response dropped mid-way (see
+   * `onDroppedResponse`). Without it the client comes back within `disconnectDelay`.
+   */
+  receiverDetached(receiver: Receiver, sessionOver: CloseInfo | undefined): void;
+  /** A full socket has drained. */
+  receiverDrained(receiver: Receiver): void;
+}
+
 /**
  * One live connection that carries frames to the client for a session: an HTTP response
  * (polling or streaming) or a websocket. The session owns the policy (queue, heartbeats,
@@ -7,22 +19,18 @@ import type { CloseInfo, TransportName } from '../server/handler';
  */
 export interface Receiver {
   readonly transport: TransportName;
-  /** Polling receivers end after the first frame they carry. */
-  readonly polling: boolean;
-  /** False while the socket is full (then `onDrain` fires) or once the receiver has ended. */
+  /** False while the socket is full (then `receiverDrained` follows) or once the receiver has ended. */
   readonly writable: boolean;
+  /** Starts reporting to `owner`; until then, nothing is reported. */
+  bind(owner: ReceiverOwner): void;
+  /** Stops reporting (the owner has let go of it). */
+  unbind(): void;
   /** Writes one frame. Returns false when the socket is full. */
   sendFrame(frame: string): boolean;
-  /** Sends a heartbeat (an `h` frame; websockets also check that the peer is alive). */
-  heartbeat(): void;
-  /** Ends the receiver from the server side. Calls `onDetach(false)` if it had not ended yet. */
+  /** Sends a heartbeat: an `h` frame; websockets also ping. */
+  heartbeat(now: number): void;
+  /** Periodic check (the endpoint's sweep): a websocket whose ping went unanswered too long is dropped. */
+  sweep(now: number): void;
+  /** Ends the receiver from the server side; reports `receiverDetached` if it had not ended yet. */
   end(): void;
-  /**
-   * Called once when the receiver goes away. `sessionOver` says the session ends with it: a
-   * websocket closed, or an HTTP response dropped mid-way (1002). Without it (ended by us,
-   * recycled at the response limit) the client comes back within `disconnectDelay`.
-   */
-  onDetach: ((sessionOver: CloseInfo | undefined) => void) | undefined;
-  /** Called when a full socket has drained. */
-  onDrain: (() => void) | undefined;
 }

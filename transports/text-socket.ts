@@ -1,30 +1,30 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 
-/** What a websocket tells its owner. */
+/** What a websocket tells its owner. Owners implement it as methods: no closures per socket. */
 export interface TextSocketEvents {
-  message(text: string): void;
-  binary(data: Buffer): void;
-  close(code: number, reason: string): void;
+  socketMessage(text: string): void;
+  socketBinary(data: Buffer): void;
+  socketClosed(code: number, reason: string): void;
   /** The write buffer, once full, has emptied. */
-  drain(): void;
+  socketDrained(): void;
   /** The peer answered a ping. */
-  pong(): void;
+  socketPong(): void;
   /** The peer sent a message over the size limit; the socket is being closed with 1009. */
-  tooBig(): void;
-  error(error: Error): void;
+  socketTooBig(): void;
+  socketError(error: Error): void;
 }
 
 /**
- * The little a websocket receiver needs from a websocket, so that RFC 6455 sockets (`ws`) and
- * the old hixie-76 ones the protocol suite still speaks look the same.
+ * The little a session needs from a websocket, so that RFC 6455 sockets (`ws`) and the old
+ * hixie-76 ones the protocol suite still speaks look the same.
  */
 export interface TextSocket {
   send(message: string | Uint8Array): void;
   close(code: number, reason: string): void;
   /** Drops the connection without a closing handshake. */
   terminate(): void;
-  /** Sends a ping; `pong` follows from a live peer. */
+  /** Sends a ping; `socketPong` follows from a live peer. */
   ping(): void;
   /** True while the write buffer is above its high-water mark. */
   readonly full: boolean;
@@ -36,6 +36,11 @@ export interface TextSocket {
   listen(events: TextSocketEvents): void;
 }
 
+function rawDataToBuffer(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data);
+}
+
 /** A websocket close reason is at most 123 bytes; longer ones are cut (on a character boundary). */
 function fitCloseReason(reason: string): string {
   if (Buffer.byteLength(reason) <= 123) return reason;
@@ -44,40 +49,54 @@ function fitCloseReason(reason: string): string {
   return cut;
 }
 
-function rawDataToBuffer(data: RawData): Buffer {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.isBuffer(data) ? data : Buffer.from(data);
-}
+/** A `ws` WebSocket as a TextSocket; `socket` is the upgraded connection it writes to. */
+export class WsTextSocket implements TextSocket {
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Duplex,
+  ) {}
 
-/** A `ws` WebSocket seen as a TextSocket; `socket` is the upgraded connection it writes to. */
-export function fromWs(ws: WebSocket, socket: Duplex): TextSocket {
-  return {
-    send: (message) => ws.send(message),
-    close: (code, reason) => ws.close(code, fitCloseReason(reason)),
-    terminate: () => ws.terminate(),
-    ping: () => {
-      if (ws.readyState === ws.OPEN) ws.ping();
-    },
-    get full() {
-      return socket.writableNeedDrain;
-    },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    protocol: ws.protocol,
-    listen(events) {
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) events.binary(rawDataToBuffer(data));
-        else events.message(rawDataToBuffer(data).toString('utf8'));
-      });
-      ws.on('close', (code, reason) => events.close(code, reason.toString('utf8')));
-      ws.on('error', (error: Error & { code?: string }) => {
-        // `ws` closes with 1009 itself: a client breaking a limit is not a transport failure.
-        if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') events.tooBig();
-        else events.error(error);
-      });
-      ws.on('pong', () => events.pong());
-      socket.on('drain', () => events.drain());
-    },
-  };
+  get full(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
+  send(message: string | Uint8Array): void {
+    this.ws.send(message);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, fitCloseReason(reason));
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+  }
+
+  listen(events: TextSocketEvents): void {
+    const { ws } = this;
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) events.socketBinary(rawDataToBuffer(data));
+      else events.socketMessage(rawDataToBuffer(data).toString('utf8'));
+    });
+    ws.on('close', (code, reason) => events.socketClosed(code, reason.toString('utf8')));
+    ws.on('error', (error: Error & { code?: string }) => {
+      // `ws` closes with 1009 itself: a client breaking a limit is not a transport failure.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') events.socketTooBig();
+      else events.socketError(error);
+    });
+    ws.on('pong', () => events.socketPong());
+    this.socket.on('drain', () => events.socketDrained());
+  }
 }

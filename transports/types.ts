@@ -16,7 +16,12 @@ export interface SessionHost {
    * Runs the handshake (interceptors, principal) for a new session opened by this request and
    * creates it; undefined when it was refused, the refusal already answered.
    */
-  openSession(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse): Promise<Session | undefined>;
+  openSession(
+    id: string,
+    transport: TransportName,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Session | undefined | Promise<Session | undefined>;
 }
 
 /** One request to a transport URL, after routing. */

@@ -1,47 +1,46 @@
 import { CloseCode, type CloseInfo } from '../server/handler';
 import { SockJsError } from '../server/errors';
 import { HEARTBEAT_FRAME, decodeMessages } from '../server/protocol/frames';
-import { PongDeadline } from './pong-deadline';
 import type { Session } from '../server/session/session';
 import { anyTooBig } from './message-size';
-import type { Receiver } from './receiver';
-import type { TextSocket } from './text-socket';
+import type { Receiver, ReceiverOwner } from './receiver';
+import type { TextSocket, TextSocketEvents } from './text-socket';
+
+/** The websocket limits a receiver enforces. */
+export interface WebSocketLimits {
+  readonly maxTextMessageBytes: number;
+  readonly pongTimeout: number;
+}
 
 /**
  * The SockJS websocket transport: frames as websocket text messages; the client sends a JSON
  * array (or a bare JSON string) per message. The websocket carries the whole session.
  */
-export class WebSocketReceiver implements Receiver {
+export class WebSocketReceiver implements Receiver, TextSocketEvents {
   readonly transport = 'websocket';
-  readonly polling = false;
-  onDetach: Receiver['onDetach'];
-  onDrain: Receiver['onDrain'];
+  private owner: ReceiverOwner | undefined;
   private open = true;
-  private readonly pong: PongDeadline;
+  /** When the unanswered ping went out; 0 when none is outstanding. */
+  private pingedAt = 0;
 
   constructor(
     private readonly socket: TextSocket,
     private readonly session: Session,
-    private readonly maxMessageBytes: number,
-    pongTimeout: number,
+    private readonly limits: WebSocketLimits,
   ) {
-    this.pong = new PongDeadline(pongTimeout, () => {
-      this.detach({ code: CloseCode.CONNECTION_LOST, reason: 'No pong' });
-      socket.terminate();
-    });
-    socket.listen({
-      pong: () => this.pong.ponged(),
-      tooBig: () => this.refuse({ code: CloseCode.MESSAGE_TOO_BIG, reason: 'Message too big' }),
-      message: (text) => this.received(text),
-      binary: () => this.refuse({ code: CloseCode.UNSUPPORTED_DATA, reason: 'Text only' }),
-      close: (code, reason) => this.detach({ code, reason }),
-      drain: () => this.onDrain?.(),
-      error: (error) => this.session.fail(new SockJsError('ERR_TRANSPORT', error.message, { cause: error })),
-    });
+    socket.listen(this);
   }
 
   get writable(): boolean {
     return this.open && !this.socket.full;
+  }
+
+  bind(owner: ReceiverOwner): void {
+    this.owner = owner;
+  }
+
+  unbind(): void {
+    this.owner = undefined;
   }
 
   sendFrame(frame: string): boolean {
@@ -50,10 +49,18 @@ export class WebSocketReceiver implements Receiver {
     return !this.socket.full;
   }
 
-  heartbeat(): void {
+  heartbeat(now: number): void {
     this.sendFrame(HEARTBEAT_FRAME);
+    if (this.pingedAt !== 0) return;
+    this.pingedAt = now;
     this.socket.ping();
-    this.pong.pinged();
+  }
+
+  /** A peer that vanished without closing is otherwise noticed only when TCP gives up, minutes later. */
+  sweep(now: number): void {
+    if (!this.open || this.pingedAt === 0 || now - this.pingedAt < this.limits.pongTimeout) return;
+    this.detach({ code: CloseCode.CONNECTION_LOST, reason: 'No pong' });
+    this.socket.terminate();
   }
 
   end(): void {
@@ -62,14 +69,38 @@ export class WebSocketReceiver implements Receiver {
     this.detach({ code: CloseCode.NORMAL, reason: 'Normal closure' });
   }
 
-  private received(text: string): void {
+  socketMessage(text: string): void {
     if (!this.open || text.length === 0) return;
     const decoded = decodeMessages(text, true);
     if (!decoded.ok) return this.refuse({ code: CloseCode.BROKEN_FRAMING, reason: 'Broken framing.' });
-    if (anyTooBig(decoded.messages, this.maxMessageBytes)) {
+    if (anyTooBig(decoded.messages, this.limits.maxTextMessageBytes)) {
       return this.refuse({ code: CloseCode.MESSAGE_TOO_BIG, reason: 'Message too big' });
     }
     this.session.deliver(decoded.messages);
+  }
+
+  socketBinary(): void {
+    this.refuse({ code: CloseCode.UNSUPPORTED_DATA, reason: 'Text only' });
+  }
+
+  socketClosed(code: number, reason: string): void {
+    this.detach({ code, reason });
+  }
+
+  socketDrained(): void {
+    this.owner?.receiverDrained(this);
+  }
+
+  socketPong(): void {
+    this.pingedAt = 0;
+  }
+
+  socketTooBig(): void {
+    this.refuse({ code: CloseCode.MESSAGE_TOO_BIG, reason: 'Message too big' });
+  }
+
+  socketError(error: Error): void {
+    this.session.fail(new SockJsError('ERR_TRANSPORT', error.message, { cause: error }));
   }
 
   /** Closes the websocket without a close frame: the client broke the protocol. */
@@ -81,10 +112,8 @@ export class WebSocketReceiver implements Receiver {
   private detach(info: CloseInfo): void {
     if (!this.open) return;
     this.open = false;
-    this.pong.stop();
-    const onDetach = this.onDetach;
-    this.onDetach = undefined;
-    this.onDrain = undefined;
-    onDetach?.(info);
+    const owner = this.owner;
+    this.owner = undefined;
+    owner?.receiverDetached(this, info);
   }
 }

@@ -1,10 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { SockJsError } from '../errors';
 import { CloseCode, ReadyState, isValidCloseCode, type CloseInfo, type Principal, type SockJsSession, type TransportName } from '../handler';
-import type { TextSocket } from '../../transports/text-socket';
+import type { TextSocket, TextSocketEvents } from '../../transports/text-socket';
 import { HandlerCalls } from './handler-calls';
-import { IdleTimer } from './idle-timer';
-import { PongDeadline } from '../../transports/pong-deadline';
 import type { SessionContext, SessionInit } from './session';
 
 /** Limits a raw websocket session checks per message type (`ws` bounds the larger of the two). */
@@ -13,26 +11,29 @@ export interface RawLimits {
   readonly maxBinaryMessageBytes: number;
 }
 
+const NO_PONG: CloseInfo = { code: CloseCode.CONNECTION_LOST, reason: 'No pong' };
+
 /**
  * A session over a plain websocket: the raw `{prefix}/websocket` route of a SockJS endpoint, or a
  * websocket-only endpoint. Text and binary messages, no SockJS framing, no queue of its own (the
- * websocket buffers), the same handler interface.
+ * websocket buffers), the same handler interface. Liveness (a ping every `heartbeatDelay`, the
+ * pong deadline, the idle timeout) runs in `sweep()`, called by the endpoint's one timer.
  */
-export class RawSession implements SockJsSession {
+export class RawSession implements SockJsSession, TextSocketEvents {
   readonly id: string;
   readonly transport: TransportName = 'websocket-raw';
   readonly remoteAddress: string;
   readonly headers: Readonly<IncomingHttpHeaders>;
-  readonly attributes: Map<string, unknown>;
   readonly principal: Principal | undefined;
   readonly protocol: string;
   readyState: ReadyState = ReadyState.OPEN;
+  private attributeMap: Map<string, unknown> | undefined;
   private readonly calls: HandlerCalls;
-  private readonly idle: IdleTimer | undefined;
-  /** Plain websockets have no `h` frame: a ping every `heartbeatDelay` keeps proxies and liveness. */
-  private readonly pinger: NodeJS.Timeout;
-  private readonly pong: PongDeadline;
   private drainOwed = false;
+  private lastPingAt: number;
+  /** When the unanswered ping went out; 0 when none is outstanding. */
+  private pingedAt = 0;
+  private lastHeardAt: number;
 
   constructor(
     init: SessionInit,
@@ -43,36 +44,17 @@ export class RawSession implements SockJsSession {
     this.id = init.id;
     this.remoteAddress = init.remoteAddress;
     this.headers = init.headers;
-    this.attributes = init.attributes;
+    this.attributeMap = init.attributes;
     this.principal = init.principal;
     this.protocol = socket.protocol;
+    this.lastPingAt = this.lastHeardAt = Date.now();
     this.calls = new HandlerCalls(this, context.handler, context.logger);
-    if (context.idleTimeout > 0) {
-      this.idle = new IdleTimer(context.idleTimeout, () => this.close(CloseCode.GOING_AWAY, 'Idle timeout'));
-    }
-    this.pong = new PongDeadline(context.pongTimeout, () => {
-      socket.terminate();
-      this.closed({ code: CloseCode.CONNECTION_LOST, reason: 'No pong' });
-    });
-    this.pinger = setInterval(() => {
-      socket.ping();
-      this.pong.pinged();
-    }, context.heartbeatDelay);
-    this.pinger.unref();
-    socket.listen({
-      pong: () => this.pong.ponged(),
-      tooBig: () => this.close(CloseCode.MESSAGE_TOO_BIG, 'Message too big'),
-      message: (text) => {
-        if (this.accepts(Buffer.byteLength(text) > limits.maxTextMessageBytes)) this.calls.message(text);
-      },
-      binary: (data) => {
-        if (this.accepts(data.length > limits.maxBinaryMessageBytes)) this.calls.binary(data);
-      },
-      close: (code, reason) => this.closed({ code, reason }),
-      drain: () => this.drained(),
-      error: (error) => this.fail(error),
-    });
+    socket.listen(this);
     this.calls.opened();
+  }
+
+  get attributes(): Map<string, unknown> {
+    return (this.attributeMap ??= new Map());
   }
 
   get bufferedAmount(): number {
@@ -91,7 +73,6 @@ export class RawSession implements SockJsSession {
     if (!isValidCloseCode(code)) throw new SockJsError('ERR_INVALID_CLOSE_CODE', String(code));
     if (this.readyState !== ReadyState.OPEN) return;
     this.readyState = ReadyState.CLOSING;
-    this.idle?.stop();
     this.calls.closed({ code, reason });
     this.socket.close(code, reason);
   }
@@ -99,7 +80,66 @@ export class RawSession implements SockJsSession {
   terminate(info: CloseInfo): void {
     this.close(info.code, info.reason);
     this.socket.terminate();
-    this.closed(info);
+    this.socketClosed(info.code, info.reason);
+  }
+
+  /** The endpoint's periodic check: ping, pong deadline, idle timeout. */
+  sweep(now: number): void {
+    if (this.readyState !== ReadyState.OPEN) return;
+    if (this.pingedAt !== 0 && now - this.pingedAt >= this.context.pongTimeout) {
+      this.socket.terminate();
+      this.socketClosed(NO_PONG.code, NO_PONG.reason);
+      return;
+    }
+    const { idleTimeout } = this.context;
+    if (idleTimeout > 0 && now - this.lastHeardAt >= idleTimeout) {
+      this.close(CloseCode.GOING_AWAY, 'Idle timeout');
+      return;
+    }
+    // Plain websockets have no `h` frame: a ping keeps proxies from cutting them and proves the peer.
+    if (now - this.lastPingAt >= this.context.heartbeatDelay) {
+      this.lastPingAt = now;
+      if (this.pingedAt === 0) this.pingedAt = now;
+      this.socket.ping();
+    }
+  }
+
+  socketMessage(text: string): void {
+    if (this.accepts(Buffer.byteLength(text) > this.limits.maxTextMessageBytes)) this.calls.message(text);
+  }
+
+  socketBinary(data: Buffer): void {
+    if (this.accepts(data.length > this.limits.maxBinaryMessageBytes)) this.calls.binary(data);
+  }
+
+  socketTooBig(): void {
+    this.close(CloseCode.MESSAGE_TOO_BIG, 'Message too big');
+  }
+
+  socketPong(): void {
+    this.pingedAt = 0;
+  }
+
+  socketDrained(): void {
+    if (!this.drainOwed) return;
+    this.drainOwed = false;
+    this.calls.drained();
+  }
+
+  socketError(error: Error): void {
+    const failure = new SockJsError('ERR_TRANSPORT', error.message, { cause: error });
+    this.context.logger.warn({ err: failure, session: this.id }, 'transport error');
+    if (this.readyState === ReadyState.OPEN) this.calls.transportError(failure);
+    this.close(CloseCode.SERVER_ERROR, 'Transport error');
+  }
+
+  /** The websocket is closed: report it if the peer closed first, then forget the session. */
+  socketClosed(code: number, reason: string): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    const wasOpen = this.readyState === ReadyState.OPEN;
+    this.readyState = ReadyState.CLOSED;
+    this.context.forget(this);
+    if (wasOpen) this.calls.closed({ code, reason });
   }
 
   private write(message: string | Uint8Array): boolean {
@@ -125,32 +165,7 @@ export class RawSession implements SockJsSession {
       this.close(CloseCode.MESSAGE_TOO_BIG, 'Message too big');
       return false;
     }
-    this.idle?.touch();
+    if (this.context.idleTimeout > 0) this.lastHeardAt = Date.now();
     return true;
-  }
-
-  private drained(): void {
-    if (!this.drainOwed) return;
-    this.drainOwed = false;
-    this.calls.drained();
-  }
-
-  private fail(error: Error): void {
-    const failure = new SockJsError('ERR_TRANSPORT', error.message, { cause: error });
-    this.context.logger.warn({ err: failure, session: this.id }, 'transport error');
-    if (this.readyState === ReadyState.OPEN) this.calls.transportError(failure);
-    this.close(CloseCode.SERVER_ERROR, 'Transport error');
-  }
-
-  /** The websocket is closed: report it if the peer closed first, then forget the session. */
-  private closed(info: CloseInfo): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    const wasOpen = this.readyState === ReadyState.OPEN;
-    this.readyState = ReadyState.CLOSED;
-    this.idle?.stop();
-    clearInterval(this.pinger);
-    this.pong.stop();
-    this.context.forget(this);
-    if (wasOpen) this.calls.closed(info);
   }
 }

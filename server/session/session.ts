@@ -11,10 +11,9 @@ import {
   type TransportName,
 } from '../handler';
 import { OPEN_FRAME, closeFrame, quote, quotedMessageFrame } from '../protocol/frames';
-import type { Receiver } from '../../transports/receiver';
+import type { Receiver, ReceiverOwner } from '../../transports/receiver';
 import { SockJsError } from '../errors';
 import { HandlerCalls } from './handler-calls';
-import { IdleTimer } from './idle-timer';
 
 /** What a session needs from its endpoint. */
 export interface SessionContext {
@@ -40,26 +39,28 @@ export interface SessionInit {
   transport: TransportName;
   remoteAddress: string;
   headers: IncomingHttpHeaders;
-  /** From the handshake interceptors. */
-  attributes: Map<string, unknown>;
+  /** From the handshake interceptors; undefined when they set none. */
+  attributes: Map<string, unknown> | undefined;
   principal: Principal | undefined;
   protocol: string;
 }
 
 const ANOTHER_CONNECTION = closeFrame(2010, 'Another connection still open');
 const CONNECTION_LOST: CloseInfo = { code: CloseCode.CONNECTION_LOST, reason: 'Connection lost' };
+const IDLE: CloseInfo = { code: CloseCode.GOING_AWAY, reason: 'Idle timeout' };
 
 /**
  * The session state machine: CONNECTING until the first receiver gets `o`, OPEN, CLOSING from
  * `close()` (or loss) until the close frame is delivered or the linger time ends, then CLOSED.
- * Messages wait in a queue and go out as one `a[...]` frame per flush.
+ * Messages wait in a queue and go out as one `a[...]` frame per flush. Time-driven work
+ * (heartbeats, the disconnect delay, the idle timeout) happens in `sweep()`, which the endpoint
+ * calls for all its sessions from one timer: no timer per session.
  */
-export class Session implements SockJsSession {
+export class Session implements SockJsSession, ReceiverOwner {
   readonly id: string;
   readonly transport: TransportName;
   readonly remoteAddress: string;
   readonly headers: Readonly<IncomingHttpHeaders>;
-  readonly attributes: Map<string, unknown>;
   readonly principal: Principal | undefined;
   readonly protocol: string;
   readyState: ReadyState = ReadyState.CONNECTING;
@@ -73,9 +74,13 @@ export class Session implements SockJsSession {
   private flushScheduled = false;
   /** send() said false (high-water mark): onDrain is owed once the queue empties. */
   private drainOwed = false;
-  private idle: IdleTimer | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private disconnectTimer: NodeJS.Timeout | undefined;
+  private attributeMap: Map<string, unknown> | undefined;
+  /** When the last frame went out (heartbeats are due `heartbeatDelay` after it). */
+  private lastFrameAt = 0;
+  /** When the last receiver left (the session ends `disconnectDelay` after it). */
+  private detachedAt: number;
+  /** When the client was last heard from (for `idleTimeout`). */
+  private lastHeardAt: number;
   private readonly calls: HandlerCalls;
 
   constructor(init: SessionInit, private readonly context: SessionContext) {
@@ -83,11 +88,16 @@ export class Session implements SockJsSession {
     this.transport = init.transport;
     this.remoteAddress = init.remoteAddress;
     this.headers = init.headers;
-    this.attributes = init.attributes;
+    this.attributeMap = init.attributes;
     this.principal = init.principal;
     this.protocol = init.protocol;
     this.calls = new HandlerCalls(this, context.handler, context.logger);
-    this.armDisconnect();
+    this.detachedAt = this.lastHeardAt = Date.now();
+  }
+
+  /** Made on first use: most sessions never need one. */
+  get attributes(): Map<string, unknown> {
+    return (this.attributeMap ??= new Map());
   }
 
   send(message: string): boolean {
@@ -109,17 +119,6 @@ export class Session implements SockJsSession {
     }
     if (this.bufferedAmount < this.context.sendHighWaterMark) return true;
     this.drainOwed = true;
-    return false;
-  }
-
-  /** The client does not read what we send: drop the new message, or close and drop them all. */
-  private overflow(): boolean {
-    if (this.context.queueOverflow === 'close') {
-      this.context.logger.warn({ session: this.id, queued: this.queue.length }, 'send queue overflow');
-      this.queue = [];
-      this.bufferedAmount = 0;
-      this.close(CloseCode.SESSION_NOT_RELIABLE, 'Send queue overflow');
-    }
     return false;
   }
 
@@ -146,26 +145,21 @@ export class Session implements SockJsSession {
       this.deliverClose(receiver);
       return;
     }
-    this.clearDisconnect();
     this.receiver = receiver;
-    receiver.onDetach = (sessionOver) => this.detach(receiver, sessionOver);
-    receiver.onDrain = () => this.flush();
+    receiver.bind(this);
     if (this.readyState === ReadyState.CONNECTING) {
       this.readyState = ReadyState.OPEN;
       this.write(receiver, OPEN_FRAME);
-      if (this.context.idleTimeout > 0) {
-        this.idle = new IdleTimer(this.context.idleTimeout, () => this.close(CloseCode.GOING_AWAY, 'Idle timeout'));
-      }
       this.calls.opened();
     } else {
       this.flush();
     }
-    if (this.receiver === receiver) this.startHeartbeat();
+    if (this.receiver === receiver && this.lastFrameAt === 0) this.lastFrameAt = Date.now();
   }
 
   /** Messages from the client, in order. */
   deliver(messages: readonly string[]): void {
-    this.idle?.touch();
+    if (this.context.idleTimeout > 0) this.lastHeardAt = Date.now();
     for (const message of messages) this.calls.message(message);
   }
 
@@ -192,16 +186,70 @@ export class Session implements SockJsSession {
     }
   }
 
+  /** The endpoint's periodic check: heartbeat, dead receiver, disconnect delay, idle timeout. */
+  sweep(now: number): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    const receiver = this.receiver;
+    if (receiver) {
+      receiver.sweep(now);
+      if (this.receiver === receiver && receiver.writable && now - this.lastFrameAt >= this.context.heartbeatDelay) {
+        this.lastFrameAt = now;
+        receiver.heartbeat(now);
+      }
+    } else if (now - this.detachedAt >= this.context.disconnectDelay) {
+      this.disconnectTimeout();
+      return;
+    }
+    const { idleTimeout } = this.context;
+    if (idleTimeout > 0 && this.readyState === ReadyState.OPEN && now - this.lastHeardAt >= idleTimeout) {
+      this.close(IDLE.code, IDLE.reason);
+    }
+  }
+
+  receiverDetached(receiver: Receiver, sessionOver: CloseInfo | undefined): void {
+    if (this.receiver !== receiver) return;
+    this.receiver = undefined;
+    this.detachedAt = Date.now();
+    this.lastFrameAt = 0;
+    if (sessionOver && this.closing === undefined) this.beginClosing(sessionOver);
+    // A websocket session has no id a client could come back with; any other lingers so the
+    // next request for its id gets the close frame.
+    if (sessionOver && this.transport === 'websocket') this.finish();
+  }
+
+  receiverDrained(): void {
+    this.flush();
+  }
+
+  /** Ends the session at once (endpoint shutdown): close frame to a live receiver, then gone. */
+  terminate(info: CloseInfo): void {
+    this.close(info.code, info.reason);
+    this.receiver?.end();
+    this.finish();
+  }
+
+  /** The client does not read what we send: drop the new message, or close and drop them all. */
+  private overflow(): boolean {
+    if (this.context.queueOverflow === 'close') {
+      this.context.logger.warn({ session: this.id, queued: this.queue.length }, 'send queue overflow');
+      this.queue = [];
+      this.bufferedAmount = 0;
+      this.close(CloseCode.SESSION_NOT_RELIABLE, 'Send queue overflow');
+    }
+    return false;
+  }
+
   private write(receiver: Receiver, frame: string): void {
     receiver.sendFrame(frame);
-    this.heartbeatTimer?.refresh();
+    this.lastFrameAt = Date.now();
   }
 
   private deliverClose(receiver: Receiver): void {
     this.flushTo(receiver);
     receiver.sendFrame(this.closing as string);
     receiver.end();
-    if (this.receiver === undefined) this.armDisconnect();
+    // Linger from now: a client that keeps coming back keeps getting the close frame.
+    if (this.receiver === undefined) this.detachedAt = Date.now();
   }
 
   /** Queued messages go out before the close frame, even on a receiver that is not ours yet. */
@@ -215,58 +263,13 @@ export class Session implements SockJsSession {
   private beginClosing(info: CloseInfo): void {
     const wasOpen = this.readyState === ReadyState.OPEN;
     this.readyState = ReadyState.CLOSING;
-    this.idle?.stop();
     this.closing = closeFrame(info.code, info.reason);
     // The handler hears of the close only for a session it saw open.
     if (wasOpen) this.calls.closed(info);
   }
 
-  private detach(receiver: Receiver, sessionOver: CloseInfo | undefined): void {
-    if (this.receiver !== receiver) return;
-    this.receiver = undefined;
-    receiver.onDetach = undefined;
-    receiver.onDrain = undefined;
-    this.stopHeartbeat();
-    if (sessionOver && this.closing === undefined) this.beginClosing(sessionOver);
-    // A websocket session has no id a client could come back with; any other lingers so the
-    // next request for its id gets the close frame.
-    if (sessionOver && this.transport === 'websocket') this.finish();
-    else this.armDisconnect();
-  }
-
-  private startHeartbeat(): void {
-    this.heartbeatTimer = setTimeout(() => this.heartbeat(), this.context.heartbeatDelay);
-    this.heartbeatTimer.unref();
-  }
-
-  private heartbeat(): void {
-    const receiver = this.receiver;
-    if (!receiver) return;
-    if (receiver.writable) receiver.heartbeat();
-    // The receiver may have ended on that frame (polling): only re-arm for a live one.
-    if (this.receiver === receiver) this.heartbeatTimer?.refresh();
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
-  }
-
-  private armDisconnect(): void {
-    this.clearDisconnect();
-    this.disconnectTimer = setTimeout(() => this.disconnectTimeout(), this.context.disconnectDelay);
-    this.disconnectTimer.unref();
-  }
-
-  private clearDisconnect(): void {
-    if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
-    this.disconnectTimer = undefined;
-  }
-
   /** No receiver for `disconnectDelay`: the client is gone (or has had its close frame). */
   private disconnectTimeout(): void {
-    this.disconnectTimer = undefined;
-    if (this.receiver) return;
     if (this.closing === undefined && this.readyState === ReadyState.OPEN) this.beginClosing(CONNECTION_LOST);
     this.finish();
   }
@@ -275,17 +278,10 @@ export class Session implements SockJsSession {
   private finish(): void {
     if (this.readyState === ReadyState.CLOSED) return;
     this.readyState = ReadyState.CLOSED;
-    this.clearDisconnect();
-    this.stopHeartbeat();
     this.queue = [];
     this.bufferedAmount = 0;
+    this.receiver?.unbind();
+    this.receiver = undefined;
     this.context.forget(this);
-  }
-
-  /** Ends the session at once (endpoint shutdown): close frame to a live receiver, then gone. */
-  terminate(info: CloseInfo): void {
-    this.close(info.code, info.reason);
-    this.receiver?.end();
-    this.finish();
   }
 }

@@ -5,6 +5,8 @@ const EMPTY: ReadonlySet<SockJsSession> = new Set();
 /** A session the endpoint can end on shutdown. */
 export interface ManagedSession extends SockJsSession {
   terminate(info: CloseInfo): void;
+  /** The endpoint's periodic check (heartbeats, deadlines). */
+  sweep(now: number): void;
 }
 
 /** The sessions of one endpoint (never shared between endpoints or servers), indexed by user too. */
