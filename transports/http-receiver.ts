@@ -6,7 +6,8 @@ import type { Receiver, ReceiverOwner } from './receiver';
 
 /**
  * A receiver dropped mid-response ends its session, as the protocol says (see `onDroppedResponse`):
- * frames written to it may be lost, so carrying on would break exactly-once, in-order delivery.
+ * frames written to it may be lost, so the client must hear that it may have missed messages.
+ * (A drop after a response has fully left is invisible here: SockJS has no acknowledgements.)
  */
 const INTERRUPTED: CloseInfo = { code: 1002, reason: 'Connection interrupted' };
 
@@ -83,7 +84,18 @@ export class HttpReceiver implements Receiver {
 
   end(): void {
     if (this.ended) return;
-    this.res.end();
+    const owner = this.owner;
+    const { res } = this;
+    const socket = res.socket;
+    // Frames still buffered when we end can die with the connection after we have let go of it;
+    // the socket already destroyed when the response finishes is the one sign of that. (The
+    // response lets go of its socket on 'finish', so it is kept from here.)
+    if (owner && socket && res.writableLength > 0 && this.dropInterrupts()) {
+      res.once('finish', () => {
+        if (socket.destroyed) owner.receiverLost(this, INTERRUPTED);
+      });
+    }
+    res.end();
     this.detach(undefined);
   }
 

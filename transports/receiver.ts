@@ -10,6 +10,11 @@ export interface ReceiverOwner {
   receiverDetached(receiver: Receiver, sessionOver: CloseInfo | undefined): void;
   /** A full socket has drained. */
   receiverDrained(receiver: Receiver): void;
+  /**
+   * A receiver that had already ended turned out to have lost its last frames: the connection
+   * dropped before they left. Reported even though the receiver is detached.
+   */
+  receiverLost(receiver: Receiver, info: CloseInfo): void;
 }
 
 /**

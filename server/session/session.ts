@@ -221,6 +221,12 @@ export class Session implements SockJsSession, ReceiverOwner {
     this.flush();
   }
 
+  receiverLost(_receiver: Receiver, info: CloseInfo): void {
+    if (this.readyState !== ReadyState.OPEN) return;
+    this.beginClosing(info);
+    if (this.receiver) this.deliverClose(this.receiver);
+  }
+
   /** Ends the session at once (endpoint shutdown): close frame to a live receiver, then gone. */
   terminate(info: CloseInfo): void {
     this.close(info.code, info.reason);
