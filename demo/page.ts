@@ -42,7 +42,7 @@ export function demoPage(clientScriptUrl: string): string {
   button:disabled { opacity: .45; cursor: default; }
   .stats { display: grid; grid-template-columns: repeat(5, 1fr); gap: .5rem; margin-top: .75rem; }
   .stat { background: #f4f6fa; border-radius: 8px; padding: .5rem .75rem; }
-  .stat b { display: block; font-size: 1.1rem; }
+  .stat b { display: block; font-size: 1.1rem; white-space: nowrap; }
   .stat span { color: #5a6275; font-size: .8rem; }
   #state.open { color: #11875d; } #state.closed { color: #b3261e; } #state.connecting { color: #a86b00; }
   #log { margin-top: .75rem; height: 340px; overflow-y: auto; background: #0f1420; color: #d5dbe8; border-radius: 8px; padding: .75rem;
@@ -103,7 +103,8 @@ export function demoPage(clientScriptUrl: string): string {
   }
   function connect() {
     var chosen = $('transport').value;
-    sock = new SockJS('/echo', null, chosen ? { transports: [chosen] } : {});
+    // One forced transport has nothing to fall back to: give it time to open on a slow network.
+    sock = new SockJS('/echo', null, chosen ? { transports: [chosen], timeout: 10000 } : {});
     setState('connecting');
     log('sys', 'connecting' + (chosen ? ' with ' + chosen : ''));
     sock.onopen = function () {
