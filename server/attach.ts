@@ -6,6 +6,8 @@ export interface UpgradeClaimer {
   readonly prefix: string;
   /** Takes the upgrade if it is for one of the endpoint's websocket routes. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Reports an error on an upgrade socket nobody else listens to. */
+  socketError(error: Error): void;
 }
 
 interface Attachment {
@@ -28,6 +30,9 @@ export function attachUpgrades(server: Server, claimer: UpgradeClaimer): () => v
     const listener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       if (claimers.some((c) => c.handleUpgrade(req, socket, head))) return;
       if (server.listenerCount('upgrade') === 1) {
+        // The HTTP server no longer listens for errors on an upgraded socket: a reset would crash.
+        const reporter = claimers[0];
+        socket.on('error', (error: Error) => reporter?.socketError(error));
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       }
     };

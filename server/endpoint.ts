@@ -69,6 +69,8 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   private readonly context: SessionContext;
   private readonly upgrades: WebSocketUpgrades;
   private readonly sweeper: Sweeper;
+  /** Websocket handshakes under way (their interceptors are running): they hold a session slot. */
+  private upgrading = 0;
   private readonly clientScriptPath: string | undefined;
   /** Sessions with sends of this tick to flush; one microtask for all of them. */
   private toFlush: Session[] = [];
@@ -145,16 +147,30 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     if (rest === undefined) return false;
     if (!this.options.sockjs) {
       if (rest !== '' && rest !== '/') return false;
+      this.claim(socket);
       this.upgrades.accept(req, socket, head, true);
       return true;
     }
     const route = matchRoute(rest, undefined);
-    if (route.kind === 'raw-websocket') this.upgrades.accept(req, socket, head, true);
-    else if (route.kind === 'session' && route.transport === 'websocket') this.upgrades.accept(req, socket, head, false);
+    const raw = route.kind === 'raw-websocket';
     // Not a websocket route of ours: maybe of a nested endpoint, or another listener's.
-    else return false;
+    if (!raw && !(route.kind === 'session' && route.transport === 'websocket')) return false;
+    this.claim(socket);
+    this.upgrades.accept(req, socket, head, raw);
     return true;
   }
+
+  /**
+   * The HTTP server stops listening for errors on a socket it hands over for an upgrade: without a
+   * listener of ours, a client resetting it (say after a refusal) would crash the process.
+   */
+  private claim(socket: Duplex): void {
+    socket.on('error', this.socketError);
+  }
+
+  readonly socketError = (error: Error): void => {
+    this.options.logger.debug({ err: error }, 'websocket socket error');
+  };
 
   attach(server: Server): () => void {
     return attachUpgrades(server, this);
@@ -201,7 +217,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   /** Why no new session may open now (shutting down, or `maxSessions` reached), if so. */
   admission(): SockJsError | undefined {
     if (!this.accepting) return new SockJsError('ERR_TOO_MANY_SESSIONS', 'the endpoint is closing');
-    if (this.store.size + this.opening.size >= this.options.maxSessions) {
+    if (this.store.size + this.opening.size + this.upgrading >= this.options.maxSessions) {
       return new SockJsError('ERR_TOO_MANY_SESSIONS', `maxSessions ${this.options.maxSessions} reached`);
     }
     return undefined;
@@ -209,6 +225,16 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
 
   handshake(req: IncomingMessage, transport: TransportName): HandshakeOutcome | Promise<HandshakeOutcome> {
     return runHandshake(req, transport, this.options);
+  }
+
+  /** Holds a session slot while an upgrade's interceptors run; the returned function frees it. */
+  reserve(): () => void {
+    this.upgrading++;
+    let held = true;
+    return () => {
+      if (held) this.upgrading--;
+      held = false;
+    };
   }
 
   opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void {

@@ -17,6 +17,8 @@ export interface UpgradeHost {
   readonly origins: OriginPolicy;
   /** Why no new session may open now, if so. */
   admission(): SockJsError | undefined;
+  /** Holds a session slot while an async handshake runs; call the result to free it. */
+  reserve(): () => void;
   handshake(req: IncomingMessage, transport: TransportName): HandshakeOutcome | Promise<HandshakeOutcome>;
   /** A websocket is open after a successful handshake. */
   opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void;
@@ -61,17 +63,17 @@ export class WebSocketUpgrades {
     const transport: TransportName = raw ? 'websocket-raw' : 'websocket';
     const outcome = this.host.handshake(req, transport);
     if (!(outcome instanceof Promise)) return this.complete(req, socket, head, transport, hixie, outcome);
-    // A socket error while the interceptors run must not go unhandled.
-    const onError = (error: Error): void => {
-      options.logger.debug({ err: error }, 'socket error during websocket handshake');
-    };
-    socket.on('error', onError);
+    const release = this.host.reserve();
     outcome.then(
       (settled) => {
-        socket.off('error', onError);
+        release();
+        // The limit again: the interceptors may have let others in meanwhile.
+        const full = settled.ok ? this.host.admission() : undefined;
+        if (full) return refuseWithError(socket, full);
         this.complete(req, socket, head, transport, hixie, settled);
       },
       (error: unknown) => {
+        release();
         options.logger.error({ err: error }, 'websocket handshake failed');
         socket.destroy();
       },
