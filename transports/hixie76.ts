@@ -130,6 +130,10 @@ class Hixie76Socket implements TextSocket {
   /** hixie-76 has no ping; its heartbeat is the SockJS `h` frame alone. */
   ping(): void {}
 
+  sendWithPing(text: string): void {
+    this.send(text);
+  }
+
   terminate(): void {
     this.socket.destroy();
     this.gone(1006, '');

@@ -26,6 +26,8 @@ export interface TextSocket {
   terminate(): void;
   /** Sends a ping; `socketPong` follows from a live peer. */
   ping(): void;
+  /** Sends a text message and a ping in one write (a heartbeat with a liveness check). */
+  sendWithPing(text: string): void;
   /** True while the write buffer is above its high-water mark. */
   readonly full: boolean;
   /** Bytes waiting to be written. */
@@ -82,6 +84,14 @@ export class WsTextSocket implements TextSocket {
 
   ping(): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+  }
+
+  sendWithPing(text: string): void {
+    // Both frames leave in one system call: at 20 000 sessions, heartbeats are most of the idle cost.
+    this.socket.cork();
+    this.ws.send(text);
+    this.ping();
+    this.socket.uncork();
   }
 
   listen(events: TextSocketEvents): void {

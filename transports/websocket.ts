@@ -50,10 +50,13 @@ export class WebSocketReceiver implements Receiver, TextSocketEvents {
   }
 
   heartbeat(now: number): void {
-    this.sendFrame(HEARTBEAT_FRAME);
-    if (this.pingedAt !== 0) return;
+    if (!this.open) return;
+    if (this.pingedAt !== 0) {
+      this.socket.send(HEARTBEAT_FRAME);
+      return;
+    }
     this.pingedAt = now;
-    this.socket.ping();
+    this.socket.sendWithPing(HEARTBEAT_FRAME);
   }
 
   /** A peer that vanished without closing is otherwise noticed only when TCP gives up, minutes later. */
