@@ -1,4 +1,3 @@
-import { sendError } from '../server/http/respond';
 import { callbackParameter, openReceiver, streaming } from './http-transport';
 import type { HttpTransport } from './types';
 
@@ -38,11 +37,8 @@ export const htmlfile: HttpTransport = {
   method: 'GET',
   cors: false,
   handle(request) {
-    const callback = callbackParameter(request.query);
-    if (typeof callback !== 'string') {
-      sendError(request.res, callback);
-      return;
-    }
+    const callback = callbackParameter(request);
+    if (callback === undefined) return;
     return openReceiver(request, spec, 'text/html; charset=UTF-8', page(callback));
   },
 };

@@ -34,13 +34,16 @@ export function openReceiver(
 /** Callback names must be plain identifiers: they are written into script responses. */
 const CALLBACK = /^[a-zA-Z0-9_.\-]{1,32}$/;
 
-/** The `c` (or `callback`) query parameter of jsonp and htmlfile, validated. */
-export function callbackParameter(query: string): string | SockJsError {
-  const params = new URLSearchParams(query);
+/**
+ * The `c` (or `callback`) query parameter of jsonp and htmlfile, validated; undefined (and the
+ * request answered with the protocol's error) when it is missing or not a plain identifier.
+ */
+export function callbackParameter(request: TransportRequest): string | undefined {
+  const params = new URLSearchParams(request.query);
   const callback = params.get('c') ?? params.get('callback');
-  if (callback === null || callback === '') return new SockJsError('ERR_CALLBACK_REQUIRED');
-  if (!CALLBACK.test(callback)) return new SockJsError('ERR_CALLBACK_INVALID');
-  return callback;
+  if (callback !== null && callback !== '' && CALLBACK.test(callback)) return callback;
+  sendError(request.res, new SockJsError(callback === null || callback === '' ? 'ERR_CALLBACK_REQUIRED' : 'ERR_CALLBACK_INVALID'));
+  return undefined;
 }
 
 export function polling(transport: TransportName, format: (frame: string) => string): HttpReceiverSpec {

@@ -1,4 +1,3 @@
-import { sendError } from '../server/http/respond';
 import { callbackParameter, openReceiver, polling } from './http-transport';
 import type { HttpTransport } from './types';
 
@@ -8,11 +7,8 @@ export const jsonpPolling: HttpTransport = {
   method: 'GET',
   cors: false,
   handle(request) {
-    const callback = callbackParameter(request.query);
-    if (typeof callback !== 'string') {
-      sendError(request.res, callback);
-      return;
-    }
+    const callback = callbackParameter(request);
+    if (callback === undefined) return;
     // The leading comment stops a hostile callback name from forming a Flash/SWF signature
     // (Rosetta Flash, CVE-2014-4671); nosniff stops the body being read as anything but script.
     const prefix = '/**/' + callback + '(';
