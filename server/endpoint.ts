@@ -79,7 +79,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
 
   constructor(options: EndpointOptions) {
     this.options = resolveOptions(options);
-    const { prefix, handler, logger } = this.options;
+    const { prefix } = this.options;
     const script: ClientScript | undefined =
       this.options.sockjs && this.options.clientScriptUrl === undefined ? loadClientScript() : undefined;
     this.clientScript = script?.body;

@@ -37,7 +37,7 @@ export class Recorder {
   readonly sessions: SessionRecord[] = [];
   readonly handler: SockJsHandler;
 
-  constructor(private readonly bus: ChangeBus) {
+  constructor(bus: ChangeBus) {
     this.handler = {
       onOpen: (session) => {
         this.sessions.push({
