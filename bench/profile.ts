@@ -1,0 +1,66 @@
+/**
+ * How long each part of the run takes. `full` is sized to finish in under ~10 minutes on a 2-core
+ * machine; `quick` is a ~1-minute smoke run with fewer sessions (its numbers are indicative only).
+ */
+import type { ServerKind } from './results';
+
+export interface Profile {
+  name: 'full' | 'quick';
+  /** Repetitions of every measurement; the report shows medians. */
+  reps: number;
+  echo: { warmMs: number; measureMs: number; sessions: number[]; sizes: number[]; window: number };
+  broadcast: { websocket: number; xhrStreaming: number; burst: number; size: number; warmMs: number; measureMs: number };
+  idle: { websocket: number; xhrStreaming: number; settleMs: number; cpuWindowMs: number };
+  setup: { concurrency: number; disconnectDelay: number; warmMs: number; measureMs: number };
+  capacity: {
+    websocket: number;
+    xhrStreaming: number;
+    heartbeatDelay: number;
+    settleMs: number;
+    /** The hold is measured in this many consecutive windows (its repetitions). */
+    windows: number;
+    windowMs: number;
+    /** Most sessions one generator process holds. */
+    perGenerator: number;
+    /** Servers also measured at default settings over one 25 s window (one heartbeat per session). */
+    defaultCheck: readonly ServerKind[];
+  };
+}
+
+export const FULL: Profile = {
+  name: 'full',
+  reps: 3,
+  echo: { warmMs: 400, measureMs: 1200, sessions: [1, 50], sizes: [32, 1024], window: 10 },
+  broadcast: { websocket: 2000, xhrStreaming: 500, burst: 10, size: 32, warmMs: 500, measureMs: 1500 },
+  idle: { websocket: 5000, xhrStreaming: 1000, settleMs: 1000, cpuWindowMs: 2000 },
+  setup: { concurrency: 16, disconnectDelay: 500, warmMs: 800, measureMs: 2000 },
+  capacity: {
+    websocket: 20_000,
+    xhrStreaming: 2000,
+    heartbeatDelay: 1000,
+    settleMs: 1500,
+    windows: 3,
+    windowMs: 3000,
+    perGenerator: 8000,
+    defaultCheck: ['ours', 'sockjs-node'],
+  },
+};
+
+export const QUICK: Profile = {
+  name: 'quick',
+  reps: 1,
+  echo: { warmMs: 150, measureMs: 300, sessions: [1, 50], sizes: [32, 1024], window: 10 },
+  broadcast: { websocket: 300, xhrStreaming: 100, burst: 10, size: 32, warmMs: 200, measureMs: 500 },
+  idle: { websocket: 1000, xhrStreaming: 200, settleMs: 300, cpuWindowMs: 500 },
+  setup: { concurrency: 16, disconnectDelay: 300, warmMs: 400, measureMs: 500 },
+  capacity: {
+    websocket: 1000,
+    xhrStreaming: 100,
+    heartbeatDelay: 1000,
+    settleMs: 500,
+    windows: 1,
+    windowMs: 1500,
+    perGenerator: 8000,
+    defaultCheck: [],
+  },
+};
