@@ -7,23 +7,28 @@ import { SerialCalls } from './serial-calls';
  * awaited. A callback that throws or rejects is logged, reported to `onTransportError` and closes
  * the session with 1011 — it never reaches the process.
  */
-export class HandlerCalls {
-  private readonly serial = new SerialCalls((error) => this.failed(error));
-
+export class HandlerCalls extends SerialCalls {
+  // One object per session, the serial queue included: no closure per session for its errors.
   constructor(
     private readonly session: SockJsSession,
     private readonly handler: SockJsHandler,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    super();
+  }
+
+  protected override reportError(error: unknown): void {
+    this.failed(error);
+  }
 
   opened(): void {
-    if (this.handler.onOpen) this.serial.run(() => this.handler.onOpen?.(this.session));
+    if (this.handler.onOpen) this.run(() => this.handler.onOpen?.(this.session));
   }
 
   message(text: string): void {
     if (!this.handler.onMessage) return;
     // Messages queued behind a slow callback are dropped once the session stops being open.
-    this.serial.run(() => (this.session.readyState === ReadyState.OPEN ? this.handler.onMessage?.(this.session, text) : undefined));
+    this.run(() => (this.session.readyState === ReadyState.OPEN ? this.handler.onMessage?.(this.session, text) : undefined));
   }
 
   binary(data: Buffer): void {
@@ -33,21 +38,21 @@ export class HandlerCalls {
       this.session.close(CloseCode.UNSUPPORTED_DATA, 'Binary messages not supported');
       return;
     }
-    this.serial.run(() =>
+    this.run(() =>
       this.session.readyState === ReadyState.OPEN ? onBinaryMessage.call(this.handler, this.session, data) : undefined,
     );
   }
 
   drained(): void {
-    if (this.handler.onDrain) this.serial.run(() => this.handler.onDrain?.(this.session));
+    if (this.handler.onDrain) this.run(() => this.handler.onDrain?.(this.session));
   }
 
   transportError(error: Error): void {
-    if (this.handler.onTransportError) this.serial.run(() => this.handler.onTransportError?.(this.session, error));
+    if (this.handler.onTransportError) this.run(() => this.handler.onTransportError?.(this.session, error));
   }
 
   closed(info: CloseInfo): void {
-    if (this.handler.onClose) this.serial.run(() => this.handler.onClose?.(this.session, info));
+    if (this.handler.onClose) this.run(() => this.handler.onClose?.(this.session, info));
   }
 
   private failed(error: unknown): void {

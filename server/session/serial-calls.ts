@@ -13,7 +13,12 @@ export class SerialCalls {
   /** Allocated on first need: most sessions never queue. */
   private queue: Call[] | undefined;
 
-  constructor(private readonly onError: (error: unknown) => void) {}
+  /** `onError` gets what a call throws or rejects; subclasses may override `reportError` instead. */
+  constructor(private readonly onError?: (error: unknown) => void) {}
+
+  protected reportError(error: unknown): void {
+    this.onError?.(error);
+  }
 
   run(call: Call): void {
     if (this.busy) {
@@ -31,13 +36,13 @@ export class SerialCalls {
       try {
         result = call();
       } catch (error) {
-        this.onError(error);
+        this.reportError(error);
       }
       if (isThenable(result)) {
         result.then(
           () => this.next(),
           (error: unknown) => {
-            this.onError(error);
+            this.reportError(error);
             this.next();
           },
         );
