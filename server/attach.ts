@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { refuseUpgrade } from './refuse-upgrade';
 
 /** An endpoint as the shared upgrade listener sees it. */
 export interface UpgradeClaimer {
@@ -33,7 +34,7 @@ export function attachUpgrades(server: Server, claimer: UpgradeClaimer): () => v
         // The HTTP server no longer listens for errors on an upgraded socket: a reset would crash.
         const reporter = claimers[0];
         socket.on('error', (error: Error) => reporter?.socketError(error));
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        refuseUpgrade(socket, 404);
       }
     };
     attachment = { claimers, listener };

@@ -9,7 +9,7 @@ import type { TransportName } from './handler';
 import type { HandshakeOutcome } from './handshake';
 import type { OriginPolicy } from './http/origin';
 import type { ResolvedOptions } from './options';
-import { refuseUpgrade, refuseWithError, upgradeProblem } from './upgrade';
+import { refuseUpgrade, refuseWithError } from './refuse-upgrade';
 
 /** What websocket upgrades need from their endpoint. */
 export interface UpgradeHost {
@@ -96,4 +96,12 @@ export class WebSocketUpgrades {
   close(): void {
     this.wss.close();
   }
+}
+
+/** Why an upgrade request cannot be a websocket for us, checked before `ws` sees it. */
+export function upgradeProblem(req: IncomingMessage, raw: boolean): SockJsError | undefined {
+  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return new SockJsError('ERR_NOT_WEBSOCKET');
+  const version = req.headers['sec-websocket-version'];
+  if (raw && version !== '8' && version !== '13') return new SockJsError('ERR_WEBSOCKET_VERSION');
+  return undefined;
 }

@@ -66,8 +66,8 @@ export class HttpReceiver implements Receiver {
     if (frame !== HEARTBEAT_FRAME) this.carried = true;
     const text = this.spec.format(frame);
     const accepted = this.res.write(text);
-    this.bytesSent += Buffer.byteLength(text);
-    if (this.spec.polling || this.bytesSent >= this.responseLimit) {
+    // A polling response ends after its one frame: only streaming ones count bytes.
+    if (this.spec.polling || (this.bytesSent += Buffer.byteLength(text)) >= this.responseLimit) {
       this.end();
     } else if (!accepted) {
       this.full = true;

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SockJsError } from './errors';
 
@@ -12,12 +12,4 @@ export function refuseUpgrade(socket: Duplex, status: number, body = '', headers
 
 export function refuseWithError(socket: Duplex, error: SockJsError): void {
   refuseUpgrade(socket, error.status, error.body);
-}
-
-/** Why an upgrade request cannot be a websocket for us, checked before `ws` sees it. */
-export function upgradeProblem(req: IncomingMessage, raw: boolean): SockJsError | undefined {
-  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return new SockJsError('ERR_NOT_WEBSOCKET');
-  const version = req.headers['sec-websocket-version'];
-  if (raw && version !== '8' && version !== '13') return new SockJsError('ERR_WEBSOCKET_VERSION');
-  return undefined;
 }
