@@ -17,8 +17,8 @@ import { resolveOptions, type EndpointOptions, type ResolvedOptions } from './op
 import { matchRoute, splitUrl, underPrefix } from './router';
 import { RawSession } from './session/raw-session';
 import { Session, type SessionContext, type SessionInit } from './session/session';
-import { SessionStore } from './session/store';
-import { Sweeper } from './session/sweeper';
+import { SessionStore, type ManagedSession } from './session/store';
+import { TimerWheel } from './session/timer-wheel';
 import { admits, type SessionUse } from './session/binding';
 import { WebSocketUpgrades, type UpgradeHost } from './upgrades';
 
@@ -68,7 +68,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   private readonly store = new SessionStore();
   private readonly context: SessionContext;
   private readonly upgrades: WebSocketUpgrades;
-  private readonly sweeper: Sweeper;
+  private readonly wheel: TimerWheel;
   /** Websocket handshakes under way (their interceptors are running): they hold a session slot. */
   private upgrading = 0;
   private readonly clientScriptPath: string | undefined;
@@ -88,17 +88,19 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     this.origins = new OriginPolicy(this.options.allowedOrigins);
     this.iframe = new IframePage(this.clientScriptUrl, this.origins.frameAncestors());
     // The options carry every setting a session needs; sessions read them through the context.
+    const { heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout } = this.options;
+    const wheel = (this.wheel = new TimerWheel(TimerWheel.resolutionFor([heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout])));
     this.context = {
       ...this.options,
-      forget: (session) => this.store.remove(session),
+      forget: (session) => {
+        this.store.remove(session);
+        wheel.cancel(session);
+      },
       scheduleFlush: (session) => this.scheduleFlush(session),
+      schedule: (session, due) => wheel.schedule(session, due),
     };
     this.upgrades = new WebSocketUpgrades(this);
-    const { heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout } = this.options;
-    this.sweeper = new Sweeper(Sweeper.periodFor([heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout]), () =>
-      this.store.values(),
-    );
-    this.sweeper.start();
+    wheel.start();
     this.middleware = (req, res, next) => {
       if (!this.handleRequest(req, res)) next();
     };
@@ -210,8 +212,13 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
 
   private createSession(id: string, transport: TransportName, req: IncomingMessage, outcome: HandshakeOutcome & { ok: true }): Session {
     const session = new Session(this.sessionInit(id, transport, req, outcome, ''), this.context);
-    this.store.add(session);
+    this.register(session);
     return session;
+  }
+
+  private register(session: ManagedSession): void {
+    this.store.add(session);
+    this.wheel.schedule(session, session.nextDue());
   }
 
   /** Why no new session may open now (shutting down, or `maxSessions` reached), if so. */
@@ -240,11 +247,11 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void {
     const init = this.sessionInit(newSessionId(), transport, req, outcome, socket.protocol);
     if (transport === 'websocket-raw') {
-      this.store.add(new RawSession(init, socket, this.context, this.options));
+      this.register(new RawSession(init, socket, this.context, this.options));
       return;
     }
     const session = new Session(init, this.context);
-    this.store.add(session);
+    this.register(session);
     session.attach(new WebSocketReceiver(socket, session, this.options));
   }
 
@@ -307,7 +314,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
       session.terminate({ code: CloseCode.GOING_AWAY, reason: 'Going away' });
     }
     this.upgrades.close();
-    this.sweeper.stop();
+    this.wheel.stop();
     // onClose callbacks were queued by terminate(); let synchronous ones run before resolving.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

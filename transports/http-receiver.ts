@@ -82,6 +82,10 @@ export class HttpReceiver implements Receiver {
   /** A dropped response is reported by its 'close' event; nothing to check. */
   sweep(): void {}
 
+  get deadline(): number {
+    return Infinity;
+  }
+
   end(): void {
     if (this.ended) return;
     const owner = this.owner;

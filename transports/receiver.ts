@@ -34,8 +34,10 @@ export interface Receiver {
   sendFrame(frame: string): boolean;
   /** Sends a heartbeat: an `h` frame; websockets also ping. */
   heartbeat(now: number): void;
-  /** Periodic check (the endpoint's sweep): a websocket whose ping went unanswered too long is dropped. */
+  /** The timer wheel's visit: a websocket whose ping went unanswered too long is dropped. */
   sweep(now: number): void;
+  /** When `sweep` next has something to check (ms since the epoch; Infinity: nothing). */
+  readonly deadline: number;
   /** Ends the receiver from the server side; reports `receiverDetached` if it had not ended yet. */
   end(): void;
 }

@@ -59,6 +59,10 @@ export class WebSocketReceiver implements Receiver, TextSocketEvents {
     this.socket.sendWithPing(HEARTBEAT_FRAME);
   }
 
+  get deadline(): number {
+    return this.pingedAt === 0 ? Infinity : this.pingedAt + this.limits.pongTimeout;
+  }
+
   /** A peer that vanished without closing is otherwise noticed only when TCP gives up, minutes later. */
   sweep(now: number): void {
     if (!this.open || this.pingedAt === 0 || now - this.pingedAt < this.limits.pongTimeout) return;

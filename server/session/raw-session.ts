@@ -3,6 +3,7 @@ import { SockJsError } from '../errors';
 import { CloseCode, ReadyState, isValidCloseCode, type CloseInfo, type Principal, type SockJsSession, type TransportName } from '../handler';
 import type { TextSocket, TextSocketEvents } from '../../transports/text-socket';
 import { HandlerCalls } from './handler-calls';
+import type { Timed } from './timer-wheel';
 import type { SessionContext, SessionInit } from './session';
 
 /** Limits a raw websocket session checks per message type (`ws` bounds the larger of the two). */
@@ -17,9 +18,9 @@ const NO_PONG: CloseInfo = { code: CloseCode.CONNECTION_LOST, reason: 'No pong' 
  * A session over a plain websocket: the raw `{prefix}/websocket` route of a SockJS endpoint, or a
  * websocket-only endpoint. Text and binary messages, no SockJS framing, no queue of its own (the
  * websocket buffers), the same handler interface. Liveness (a ping every `heartbeatDelay`, the
- * pong deadline, the idle timeout) runs in `sweep()`, called by the endpoint's one timer.
+ * pong deadline, the idle timeout) runs in `sweep()`, which the endpoint's timer wheel calls when due.
  */
-export class RawSession implements SockJsSession, TextSocketEvents {
+export class RawSession implements SockJsSession, TextSocketEvents, Timed {
   readonly id: string;
   readonly transport: TransportName = 'websocket-raw';
   readonly remoteAddress: string;
@@ -27,6 +28,8 @@ export class RawSession implements SockJsSession, TextSocketEvents {
   readonly principal: Principal | undefined;
   readonly protocol: string;
   readyState: ReadyState = ReadyState.OPEN;
+  /** @internal The timer wheel's bookkeeping. */
+  wheelTick = -1;
   private attributeMap: Map<string, unknown> | undefined;
   private readonly calls: HandlerCalls;
   private drainOwed = false;
@@ -83,18 +86,18 @@ export class RawSession implements SockJsSession, TextSocketEvents {
     this.socketClosed(info.code, info.reason);
   }
 
-  /** The endpoint's periodic check: ping, pong deadline, idle timeout. */
-  sweep(now: number): void {
-    if (this.readyState !== ReadyState.OPEN) return;
+  /** The timer wheel's visit: ping, pong deadline, idle timeout. */
+  sweep(now: number): number | undefined {
+    if (this.readyState !== ReadyState.OPEN) return undefined;
     if (this.pingedAt !== 0 && now - this.pingedAt >= this.context.pongTimeout) {
       this.socket.terminate();
       this.socketClosed(NO_PONG.code, NO_PONG.reason);
-      return;
+      return undefined;
     }
     const { idleTimeout } = this.context;
     if (idleTimeout > 0 && now - this.lastHeardAt >= idleTimeout) {
       this.close(CloseCode.GOING_AWAY, 'Idle timeout');
-      return;
+      return undefined;
     }
     // Plain websockets have no `h` frame: a ping keeps proxies from cutting them and proves the peer.
     if (now - this.lastPingAt >= this.context.heartbeatDelay) {
@@ -102,6 +105,17 @@ export class RawSession implements SockJsSession, TextSocketEvents {
       if (this.pingedAt === 0) this.pingedAt = now;
       this.socket.ping();
     }
+    return this.nextDue();
+  }
+
+  /** The earliest of the next ping, the pong deadline and the idle timeout. */
+  nextDue(): number | undefined {
+    if (this.readyState !== ReadyState.OPEN) return undefined;
+    const { context } = this;
+    let due = this.lastPingAt + context.heartbeatDelay;
+    if (this.pingedAt !== 0) due = Math.min(due, this.pingedAt + context.pongTimeout);
+    if (context.idleTimeout > 0) due = Math.min(due, this.lastHeardAt + context.idleTimeout);
+    return due;
   }
 
   socketMessage(text: string): void {

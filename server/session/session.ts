@@ -14,6 +14,7 @@ import { OPEN_FRAME, closeFrame, quote, quotedMessageFrame } from '../protocol/f
 import type { Receiver, ReceiverOwner } from '../../transports/receiver';
 import { SockJsError } from '../errors';
 import { HandlerCalls } from './handler-calls';
+import type { Timed } from './timer-wheel';
 
 /** What a session needs from its endpoint. */
 export interface SessionContext {
@@ -29,9 +30,11 @@ export interface SessionContext {
   /** 0 = never. */
   readonly idleTimeout: number;
   /** Called once, when the session is finally gone and its id may be reused. */
-  forget(session: SockJsSession): void;
+  forget(session: SockJsSession & Timed): void;
   /** Calls `session.flush()` once the current tick's sends are in: they leave as one frame. */
   scheduleFlush(session: Session): void;
+  /** Has the endpoint's timer wheel visit `session` at `due` (only needed when a deadline comes forward). */
+  schedule(session: Timed, due: number | undefined): void;
 }
 
 export interface SessionInit {
@@ -53,10 +56,10 @@ const IDLE: CloseInfo = { code: CloseCode.GOING_AWAY, reason: 'Idle timeout' };
  * The session state machine: CONNECTING until the first receiver gets `o`, OPEN, CLOSING from
  * `close()` (or loss) until the close frame is delivered or the linger time ends, then CLOSED.
  * Messages wait in a queue and go out as one `a[...]` frame per flush. Time-driven work
- * (heartbeats, the disconnect delay, the idle timeout) happens in `sweep()`, which the endpoint
- * calls for all its sessions from one timer: no timer per session.
+ * (heartbeats, the pong deadline, the disconnect delay, the idle timeout) happens in `sweep()`,
+ * which the endpoint's timer wheel calls when the earliest of them is due: no timer per session.
  */
-export class Session implements SockJsSession, ReceiverOwner {
+export class Session implements SockJsSession, ReceiverOwner, Timed {
   readonly id: string;
   readonly transport: TransportName;
   readonly remoteAddress: string;
@@ -65,6 +68,8 @@ export class Session implements SockJsSession, ReceiverOwner {
   readonly protocol: string;
   readyState: ReadyState = ReadyState.CONNECTING;
   bufferedAmount = 0;
+  /** @internal The timer wheel's bookkeeping. */
+  wheelTick = -1;
 
   /** Messages waiting, already quoted: a broadcast quotes once for every session. */
   private queue: string[] = [];
@@ -155,6 +160,8 @@ export class Session implements SockJsSession, ReceiverOwner {
       this.flush();
     }
     if (this.receiver === receiver && this.lastFrameAt === 0) this.lastFrameAt = Date.now();
+    // The next heartbeat may be due before the disconnect deadline the session was filed under.
+    this.context.schedule(this, this.nextDue());
   }
 
   /** Messages from the client, in order. */
@@ -186,9 +193,9 @@ export class Session implements SockJsSession, ReceiverOwner {
     }
   }
 
-  /** The endpoint's periodic check: heartbeat, dead receiver, disconnect delay, idle timeout. */
-  sweep(now: number): void {
-    if (this.readyState === ReadyState.CLOSED) return;
+  /** The timer wheel's visit: heartbeat, dead receiver, disconnect delay, idle timeout. */
+  sweep(now: number): number | undefined {
+    if (this.readyState === ReadyState.CLOSED) return undefined;
     const receiver = this.receiver;
     if (receiver) {
       receiver.sweep(now);
@@ -198,12 +205,24 @@ export class Session implements SockJsSession, ReceiverOwner {
       }
     } else if (now - this.detachedAt >= this.context.disconnectDelay) {
       this.disconnectTimeout();
-      return;
+      return undefined;
     }
     const { idleTimeout } = this.context;
     if (idleTimeout > 0 && this.readyState === ReadyState.OPEN && now - this.lastHeardAt >= idleTimeout) {
       this.close(IDLE.code, IDLE.reason);
     }
+    return this.nextDue();
+  }
+
+  /** The earliest of the session's deadlines (a full receiver's heartbeat, overdue, is retried next tick). */
+  nextDue(): number | undefined {
+    if (this.readyState === ReadyState.CLOSED) return undefined;
+    const { receiver, context } = this;
+    let due = receiver
+      ? Math.min(this.lastFrameAt + context.heartbeatDelay, receiver.deadline)
+      : this.detachedAt + context.disconnectDelay;
+    if (context.idleTimeout > 0 && this.readyState === ReadyState.OPEN) due = Math.min(due, this.lastHeardAt + context.idleTimeout);
+    return due;
   }
 
   receiverDetached(receiver: Receiver, sessionOver: CloseInfo | undefined): void {
@@ -215,6 +234,7 @@ export class Session implements SockJsSession, ReceiverOwner {
     // A websocket session has no id a client could come back with; any other lingers so the
     // next request for its id gets the close frame.
     if (sessionOver && this.transport === 'websocket') this.finish();
+    else this.context.schedule(this, this.nextDue());
   }
 
   receiverDrained(): void {

@@ -1,12 +1,13 @@
 import type { CloseInfo, SockJsSession } from '../handler';
+import type { Timed } from './timer-wheel';
 
 const EMPTY: ReadonlySet<SockJsSession> = new Set();
 
 /** A session the endpoint can end on shutdown. */
-export interface ManagedSession extends SockJsSession {
+export interface ManagedSession extends SockJsSession, Timed {
   terminate(info: CloseInfo): void;
-  /** The endpoint's periodic check (heartbeats, deadlines). */
-  sweep(now: number): void;
+  /** When the session next has something due (see `Timed.sweep`). */
+  nextDue(): number | undefined;
 }
 
 /** The sessions of one endpoint (never shared between endpoints or servers), indexed by user too. */
