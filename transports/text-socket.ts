@@ -1,5 +1,14 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
+import { HEARTBEAT_FRAME } from '../server/protocol/frames';
+import { textFrame, textFrameAndPing } from './ws-frame';
+
+/** Every websocket heartbeat is the same bytes: one shared buffer. */
+const HEARTBEAT_AND_PING = textFrameAndPing(HEARTBEAT_FRAME);
+/** Frames up to this size are remembered, so that a broadcast encodes its frame once for every socket. */
+const SHARED_FRAME_MAX = 64 * 1024;
+let lastText = '';
+let lastFrame = textFrame('');
 
 /** What a websocket tells its owner. Owners implement it as methods: no closures per socket. */
 export interface TextSocketEvents {
@@ -51,7 +60,23 @@ function fitCloseReason(reason: string): string {
   return cut;
 }
 
-/** A `ws` WebSocket as a TextSocket; `socket` is the upgraded connection it writes to. */
+/** The frame for `text`: the one just built when `text` is the same (a broadcast), else a new one. */
+function sharedTextFrame(text: string): Buffer {
+  if (text === lastText) return lastFrame;
+  const frame = textFrame(text);
+  if (text.length <= SHARED_FRAME_MAX) {
+    lastText = text;
+    lastFrame = frame;
+  }
+  return frame;
+}
+
+/**
+ * A `ws` WebSocket as a TextSocket; `socket` is the upgraded connection it writes to. `ws` parses
+ * what the client sends and runs the closing handshake; text frames and heartbeats we write to the
+ * socket ourselves, in one buffer each (see ws-frame.ts). That keeps their order with whatever `ws`
+ * writes because the server has permessage-deflate off: `ws` then writes synchronously, never queues.
+ */
 export class WsTextSocket implements TextSocket {
   constructor(
     private readonly ws: WebSocket,
@@ -71,7 +96,8 @@ export class WsTextSocket implements TextSocket {
   }
 
   send(message: string | Uint8Array): void {
-    this.ws.send(message);
+    if (typeof message !== 'string') this.ws.send(message);
+    else if (this.ws.readyState === this.ws.OPEN) this.socket.write(sharedTextFrame(message));
   }
 
   close(code: number, reason: string): void {
@@ -87,11 +113,9 @@ export class WsTextSocket implements TextSocket {
   }
 
   sendWithPing(text: string): void {
-    // Both frames leave in one system call: at 20 000 sessions, heartbeats are most of the idle cost.
-    this.socket.cork();
-    this.ws.send(text);
-    this.ping();
-    this.socket.uncork();
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // Both frames in one write: at 20 000 sessions, heartbeats are most of the idle cost.
+    this.socket.write(text === HEARTBEAT_FRAME ? HEARTBEAT_AND_PING : textFrameAndPing(text));
   }
 
   listen(events: TextSocketEvents): void {
