@@ -71,6 +71,43 @@ function sharedTextFrame(text: string): Buffer {
   return frame;
 }
 
+const OWNER = Symbol('WsTextSocket');
+/** A ws WebSocket or its socket, marked with the WsTextSocket that listens to it. */
+type Marked = { [OWNER]?: WsTextSocket };
+
+function ownerOf(emitter: object): WsTextSocket {
+  return (emitter as Marked)[OWNER] as WsTextSocket;
+}
+
+// Listeners are these module functions (`this` is the emitter), not closures made per socket.
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const events = ownerOf(this).events;
+  if (isBinary) events?.socketBinary(rawDataToBuffer(data));
+  else events?.socketMessage(rawDataToBuffer(data).toString('utf8'));
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  ownerOf(this).events?.socketClosed(code, reason.toString('utf8'));
+}
+
+function onError(this: WebSocket, error: Error & { code?: string }): void {
+  const events = ownerOf(this).events;
+  // `ws` closes with 1009 itself: a client breaking a limit is not a transport failure.
+  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') events?.socketTooBig();
+  else events?.socketError(error);
+}
+
+function onPong(this: WebSocket): void {
+  ownerOf(this).events?.socketPong();
+}
+
+function onDrain(this: Duplex): void {
+  this.off('drain', onDrain);
+  const owner = ownerOf(this);
+  owner.drainArmed = false;
+  owner.events?.socketDrained();
+}
+
 /**
  * A `ws` WebSocket as a TextSocket; `socket` is the upgraded connection it writes to. `ws` parses
  * what the client sends and runs the closing handshake; text frames and heartbeats we write to the
@@ -78,13 +115,19 @@ function sharedTextFrame(text: string): Buffer {
  * writes because the server has permessage-deflate off: `ws` then writes synchronously, never queues.
  */
 export class WsTextSocket implements TextSocket {
+  events: TextSocketEvents | undefined;
+  /** A 'drain' listener is added only while the socket is full: none on the idle majority. */
+  drainArmed = false;
+
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
   ) {}
 
   get full(): boolean {
-    return this.socket.writableNeedDrain;
+    if (!this.socket.writableNeedDrain) return false;
+    this.armDrain();
+    return true;
   }
 
   get bufferedAmount(): number {
@@ -98,6 +141,7 @@ export class WsTextSocket implements TextSocket {
   send(message: string | Uint8Array): void {
     if (typeof message !== 'string') this.ws.send(message);
     else if (this.ws.readyState === this.ws.OPEN) this.socket.write(sharedTextFrame(message));
+    if (this.socket.writableNeedDrain) this.armDrain();
   }
 
   close(code: number, reason: string): void {
@@ -115,22 +159,23 @@ export class WsTextSocket implements TextSocket {
   sendWithPing(text: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     // Both frames in one write: at 20 000 sessions, heartbeats are most of the idle cost.
-    this.socket.write(text === HEARTBEAT_FRAME ? HEARTBEAT_AND_PING : textFrameAndPing(text));
+    if (!this.socket.write(text === HEARTBEAT_FRAME ? HEARTBEAT_AND_PING : textFrameAndPing(text))) this.armDrain();
   }
 
   listen(events: TextSocketEvents): void {
-    const { ws } = this;
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) events.socketBinary(rawDataToBuffer(data));
-      else events.socketMessage(rawDataToBuffer(data).toString('utf8'));
-    });
-    ws.on('close', (code, reason) => events.socketClosed(code, reason.toString('utf8')));
-    ws.on('error', (error: Error & { code?: string }) => {
-      // `ws` closes with 1009 itself: a client breaking a limit is not a transport failure.
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') events.socketTooBig();
-      else events.socketError(error);
-    });
-    ws.on('pong', () => events.socketPong());
-    this.socket.on('drain', () => events.socketDrained());
+    this.events = events;
+    const ws = this.ws as WebSocket & Marked;
+    ws[OWNER] = this;
+    (this.socket as Duplex & Marked)[OWNER] = this;
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+    ws.on('pong', onPong);
+  }
+
+  private armDrain(): void {
+    if (this.drainArmed || this.events === undefined) return;
+    this.drainArmed = true;
+    this.socket.on('drain', onDrain);
   }
 }
