@@ -20,6 +20,19 @@ export interface HttpReceiverSpec {
   format(frame: string): string;
 }
 
+const RECEIVER = Symbol('HttpReceiver');
+type Marked = ServerResponse & { [RECEIVER]?: HttpReceiver };
+
+// Listeners are these module functions (`this` is the response), not closures made per response.
+function onResponseClose(this: Marked): void {
+  this[RECEIVER]?.responseClosed();
+}
+
+function onResponseDrain(this: Marked): void {
+  this.off('drain', onResponseDrain);
+  this[RECEIVER]?.responseDrained();
+}
+
 /**
  * A receiver over one HTTP response. Streaming responses are ended once `responseLimit` bytes of
  * frames have been written (the client reconnects), polling ones after their first frame. Each
@@ -28,6 +41,7 @@ export interface HttpReceiverSpec {
 export class HttpReceiver implements Receiver {
   readonly transport: TransportName;
   private owner: ReceiverOwner | undefined;
+  /** A write said the response is full; a 'drain' listener is on until it empties. */
   private full = false;
   private ended = false;
   private bytesSent = 0;
@@ -41,12 +55,18 @@ export class HttpReceiver implements Receiver {
     private readonly onDropped: ResolvedOptions['onDroppedResponse'],
   ) {
     this.transport = spec.transport;
-    res.on('drain', () => {
-      this.full = false;
-      this.owner?.receiverDrained(this);
-    });
-    // 'close' before we ended: the client or a proxy dropped the connection mid-response.
-    res.on('close', () => this.detach(this.dropInterrupts() ? INTERRUPTED : undefined));
+    (res as Marked)[RECEIVER] = this;
+    res.on('close', onResponseClose);
+  }
+
+  /** 'close' before we ended: the client or a proxy dropped the connection mid-response. */
+  responseClosed(): void {
+    this.detach(this.dropInterrupts() ? INTERRUPTED : undefined);
+  }
+
+  responseDrained(): void {
+    this.full = false;
+    this.owner?.receiverDrained(this);
   }
 
   get writable(): boolean {
@@ -69,8 +89,9 @@ export class HttpReceiver implements Receiver {
     // A polling response ends after its one frame: only streaming ones count bytes.
     if (this.spec.polling || (this.bytesSent += Buffer.byteLength(text)) >= this.responseLimit) {
       this.end();
-    } else if (!accepted) {
+    } else if (!accepted && !this.full) {
       this.full = true;
+      this.res.on('drain', onResponseDrain);
     }
     return accepted;
   }
