@@ -10,7 +10,7 @@ export interface Profile {
   reps: number;
   echo: { warmMs: number; measureMs: number; sessions: number[]; sizes: number[]; window: number };
   broadcast: { websocket: number; xhrStreaming: number; burst: number; size: number; warmMs: number; measureMs: number };
-  idle: { websocket: number; xhrStreaming: number; settleMs: number; cpuWindowMs: number };
+  idle: { websocket: number; xhrStreaming: number; settleMs: number; cpuWindowMs: number; reducedAfterMs: number };
   setup: { concurrency: number; disconnectDelay: number; warmMs: number; measureMs: number };
   capacity: {
     websocket: number;
@@ -32,7 +32,7 @@ export const FULL: Profile = {
   reps: 3,
   echo: { warmMs: 400, measureMs: 1200, sessions: [1, 50], sizes: [32, 1024], window: 10 },
   broadcast: { websocket: 2000, xhrStreaming: 500, burst: 10, size: 32, warmMs: 500, measureMs: 1500 },
-  idle: { websocket: 5000, xhrStreaming: 1000, settleMs: 1000, cpuWindowMs: 2000 },
+  idle: { websocket: 5000, xhrStreaming: 1000, settleMs: 1000, cpuWindowMs: 2000, reducedAfterMs: 10_000 },
   setup: { concurrency: 16, disconnectDelay: 500, warmMs: 800, measureMs: 2000 },
   capacity: {
     websocket: 20_000,
@@ -51,7 +51,7 @@ export const QUICK: Profile = {
   reps: 1,
   echo: { warmMs: 150, measureMs: 300, sessions: [1, 50], sizes: [32, 1024], window: 10 },
   broadcast: { websocket: 300, xhrStreaming: 100, burst: 10, size: 32, warmMs: 200, measureMs: 500 },
-  idle: { websocket: 1000, xhrStreaming: 200, settleMs: 300, cpuWindowMs: 500 },
+  idle: { websocket: 1000, xhrStreaming: 200, settleMs: 300, cpuWindowMs: 500, reducedAfterMs: 0 },
   setup: { concurrency: 16, disconnectDelay: 300, warmMs: 400, measureMs: 500 },
   capacity: {
     websocket: 1000,

@@ -97,7 +97,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
         wheel.cancel(session);
       },
       scheduleFlush: (session) => this.scheduleFlush(session),
-      schedule: (session, due) => wheel.schedule(session, due),
+      schedule: (session, due, later) => wheel.schedule(session, due, later),
     };
     this.upgrades = new WebSocketUpgrades(this);
     wheel.start();

@@ -52,6 +52,7 @@ const DETAIL: Record<ScenarioName, { title: string; columns: Column[] }> = {
     title: 'Idle memory (server, after GC)',
     columns: [
       { title: 'RSS KiB/session', metric: 'rssKiBPerSession' },
+      { title: 'RSS KiB/session once idle', metric: 'idleRssKiBPerSession' },
       { title: 'heap KiB/session', metric: 'heapKiBPerSession' },
       { title: 'external KiB/session', metric: 'externalKiBPerSession' },
       { title: 'RSS MiB', metric: 'rssMiB' },

@@ -23,8 +23,13 @@ export const DEFAULT_HEARTBEAT_MS = 25_000;
 const SOURCES = 4;
 /** fds a server keeps for itself (listening socket, stdio, IPC, libuv) beyond its sessions. */
 const FD_RESERVE = 200;
-/** Wait after the opening before the 25 s window at default settings. */
-const DEFAULT_SETTLE_MS = 2000;
+/**
+ * Wait after the opening before the 25 s window at default settings: V8's memory reducer shrinks
+ * the heap grown by the opening burst (major GCs over the whole heap) once allocation has been low
+ * for ~8 s, a one-off that is not what holding the sessions costs. Every first heartbeat (due 25 s
+ * after its session opened) still falls in the window when the opening took under ~12 s.
+ */
+const DEFAULT_SETTLE_MS = 10_000;
 
 interface Share {
   transport: Transport;
@@ -82,13 +87,13 @@ async function hold(ctx: Context, kind: ServerKind, server: RunningServer, confi
     ctx.log(`  ${held} sessions opened in ${((performance.now() - opening) / 1000).toFixed(1)} s`);
     const windows: Window[] = [];
     const openedIn = performance.now() - opening;
-    // A full GC first: otherwise V8's idle-time heap shrinking after the opening burst (major GCs
-    // over the whole heap) lands in the window, and that is not what holding the sessions costs.
+    // A full GC first, so that the windows start from a clean heap (the memory reducer's shrinking
+    // comes later still: see DEFAULT_SETTLE_MS).
     await serverMemory(server);
     if (atDefault) {
       // Every session's first heartbeat is due 25 s after its open frame (sent within a little
       // more, by a server that checks periodically), its second 25 s later: so when the opening
-      // took under ~20 s, the 25 s that start a moment after it hold exactly one per session.
+      // took under ~12 s, the 25 s that start DEFAULT_SETTLE_MS after it hold exactly one per session.
       await sleep(DEFAULT_SETTLE_MS);
       windows.push(await measure(server, generators, DEFAULT_HEARTBEAT_MS));
       if (openedIn > DEFAULT_HEARTBEAT_MS - DEFAULT_SETTLE_MS - 3000) {

@@ -33,8 +33,11 @@ export interface SessionContext {
   forget(session: SockJsSession & Timed): void;
   /** Calls `session.flush()` once the current tick's sends are in: they leave as one frame. */
   scheduleFlush(session: Session): void;
-  /** Has the endpoint's timer wheel visit `session` at `due` (only needed when a deadline comes forward). */
-  schedule(session: Timed, due: number | undefined): void;
+  /**
+   * Has the endpoint's timer wheel visit `session` at `due`: needed when a deadline comes forward,
+   * optional (`later`) when all move later, which saves a visit that would find nothing due.
+   */
+  schedule(session: Timed, due: number | undefined, later?: boolean): void;
 }
 
 export interface SessionInit {
@@ -160,8 +163,8 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
       this.flush();
     }
     if (this.receiver === receiver && this.lastFrameAt === 0) this.lastFrameAt = Date.now();
-    // The next heartbeat may be due before the disconnect deadline the session was filed under.
-    this.context.schedule(this, this.nextDue());
+    // Filed under the disconnect deadline until now: the next heartbeat is what is due next.
+    this.context.schedule(this, this.nextDue(), true);
   }
 
   /** Messages from the client, in order. */

@@ -47,12 +47,15 @@ export class TimerWheel {
     this.timer = undefined;
   }
 
-  /** Files `item` for `due`, unless it is already filed for that time or earlier. */
-  schedule(item: Timed, due: number | undefined): void {
+  /**
+   * Files `item` for `due`, unless it is already filed for that time or earlier (`later`: refile
+   * it even then, when its earliest deadline is known to have moved later).
+   */
+  schedule(item: Timed, due: number | undefined, later = false): void {
     if (due === undefined) return this.cancel(item);
     const tick = Math.max(Math.ceil(due / this.resolution), this.lastTick + 1);
     if (item.wheelTick !== -1) {
-      if (item.wheelTick <= tick) return;
+      if (item.wheelTick === tick || (item.wheelTick < tick && !later)) return;
       this.unfile(item);
     }
     let filed = this.ticks.get(tick);

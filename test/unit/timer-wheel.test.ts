@@ -43,6 +43,15 @@ describe('TimerWheel', () => {
     assert.deepEqual(item.visits, [START + 50, START + 500]);
   });
 
+  test('scheduling later with `later` refiles: no visit at the old time', () => {
+    const wheel = new TimerWheel(10, START);
+    const item = new Deadlines([START + 500]);
+    wheel.schedule(item, START + 50);
+    wheel.schedule(item, START + 500, true);
+    for (let now = START; now <= START + 600; now += 10) wheel.turn(now);
+    assert.deepEqual(item.visits, [START + 500]);
+  });
+
   test('an overdue deadline is visited on the next tick, not lost in a tick already passed', () => {
     const wheel = new TimerWheel(10, START);
     const item = new Deadlines([START - 1_000, START + 15]);
