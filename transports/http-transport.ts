@@ -1,7 +1,7 @@
 import { SockJsError } from '../server/errors';
 import { sendError } from '../server/http/respond';
 import type { TransportName } from '../server/handler';
-import { HttpReceiver, type HttpReceiverSpec } from './http-receiver';
+import { FrameFormat, HttpReceiver, type HttpReceiverSpec } from './http-receiver';
 import type { Session } from '../server/session/session';
 import type { TransportRequest } from './types';
 
@@ -47,11 +47,11 @@ export function callbackParameter(request: TransportRequest): string | undefined
 }
 
 export function polling(transport: TransportName, format: (frame: string) => string): HttpReceiverSpec {
-  return { transport, polling: true, format };
+  return { transport, polling: true, format: new FrameFormat(format) };
 }
 
 export function streaming(transport: TransportName, format: (frame: string) => string): HttpReceiverSpec {
-  return { transport, polling: false, format };
+  return { transport, polling: false, format: new FrameFormat(format) };
 }
 
 /** Frames as one line each: xhr-polling and xhr-streaming. */
