@@ -3,7 +3,6 @@ import type { CloseInfo, TransportName } from '../server/handler';
 import type { ResolvedOptions } from '../server/options';
 import { HEARTBEAT_FRAME } from '../server/protocol/frames';
 import type { Receiver, ReceiverOwner } from './receiver';
-import type { RepeatedFrame } from './repeated-frame';
 
 /**
  * A receiver dropped mid-response ends its session, as the protocol says (see `onDroppedResponse`):
@@ -17,8 +16,33 @@ export interface HttpReceiverSpec {
   readonly transport: TransportName;
   /** End the response after one frame. */
   readonly polling: boolean;
-  /** Frames in the transport's format (`%s\n`, `data: %s\r\n\r\n`, a script tag...), as bytes. */
-  readonly format: RepeatedFrame;
+  /** The transport's format (`%s\n`, `data: %s\r\n\r\n`, a script tag...). */
+  readonly format: FrameFormat;
+}
+
+/** Frames over this size are not remembered (see FrameFormat). */
+const REMEMBERED_MAX = 64 * 1024;
+
+/**
+ * Wraps frames in one transport's format, remembering the last one: a frame written to many
+ * responses in a row (a broadcast) is formatted once and turned into bytes once for all of them.
+ */
+export class FrameFormat {
+  private lastFrame: string | undefined;
+  private lastText = '';
+  private lastBytes: Buffer | undefined;
+
+  constructor(private readonly wrap: (frame: string) => string) {}
+
+  /** What to write for `frame`: its text the first time, shared bytes when it repeats. */
+  wire(frame: string): string | Buffer {
+    if (frame === this.lastFrame) return (this.lastBytes ??= Buffer.from(this.lastText));
+    const text = this.wrap(frame);
+    this.lastFrame = frame.length <= REMEMBERED_MAX ? frame : undefined;
+    this.lastText = text;
+    this.lastBytes = undefined;
+    return text;
+  }
 }
 
 const RECEIVER = Symbol('HttpReceiver');
@@ -85,10 +109,10 @@ export class HttpReceiver implements Receiver {
   sendFrame(frame: string): boolean {
     if (this.ended) return false;
     if (frame !== HEARTBEAT_FRAME) this.carried = true;
-    const data = this.spec.format.bytes(frame);
+    const data = this.spec.format.wire(frame);
     const accepted = this.res.write(data);
     // A polling response ends after its one frame: only streaming ones count bytes.
-    if (this.spec.polling || (this.bytesSent += data.length) >= this.responseLimit) {
+    if (this.spec.polling || (this.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length) >= this.responseLimit) {
       this.end();
     } else if (!accepted && !this.full) {
       this.full = true;

@@ -1,8 +1,7 @@
 import { SockJsError } from '../server/errors';
 import { sendError } from '../server/http/respond';
 import type { TransportName } from '../server/handler';
-import { HttpReceiver, type HttpReceiverSpec } from './http-receiver';
-import { RepeatedFrame } from './repeated-frame';
+import { FrameFormat, HttpReceiver, type HttpReceiverSpec } from './http-receiver';
 import type { Session } from '../server/session/session';
 import type { TransportRequest } from './types';
 
@@ -47,17 +46,12 @@ export function callbackParameter(request: TransportRequest): string | undefined
   return undefined;
 }
 
-/** A transport's format as bytes, a broadcast frame encoded once. */
-function formatted(format: (frame: string) => string): RepeatedFrame {
-  return new RepeatedFrame((frame) => Buffer.from(format(frame)));
-}
-
 export function polling(transport: TransportName, format: (frame: string) => string): HttpReceiverSpec {
-  return { transport, polling: true, format: formatted(format) };
+  return { transport, polling: true, format: new FrameFormat(format) };
 }
 
 export function streaming(transport: TransportName, format: (frame: string) => string): HttpReceiverSpec {
-  return { transport, polling: false, format: formatted(format) };
+  return { transport, polling: false, format: new FrameFormat(format) };
 }
 
 /** Frames as one line each: xhr-polling and xhr-streaming. */

@@ -1,13 +1,14 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { HEARTBEAT_FRAME } from '../server/protocol/frames';
-import { RepeatedFrame } from './repeated-frame';
 import { textFrame, textFrameAndPing } from './ws-frame';
 
 /** Every websocket heartbeat is the same bytes: one shared buffer. */
 const HEARTBEAT_AND_PING = textFrameAndPing(HEARTBEAT_FRAME);
-/** A broadcast encodes its frame once for every socket. */
-const TEXT_FRAMES = new RepeatedFrame(textFrame);
+/** Frames up to this size are remembered, so that a broadcast encodes its frame once for every socket. */
+const SHARED_FRAME_MAX = 64 * 1024;
+let lastText = '';
+let lastFrame = textFrame('');
 
 /** What a websocket tells its owner. Owners implement it as methods: no closures per socket. */
 export interface TextSocketEvents {
@@ -57,6 +58,17 @@ function fitCloseReason(reason: string): string {
   let cut = reason.slice(0, 123);
   while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
   return cut;
+}
+
+/** The frame for `text`: the one just built when `text` is the same (a broadcast), else a new one. */
+function sharedTextFrame(text: string): Buffer {
+  if (text === lastText) return lastFrame;
+  const frame = textFrame(text);
+  if (text.length <= SHARED_FRAME_MAX) {
+    lastText = text;
+    lastFrame = frame;
+  }
+  return frame;
 }
 
 const OWNER = Symbol('WsTextSocket');
@@ -128,7 +140,7 @@ export class WsTextSocket implements TextSocket {
 
   send(message: string | Uint8Array): void {
     if (typeof message !== 'string') this.ws.send(message);
-    else if (this.ws.readyState === this.ws.OPEN) this.socket.write(TEXT_FRAMES.bytes(message));
+    else if (this.ws.readyState === this.ws.OPEN) this.socket.write(sharedTextFrame(message));
     if (this.socket.writableNeedDrain) this.armDrain();
   }
 
