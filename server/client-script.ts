@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SockJsError } from './errors';
+import { SockJsError } from '../protocol';
 
 /** The installed sockjs-client, served by the endpoint so the iframe transports work offline. */
 export interface ClientScript {

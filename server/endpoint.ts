@@ -1,25 +1,22 @@
-import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SessionHost } from '../transports';
+import type { SessionHost, SessionUse } from '../transports';
 import type { TextSocket } from '../transports/text-socket';
-import { WebSocketReceiver } from '../transports/websocket';
 import { attachUpgrades } from './attach';
 import { loadClientScript, type ClientScript } from './client-script';
-import { SockJsError } from './errors';
-import { CloseCode, ReadyState, type SockJsSession, type TransportName } from './handler';
-import { runHandshake, type HandshakeOutcome } from './handshake';
-import { quote } from './protocol/frames';
+import { Close, quote, ReadyState, SockJsError, type TransportName } from '../protocol';
+import { type SockJsSession } from './handler';
+import type { HandshakeOutcome } from './handshake';
 import { OriginPolicy } from './http/origin';
 import { IframePage } from './http/pages';
 import { serveRoute, websocketOverHttp, type RouteHost } from './http/routes';
-import { resolveOptions, type EndpointOptions, type ResolvedOptions } from './options';
+import { sessionViewOf, type SessionView } from './decorators/session-view';
+import { DEFAULTS, resolveOptions, type EndpointOptions, type ResolvedOptions } from './options';
 import { matchRoute, splitUrl, underPrefix } from './router';
-import { RawSession } from './session/raw-session';
-import { Session, type SessionContext, type SessionInit } from './session/session';
-import { SessionStore, type ManagedSession } from './session/store';
+import { SessionOpening } from './session/opening';
+import { Session, type SessionContext } from './session/session';
+import { SessionStore } from './session/store';
 import { TimerWheel } from './session/timer-wheel';
-import { admits, type SessionUse } from './session/binding';
 import { WebSocketUpgrades, type UpgradeHost } from './upgrades';
 
 export type NextFunction = (error?: unknown) => void;
@@ -64,18 +61,16 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   readonly origins: OriginPolicy;
   readonly iframe: IframePage;
   readonly clientScript: Buffer | undefined;
-  private accepting = true;
   private readonly store = new SessionStore();
   private readonly context: SessionContext;
   private readonly upgrades: WebSocketUpgrades;
   private readonly wheel: TimerWheel;
-  /** Websocket handshakes under way (their interceptors are running): they hold a session slot. */
-  private upgrading = 0;
   private readonly clientScriptPath: string | undefined;
   /** Sessions with sends of this tick to flush; one microtask for all of them. */
   private toFlush: Session[] = [];
-  /** Handshakes under way for new HTTP sessions, so that concurrent first requests share one. */
-  private readonly opening = new Map<string, Promise<Session | HandshakeOutcome>>();
+  private readonly opening: SessionOpening;
+  /** How the handler's decorators wrap sessions (`sendLimits`), for sends made outside callbacks. */
+  private readonly sessionView: SessionView | undefined;
 
   constructor(options: EndpointOptions) {
     this.options = resolveOptions(options);
@@ -85,6 +80,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     this.clientScript = script?.body;
     this.clientScriptPath = script?.path;
     this.clientScriptUrl = this.options.clientScriptUrl ?? (script ? prefix + script.path : '');
+    this.sessionView = sessionViewOf(this.options.handler);
     this.origins = new OriginPolicy(this.options.allowedOrigins);
     this.iframe = new IframePage(this.clientScriptUrl, this.origins.frameAncestors());
     // The options carry every setting a session needs; sessions read them through the context.
@@ -99,6 +95,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
       scheduleFlush: (session) => this.scheduleFlush(session),
       schedule: (session, due, later) => wheel.schedule(session, due, later),
     };
+    this.opening = new SessionOpening(this.options, this.store, wheel, this.context);
     this.upgrades = new WebSocketUpgrades(this);
     wheel.start();
     this.middleware = (req, res, next) => {
@@ -179,111 +176,39 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   }
 
   find(id: string, req: IncomingMessage, use: SessionUse): Session | 'refused' | undefined {
-    const session = this.store.get(id);
-    if (session === undefined) return undefined;
-    return session instanceof Session && admits(session, req, use, this.options.sessionBinding) ? session : 'refused';
+    return this.opening.find(id, req, use);
   }
 
   openSession(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse): Session | undefined | Promise<Session | undefined> {
-    const pending = this.opening.get(id);
-    if (pending) return pending.then((result) => this.joined(result, transport, req, res));
-    const full = this.admission();
-    if (full) return answerRefusal(res, refusedWith(full));
-    const outcome = this.handshake(req, transport);
-    // Without interceptors or a principal resolver the handshake is synchronous: no promise at all.
-    if (!(outcome instanceof Promise)) return this.created(id, transport, req, res, outcome);
-    const opening = outcome.then((settled) => (settled.ok ? this.createSession(id, transport, req, settled) : settled));
-    this.opening.set(id, opening);
-    void opening.finally(() => this.opening.delete(id));
-    return opening.then((result) => (result instanceof Session ? result : answerRefusal(res, result)));
+    return this.opening.open(id, transport, req, res);
   }
 
-  private created(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse, outcome: HandshakeOutcome): Session | undefined {
-    return outcome.ok ? this.createSession(id, transport, req, outcome) : answerRefusal(res, outcome);
-  }
-
-  /** A concurrent first request for an id whose handshake was under way. */
-  private joined(result: Session | HandshakeOutcome, transport: TransportName, req: IncomingMessage, res: ServerResponse): Session | undefined {
-    if (!(result instanceof Session)) return result.ok ? undefined : answerRefusal(res, result);
-    // Another client does not get to share the new session.
-    if (admits(result, req, transport, this.options.sessionBinding)) return result;
-    return answerRefusal(res, refusedWith(new SockJsError('ERR_SESSION_NOT_FOUND')));
-  }
-
-  private createSession(id: string, transport: TransportName, req: IncomingMessage, outcome: HandshakeOutcome & { ok: true }): Session {
-    const session = new Session(this.sessionInit(id, transport, req, outcome, ''), this.context);
-    this.register(session);
-    return session;
-  }
-
-  private register(session: ManagedSession): void {
-    this.store.add(session);
-    this.wheel.schedule(session, session.nextDue());
-  }
-
-  /** Why no new session may open now (shutting down, or `maxSessions` reached), if so. */
   admission(): SockJsError | undefined {
-    if (!this.accepting) return new SockJsError('ERR_TOO_MANY_SESSIONS', 'the endpoint is closing');
-    if (this.store.size + this.opening.size + this.upgrading >= this.options.maxSessions) {
-      return new SockJsError('ERR_TOO_MANY_SESSIONS', `maxSessions ${this.options.maxSessions} reached`);
-    }
-    return undefined;
+    return this.opening.admission();
   }
 
   handshake(req: IncomingMessage, transport: TransportName): HandshakeOutcome | Promise<HandshakeOutcome> {
-    return runHandshake(req, transport, this.options);
+    return this.opening.handshake(req, transport);
   }
 
-  /** Holds a session slot while an upgrade's interceptors run; the returned function frees it. */
   reserve(): () => void {
-    this.upgrading++;
-    let held = true;
-    return () => {
-      if (held) this.upgrading--;
-      held = false;
-    };
+    return this.opening.reserve();
   }
 
   opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void {
-    const init = this.sessionInit(newSessionId(), transport, req, outcome, socket.protocol);
-    if (transport === 'websocket-raw') {
-      this.register(new RawSession(init, socket, this.context, this.options));
-      return;
-    }
-    const session = new Session(init, this.context);
-    this.register(session);
-    session.attach(new WebSocketReceiver(socket, session, this.options));
-  }
-
-  private sessionInit(
-    id: string,
-    transport: TransportName,
-    req: IncomingMessage,
-    outcome: HandshakeOutcome & { ok: true },
-    protocol: string,
-  ): SessionInit {
-    return {
-      id,
-      transport,
-      remoteAddress: req.socket.remoteAddress ?? '',
-      headers: req.headers,
-      attributes: outcome.attributes,
-      principal: outcome.principal,
-      protocol,
-    };
+    this.opening.opened(req, socket, transport, outcome);
   }
 
   broadcast(message: string): number {
     const text = String(message);
     const quoted = quote(text);
     const bytes = Buffer.byteLength(text);
-    const decorated = this.options.handler.decoratedSession;
     let count = 0;
     for (const session of this.store.values()) {
       if (session.readyState !== ReadyState.OPEN) continue;
       count++;
       // Quoted once for all: undecorated SockJS sessions take it as is.
-      if (!decorated && session instanceof Session) session.sendQuoted(quoted, bytes);
+      if (!this.sessionView && session instanceof Session) session.sendQuoted(quoted, bytes);
       else this.sendIfOpen(session, text);
     }
     return count;
@@ -303,15 +228,15 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   /** Sends through the handler's decorators (send limits); a message over the high-water mark is still queued. */
   private sendIfOpen(session: SockJsSession, message: string): boolean {
     if (session.readyState !== ReadyState.OPEN) return false;
-    (this.options.handler.decoratedSession?.(session) ?? session).send(message);
+    (this.sessionView?.(session) ?? session).send(message);
     return true;
   }
 
   async close(options: { flushTimeout?: number } = {}): Promise<void> {
-    this.accepting = false;
-    await this.flushed(options.flushTimeout ?? 5_000);
+    this.opening.accepting = false;
+    await this.flushed(options.flushTimeout ?? DEFAULTS.flushTimeout);
     for (const session of [...this.store.values()]) {
-      session.terminate({ code: CloseCode.GOING_AWAY, reason: 'Going away' });
+      session.terminate(Close.GOING_AWAY);
     }
     this.upgrades.close();
     this.wheel.stop();
@@ -338,32 +263,6 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     res.writeHead(500);
     res.end('500 - Internal Server Error');
   }
-}
-
-function refusedWith(error: SockJsError): HandshakeOutcome & { ok: false } {
-  return { ok: false, error, status: error.status, body: error.body };
-}
-
-function answerRefusal(res: ServerResponse, refusal: HandshakeOutcome & { ok: false }): undefined {
-  if (res.headersSent) return undefined;
-  res.setHeader('Content-Length', Buffer.byteLength(refusal.body));
-  res.writeHead(refusal.status);
-  res.end(refusal.body);
-  return undefined;
-}
-
-/** Random bytes for websocket session ids, filled 256 ids at a time: one system call, not one per session. */
-const idPool = Buffer.allocUnsafe(16 * 256);
-let idOffset = idPool.length;
-
-/** A websocket session's id (it has none in its URL): 128 random bits, as a flat string. */
-function newSessionId(): string {
-  if (idOffset === idPool.length) {
-    randomFillSync(idPool);
-    idOffset = 0;
-  }
-  idOffset += 16;
-  return idPool.toString('base64url', idOffset - 16, idOffset);
 }
 
 /** Creates an endpoint; throws `ERR_INVALID_OPTION` on bad options. */

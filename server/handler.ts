@@ -1,57 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-
-/** Names of the transports, as sockjs-client names them (plus the raw websocket endpoint). */
-export type TransportName =
-  | 'websocket'
-  | 'websocket-raw'
-  | 'xhr-streaming'
-  | 'xhr-polling'
-  | 'eventsource'
-  | 'htmlfile'
-  | 'jsonp-polling';
-
-/** Ready states, numbered as the WebSocket API numbers them. */
-export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
-
-/** Close codes this library uses itself. Applications use 1000 or 3000–4999. */
-export const CloseCode = {
-  /** `session.close()` without a code, or a client's clean close. */
-  NORMAL: 1000,
-  /** The endpoint is shutting down. */
-  GOING_AWAY: 1001,
-  /** The client's websocket closed without a status code. */
-  NO_STATUS: 1005,
-  /** No receiver came back within `disconnectDelay`: the client is gone without a close. */
-  CONNECTION_LOST: 1006,
-  /** A binary message reached a handler without `onBinaryMessage`. */
-  UNSUPPORTED_DATA: 1003,
-  /** A message over the endpoint's size limit. */
-  MESSAGE_TOO_BIG: 1009,
-  /** A handler callback threw or rejected. */
-  SERVER_ERROR: 1011,
-  /** A send limit was crossed (Spring's SESSION_NOT_RELIABLE). */
-  SESSION_NOT_RELIABLE: 4500,
-  /** The client sent something that is not SockJS framing. */
-  BROKEN_FRAMING: 3000,
-} as const;
+import type { CloseInfo, ReadyState, TransportName } from '../protocol';
 
 /** The user a session belongs to, as decided at its handshake. */
 export interface Principal {
   readonly name: string;
-}
-
-/** Codes a close frame may carry: 1005, 1006 and 1015 are reserved for reports, never sent. */
-export function isValidCloseCode(code: number): boolean {
-  return (
-    Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999))
-  );
-}
-
-export interface CloseInfo {
-  code: number;
-  reason: string;
 }
 
 /** One SockJS session, the same object whatever transport carries it. */
@@ -93,21 +45,16 @@ export interface SockJsSession {
  * `onClose` runs exactly once per opened session.
  */
 export interface SockJsHandler {
-  onOpen?(session: SockJsSession): void | Promise<void>;
-  onMessage?(session: SockJsSession, message: string): void | Promise<void>;
+  // `| undefined`: a callback set to undefined is the same as none (decorators pass them on so).
+  onOpen?: ((session: SockJsSession) => void | Promise<void>) | undefined;
+  onMessage?: ((session: SockJsSession, message: string) => void | Promise<void>) | undefined;
   /** A binary message (plain websocket endpoints). Without it, binary messages close the session with 1003. */
-  onBinaryMessage?(session: SockJsSession, data: Buffer): void | Promise<void>;
+  onBinaryMessage?: ((session: SockJsSession, data: Buffer) => void | Promise<void>) | undefined;
   /** The send queue, once at `sendHighWaterMark`, has emptied. */
-  onDrain?(session: SockJsSession): void | Promise<void>;
+  onDrain?: ((session: SockJsSession) => void | Promise<void>) | undefined;
   /** A transport failed, or another callback threw. The session is being closed. */
-  onTransportError?(session: SockJsSession, error: Error): void | Promise<void>;
-  onClose?(session: SockJsSession, info: CloseInfo): void | Promise<void>;
-  /**
-   * The session as the application sees it, for sends that start outside a callback (the
-   * endpoint's `broadcast`, `sendTo`, `sendToUser`). Decorators that wrap sessions (`sendLimits`)
-   * implement it so those sends pass through them too. Default: the session itself.
-   */
-  decoratedSession?(session: SockJsSession): SockJsSession;
+  onTransportError?: ((session: SockJsSession, error: Error) => void | Promise<void>) | undefined;
+  onClose?: ((session: SockJsSession, info: CloseInfo) => void | Promise<void>) | undefined;
 }
 
 /** A pino-compatible logger subset; the default writes warnings and errors to stderr. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { SockJsError } from './errors';
-import type { Logger, Principal, TransportName } from './handler';
+import { SockJsError, type TransportName } from '../protocol';
+import type { Logger, Principal } from './handler';
 
 /** What interceptors see of a handshake: the first request of a session, on any transport. */
 export interface Handshake {

@@ -1,18 +1,9 @@
 export { createEndpoint, type NextFunction, type SockJsEndpoint } from './endpoint';
 export { DEFAULTS, type EndpointOptions } from './options';
-export {
-  CloseCode,
-  ReadyState,
-  isValidCloseCode,
-  type CloseInfo,
-  type Logger,
-  type Principal,
-  type SockJsHandler,
-  type SockJsSession,
-  type TransportName,
-} from './handler';
+export { CloseCode, ReadyState, isValidCloseCode, type CloseInfo, type TransportName } from '../protocol';
+export { type Logger, type Principal, type SockJsHandler, type SockJsSession } from './handler';
 export type { Handshake, HandshakeDecision, HandshakeInterceptor, HandshakeRefusal, PrincipalResolver } from './handshake';
-export { ERROR_CATALOGUE, SockJsError, isSockJsError, type SockJsErrorCode } from './errors';
+export { ERROR_CATALOGUE, SockJsError, isSockJsError, type SockJsErrorCode } from '../protocol';
 export {
   HandlerRegistration,
   WebSocketHandlerRegistry,

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SockJsError } from './errors';
+import { SockJsError } from '../protocol';
 import type { Logger, SockJsHandler, SockJsSession } from './handler';
 import type { HandshakeInterceptor, PrincipalResolver } from './handshake';
+import type { DroppedResponsePolicy } from '../transports';
 import { originEntryProblem } from './http/origin';
 
 /** Options of one SockJS endpoint. Every limit has a documented default. */
@@ -78,7 +79,7 @@ export interface EndpointOptions {
    * the client to come back, else it is interrupted. `'resume'`: always wait; frames in flight on
    * the dropped response may be lost (at-most-once). Default 'interrupt'.
    */
-  onDroppedResponse?: 'interrupt' | 'resume-if-idle' | 'resume';
+  onDroppedResponse?: DroppedResponsePolicy;
   /** Open sessions (and handshakes under way) the endpoint takes; more are answered 503. Default 50 000. */
   maxSessions?: number;
   /** Ms a request body may take to arrive (slowloris); 408 after. Default 10 000. */
@@ -95,35 +96,13 @@ export interface EndpointOptions {
   logger?: Logger;
 }
 
-export interface ResolvedOptions {
-  prefix: string;
-  handler: SockJsHandler;
-  sockjs: boolean;
-  allowedOrigins: readonly string[];
-  interceptors: readonly HandshakeInterceptor[];
-  principal: PrincipalResolver | undefined;
-  subprotocols: readonly string[];
-  heartbeatDelay: number;
-  disconnectDelay: number;
-  responseLimit: number;
-  websocket: boolean;
-  jsessionid: boolean | ((req: IncomingMessage, res: ServerResponse) => void);
-  clientScriptUrl: string | undefined;
-  maxTextMessageBytes: number;
-  maxRequestBytes: number;
-  maxBinaryMessageBytes: number;
-  idleTimeout: number;
-  sendHighWaterMark: number;
-  maxQueuedMessages: number;
-  maxQueuedBytes: number;
-  queueOverflow: 'close' | 'drop';
-  onDroppedResponse: 'interrupt' | 'resume-if-idle' | 'resume';
-  maxSessions: number;
-  bodyTimeout: number;
-  pongTimeout: number;
-  sessionBinding: NonNullable<EndpointOptions['sessionBinding']>;
-  logger: Logger;
-}
+/** Options that stay optional once resolved: absent means "none" (no principal, the served client script). */
+type OptionalWhenResolved = 'principal' | 'clientScriptUrl';
+
+/** The options with every default applied, as the endpoint reads them: derived, never declared twice. */
+export type ResolvedOptions = Readonly<
+  Required<Omit<EndpointOptions, OptionalWhenResolved>> & { [K in OptionalWhenResolved]: EndpointOptions[K] | undefined }
+>;
 
 export const DEFAULTS = {
   heartbeatDelay: 25_000,
@@ -146,7 +125,9 @@ export const DEFAULTS = {
   bodyTimeout: 10_000,
   pongTimeout: 10_000,
   sessionBinding: 'auto',
-} as const satisfies Partial<ResolvedOptions>;
+  /** `endpoint.close()`: ms queued messages get to leave before sessions are closed. */
+  flushTimeout: 5_000,
+} as const satisfies Partial<ResolvedOptions> & { flushTimeout: number };
 
 /** Largest delay a Node timer honours (about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -228,7 +209,7 @@ function checkBinding(value: unknown): ResolvedOptions['sessionBinding'] {
 
 function checkHandler(handler: unknown): SockJsHandler {
   if (typeof handler !== 'object' || handler === null) throw invalid('handler', 'must be an object');
-  for (const name of ['onOpen', 'onMessage', 'onBinaryMessage', 'onDrain', 'onTransportError', 'onClose', 'decoratedSession'] as const) {
+  for (const name of ['onOpen', 'onMessage', 'onBinaryMessage', 'onDrain', 'onTransportError', 'onClose'] as const) {
     const callback: unknown = (handler as Record<string, unknown>)[name];
     if (callback !== undefined && typeof callback !== 'function') throw invalid(`handler.${name}`, 'must be a function');
   }

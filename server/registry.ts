@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decorate, type HandlerDecorator } from './decorators/compose';
 import { createEndpoint, type NextFunction, type SockJsEndpoint } from './endpoint';
-import { SockJsError } from './errors';
+import { SockJsError } from '../protocol';
 import type { Logger, SockJsHandler } from './handler';
 import type { HandshakeInterceptor, PrincipalResolver } from './handshake';
 import type { EndpointOptions } from './options';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { Close, CloseCode } from '../protocol';
 import type { TextSocket, TextSocketEvents } from './text-socket';
 
 /**
@@ -106,7 +107,7 @@ class Hixie76Socket implements TextSocket {
     this.socket.on('data', (chunk: Buffer) => this.received(chunk));
     this.socket.on('drain', () => events.socketDrained());
     this.socket.on('error', (error) => events.socketError(error));
-    this.socket.on('close', () => this.gone(1006, ''));
+    this.socket.on('close', () => this.gone(CloseCode.CONNECTION_LOST, ''));
     if (this.buffered.length > 0) this.received(Buffer.alloc(0));
   }
 
@@ -136,7 +137,7 @@ class Hixie76Socket implements TextSocket {
 
   terminate(): void {
     this.socket.destroy();
-    this.gone(1006, '');
+    this.gone(CloseCode.CONNECTION_LOST, '');
   }
 
   private received(chunk: Buffer): void {
@@ -147,7 +148,7 @@ class Hixie76Socket implements TextSocket {
         if (end === -1) {
           if (this.buffered.length > this.maxMessageBytes) {
             this.events?.socketTooBig();
-            this.close(1009, 'Message too big');
+            this.close(Close.MESSAGE_TOO_BIG.code, Close.MESSAGE_TOO_BIG.reason);
           }
           return;
         }
@@ -155,7 +156,7 @@ class Hixie76Socket implements TextSocket {
         this.buffered = this.buffered.subarray(end + 1);
         this.events?.socketMessage(text);
       } else if (this.buffered[0] === FRAME_END && this.buffered.length >= 2 && this.buffered[1] === 0x00) {
-        this.close(1000, '');
+        this.close(CloseCode.NORMAL, '');
       } else if (this.buffered.length >= 2 || this.buffered[0] !== FRAME_END) {
         this.terminate();
       } else {

@@ -1,15 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import type { CloseInfo, TransportName } from '../server/handler';
-import type { ResolvedOptions } from '../server/options';
-import { HEARTBEAT_FRAME } from '../server/protocol/frames';
+import { Close, type CloseInfo, HEARTBEAT_FRAME, type TransportName } from '../protocol';
 import type { Receiver, ReceiverOwner } from './receiver';
+import type { DroppedResponsePolicy } from './types';
 
 /**
  * A receiver dropped mid-response ends its session, as the protocol says (see `onDroppedResponse`):
  * frames written to it may be lost, so the client must hear that it may have missed messages.
  * (A drop after a response has fully left is invisible here: SockJS has no acknowledgements.)
  */
-const INTERRUPTED: CloseInfo = { code: 1002, reason: 'Connection interrupted' };
+const INTERRUPTED: CloseInfo = Close.INTERRUPTED;
 
 /** How one HTTP transport carries frames: everything else is shared. */
 export interface HttpReceiverSpec {
@@ -77,7 +76,7 @@ export class HttpReceiver implements Receiver {
     private readonly res: ServerResponse,
     private readonly spec: HttpReceiverSpec,
     private readonly responseLimit: number,
-    private readonly onDropped: ResolvedOptions['onDroppedResponse'],
+    private readonly onDropped: DroppedResponsePolicy,
   ) {
     this.transport = spec.transport;
     (res as Marked)[RECEIVER] = this;

@@ -1,9 +1,7 @@
-import { SockJsError } from '../server/errors';
-import { sendError } from '../server/http/respond';
-import type { TransportName } from '../server/handler';
+import { SockJsError, type TransportName } from '../protocol';
+import { sendError } from './http/respond';
 import { FrameFormat, HttpReceiver, type HttpReceiverSpec } from './http-receiver';
-import type { Session } from '../server/session/session';
-import type { TransportRequest } from './types';
+import type { TransportRequest, TransportSession } from './types';
 
 /**
  * Opens a receiving response: status and headers, the transport's prelude, then the session takes
@@ -18,7 +16,7 @@ export function openReceiver(
   const { req, res, host, sessionId } = request;
   const found = host.find(sessionId, req, spec.transport);
   if (found === 'refused') return sendError(res, new SockJsError('ERR_SESSION_NOT_FOUND'));
-  const start = (session: Session | undefined): void => {
+  const start = (session: TransportSession | undefined): void => {
     // Refused (and answered), or the client left while the handshake ran.
     if (!session || res.destroyed) return;
     res.setHeader('Content-Type', contentType);

@@ -1,10 +1,8 @@
-import { isSockJsError, SockJsError } from '../server/errors';
-import { mediaType, readBody } from '../server/http/body';
-import { sendError } from '../server/http/respond';
-import { decodeMessages } from '../server/protocol/frames';
+import { decodeMessages, isSockJsError, SockJsError } from '../protocol';
+import { mediaType, readBody } from './http/body';
+import { sendError } from './http/respond';
 import { anyTooBig } from './message-size';
-import type { Session } from '../server/session/session';
-import type { TransportRequest } from './types';
+import type { TransportRequest, TransportSession } from './types';
 
 /**
  * The one receiving path of the HTTP transports (xhr_send, jsonp_send): read the body within
@@ -31,7 +29,7 @@ export async function receive(
   return failure === undefined;
 }
 
-function deliver(session: Session | 'refused' | undefined, maxMessageBytes: number, payload: string): SockJsError | undefined {
+function deliver(session: TransportSession | 'refused' | undefined, maxMessageBytes: number, payload: string): SockJsError | undefined {
   const decoded = decodeMessages(payload);
   if (!decoded.ok) {
     return new SockJsError(decoded.problem === 'empty' ? 'ERR_PAYLOAD_EXPECTED' : 'ERR_BROKEN_JSON');

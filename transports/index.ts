@@ -12,5 +12,13 @@ export const HTTP_TRANSPORTS: ReadonlyMap<string, HttpTransport> = new Map(
   [xhrPolling, xhrSend, xhrStreaming, eventsource, htmlfile, jsonpPolling, jsonpSend].map((t) => [t.path, t]),
 );
 
-export type { HttpTransport, SessionHost, TransportRequest } from './types';
+export type {
+  DroppedResponsePolicy,
+  HttpTransport,
+  SessionHost,
+  SessionUse,
+  TransportRequest,
+  TransportSession,
+  TransportSettings,
+} from './types';
 export type { Receiver } from './receiver';

@@ -1,4 +1,4 @@
-import { TEXT_PLAIN } from '../server/http/respond';
+import { TEXT_PLAIN } from './http/respond';
 import { receive } from './incoming';
 import type { HttpTransport } from './types';
 

@@ -1,4 +1,4 @@
-import type { CloseInfo, TransportName } from '../server/handler';
+import type { CloseInfo, TransportName } from '../protocol';
 
 /** The session a receiver works for. */
 export interface ReceiverOwner {

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { HEARTBEAT_FRAME } from '../server/protocol/frames';
+import { HEARTBEAT_FRAME } from '../protocol';
 import { textFrame, textFrameAndPing } from './ws-frame';
 
 /** Every websocket heartbeat is the same bytes: one shared buffer. */

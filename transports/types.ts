@@ -1,17 +1,46 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResolvedOptions } from '../server/options';
-import type { Session } from '../server/session/session';
-import type { TransportName } from '../server/handler';
-import type { SessionUse } from '../server/session/binding';
+import type { TransportName } from '../protocol';
+import type { Receiver } from './receiver';
+
+/** What a follow-up request does with a session: receive over a transport, or send. */
+export type SessionUse = TransportName | 'xhr_send' | 'jsonp_send';
+
+/**
+ * What a receiving HTTP response dropped mid-way (client gone, proxy cut) does to its session:
+ * see the endpoint's `onDroppedResponse` option.
+ */
+export type DroppedResponsePolicy = 'interrupt' | 'resume-if-idle' | 'resume';
+
+/** The endpoint settings transports read. */
+export interface TransportSettings {
+  readonly responseLimit: number;
+  readonly onDroppedResponse: DroppedResponsePolicy;
+  readonly maxRequestBytes: number;
+  readonly maxTextMessageBytes: number;
+  readonly bodyTimeout: number;
+}
+
+/**
+ * The little a transport does with a session: give it a receiver, hand it the client's messages,
+ * report a failure. The server's session implements it; transports never see the rest.
+ */
+export interface TransportSession {
+  /** A receiver arrives for the session (the first one opens it). */
+  attach(receiver: Receiver): void;
+  /** Messages from the client, in order. */
+  deliver(messages: readonly string[]): void;
+  /** The transport failed: the session reports it and closes. */
+  fail(error: Error): void;
+}
 
 /** What a transport may ask of its endpoint. */
 export interface SessionHost {
-  readonly options: ResolvedOptions;
+  readonly options: TransportSettings;
   /**
    * The session with this id if this request may use it that way (same transport kind, same
    * client: see `sessionBinding`); `'refused'` when it exists but may not; undefined when none.
    */
-  find(id: string, req: IncomingMessage, use: SessionUse): Session | 'refused' | undefined;
+  find(id: string, req: IncomingMessage, use: SessionUse): TransportSession | 'refused' | undefined;
   /**
    * Runs the handshake (interceptors, principal) for a new session opened by this request and
    * creates it; undefined when it was refused, the refusal already answered.
@@ -21,7 +50,7 @@ export interface SessionHost {
     transport: TransportName,
     req: IncomingMessage,
     res: ServerResponse,
-  ): Session | undefined | Promise<Session | undefined>;
+  ): TransportSession | undefined | Promise<TransportSession | undefined>;
 }
 
 /** One request to a transport URL, after routing. */

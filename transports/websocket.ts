@@ -1,10 +1,8 @@
-import { CloseCode, type CloseInfo } from '../server/handler';
-import { SockJsError } from '../server/errors';
-import { HEARTBEAT_FRAME, decodeMessages } from '../server/protocol/frames';
-import type { Session } from '../server/session/session';
+import { Close, type CloseInfo, decodeMessages, HEARTBEAT_FRAME, SockJsError } from '../protocol';
 import { anyTooBig } from './message-size';
 import type { Receiver, ReceiverOwner } from './receiver';
 import type { TextSocket, TextSocketEvents } from './text-socket';
+import type { TransportSession } from './types';
 
 /** The websocket limits a receiver enforces. */
 export interface WebSocketLimits {
@@ -25,7 +23,7 @@ export class WebSocketReceiver implements Receiver, TextSocketEvents {
 
   constructor(
     private readonly socket: TextSocket,
-    private readonly session: Session,
+    private readonly session: TransportSession,
     private readonly limits: WebSocketLimits,
   ) {
     socket.listen(this);
@@ -66,28 +64,28 @@ export class WebSocketReceiver implements Receiver, TextSocketEvents {
   /** A peer that vanished without closing is otherwise noticed only when TCP gives up, minutes later. */
   sweep(now: number): void {
     if (!this.open || this.pingedAt === 0 || now - this.pingedAt < this.limits.pongTimeout) return;
-    this.detach({ code: CloseCode.CONNECTION_LOST, reason: 'No pong' });
+    this.detach(Close.NO_PONG);
     this.socket.terminate();
   }
 
   end(): void {
     if (!this.open) return;
-    this.socket.close(CloseCode.NORMAL, 'Normal closure');
-    this.detach({ code: CloseCode.NORMAL, reason: 'Normal closure' });
+    this.socket.close(Close.NORMAL.code, Close.NORMAL.reason);
+    this.detach(Close.NORMAL);
   }
 
   socketMessage(text: string): void {
     if (!this.open || text.length === 0) return;
     const decoded = decodeMessages(text, true);
-    if (!decoded.ok) return this.refuse({ code: CloseCode.BROKEN_FRAMING, reason: 'Broken framing.' });
+    if (!decoded.ok) return this.refuse(Close.BROKEN_FRAMING);
     if (anyTooBig(decoded.messages, this.limits.maxTextMessageBytes)) {
-      return this.refuse({ code: CloseCode.MESSAGE_TOO_BIG, reason: 'Message too big' });
+      return this.refuse(Close.MESSAGE_TOO_BIG);
     }
     this.session.deliver(decoded.messages);
   }
 
   socketBinary(): void {
-    this.refuse({ code: CloseCode.UNSUPPORTED_DATA, reason: 'Text only' });
+    this.refuse(Close.TEXT_ONLY);
   }
 
   socketClosed(code: number, reason: string): void {
@@ -103,7 +101,7 @@ export class WebSocketReceiver implements Receiver, TextSocketEvents {
   }
 
   socketTooBig(): void {
-    this.refuse({ code: CloseCode.MESSAGE_TOO_BIG, reason: 'Message too big' });
+    this.refuse(Close.MESSAGE_TOO_BIG);
   }
 
   socketError(error: Error): void {

@@ -1,5 +1,5 @@
-import { SockJsError } from '../errors';
-import { CloseCode, ReadyState, type SockJsHandler, type SockJsSession } from '../handler';
+import { Close, ReadyState, SockJsError } from '../../protocol';
+import { type SockJsHandler, type SockJsSession } from '../handler';
 import type { HandlerDecorator } from './compose';
 
 type Callback<A extends unknown[]> = ((session: SockJsSession, ...args: A) => void | Promise<void>) | undefined;
@@ -28,7 +28,6 @@ export function exceptionHandling(): HandlerDecorator {
       onDrain: guard(inner.onDrain),
       onTransportError: inner.onTransportError && ((session, error) => inner.onTransportError?.(session, error)),
       onClose: inner.onClose && ((session, info) => inner.onClose?.(session, info)),
-      decoratedSession: (session) => inner.decoratedSession?.(session) ?? session,
     };
   };
 }
@@ -38,6 +37,6 @@ async function failed(inner: SockJsHandler, session: SockJsSession, error: unkno
     cause: error,
   });
   if (session.readyState !== ReadyState.OPEN) return;
-  session.close(CloseCode.SERVER_ERROR, 'Server error');
+  session.close(Close.SERVER_ERROR.code, Close.SERVER_ERROR.reason);
   await inner.onTransportError?.(session, failure);
 }

@@ -34,6 +34,5 @@ export function logging(logger: Logger): HandlerDecorator {
       logger.info({ ...about(session), code: info.code, reason: info.reason }, 'session closed');
       return inner.onClose?.(session, info);
     },
-    decoratedSession: (session) => inner.decoratedSession?.(session) ?? session,
   });
 }

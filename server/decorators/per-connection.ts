@@ -1,4 +1,5 @@
-import { CloseCode, type SockJsHandler, type SockJsSession } from '../handler';
+import { CloseCode } from '../../protocol';
+import { type SockJsHandler, type SockJsSession } from '../handler';
 
 /**
  * One handler instance per session, made by `create` when the session opens and dropped when it
@@ -21,7 +22,6 @@ export function perConnection(create: (session: SockJsSession) => SockJsHandler)
     },
     onDrain: (session) => of(session)?.onDrain?.(session),
     onTransportError: (session, error) => of(session)?.onTransportError?.(session, error),
-    decoratedSession: (session) => of(session)?.decoratedSession?.(session) ?? session,
     onClose(session, info) {
       const instance = of(session);
       instances.delete(session);

@@ -1,7 +1,8 @@
-import { SockJsError } from '../errors';
-import { CloseCode, ReadyState, type SockJsHandler, type SockJsSession } from '../handler';
+import { CloseCode, ReadyState, SockJsError } from '../../protocol';
+import { type SockJsHandler, type SockJsSession } from '../handler';
 import type { HandlerDecorator } from './compose';
 import { SessionWrapper } from './session-wrapper';
+import { sessionViewOf, setSessionView } from './session-view';
 
 export interface SendLimits {
   /** Milliseconds a session may stay blocked (its queue at the high-water mark) before it is closed. */
@@ -27,7 +28,8 @@ export function sendLimits(limits: SendLimits): HandlerDecorator {
       if (!limited) wrapped.set(session, (limited = new LimitedSession(session, limits)));
       return limited;
     };
-    return {
+    const innerView = sessionViewOf(inner);
+    const outer: SockJsHandler = {
       onOpen: inner.onOpen && ((session) => inner.onOpen?.(of(session))),
       onMessage: inner.onMessage && ((session, message) => inner.onMessage?.(of(session), message)),
       onBinaryMessage: inner.onBinaryMessage && ((session, data) => inner.onBinaryMessage?.(of(session), data)),
@@ -42,11 +44,9 @@ export function sendLimits(limits: SendLimits): HandlerDecorator {
         limited.stop();
         return inner.onClose?.(limited, info);
       },
-      decoratedSession(session) {
-        const limited = of(session);
-        return inner.decoratedSession?.(limited) ?? limited;
-      },
     };
+    setSessionView(outer, (session) => innerView?.(of(session)) ?? of(session));
+    return outer;
   };
 }
 

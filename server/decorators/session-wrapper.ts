@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Principal, ReadyState, SockJsSession, TransportName } from '../handler';
+import type { Principal, SockJsSession } from '../handler';
+import type { ReadyState, TransportName } from '../../protocol';
 
 /** A session that forwards everything to another; decorators override what they change. */
 export class SessionWrapper implements SockJsSession {

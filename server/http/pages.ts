@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CACHE_SECONDS, cacheForever, cors, noCache, preflight, stickyCookie } from './headers';
-import { TEXT_PLAIN, sendText } from './respond';
+import { TEXT_PLAIN, sendText } from '../../transports/http/respond';
 import type { ResolvedOptions } from '../options';
 
 export function greeting(res: ServerResponse): void {

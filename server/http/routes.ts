@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTP_TRANSPORTS, type HttpTransport, type SessionHost } from '../../transports';
-import { SockJsError } from '../errors';
+import { SockJsError } from '../../protocol';
+import type { ResolvedOptions } from '../options';
 import type { Route } from '../router';
 import { cacheForever, cors, noCache, preflight, stickyCookie } from './headers';
 import type { OriginPolicy } from './origin';
 import { greeting, info, infoPreflight, serveScript, type IframePage } from './pages';
-import { methodNotAllowed, notFound, sendError } from './respond';
+import { methodNotAllowed, notFound, sendError } from '../../transports/http/respond';
 
 /** What the HTTP routes need from their endpoint. */
 export interface RouteHost extends SessionHost {
+  readonly options: ResolvedOptions;
   readonly origins: OriginPolicy;
   readonly iframe: IframePage;
   readonly clientScript: Buffer | undefined;
@@ -44,7 +46,7 @@ export function serveRoute(host: RouteHost, route: Route, req: IncomingMessage, 
 }
 
 /** A websocket URL requested without an upgrade. */
-export function websocketOverHttp(host: SessionHost, method: string, res: ServerResponse): void {
+export function websocketOverHttp(host: { readonly options: ResolvedOptions }, method: string, res: ServerResponse): void {
   if (!host.options.websocket) {
     cacheForever(res);
     return notFound(res);

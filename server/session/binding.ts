@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import type { SockJsSession, TransportName } from '../handler';
+import type { SockJsSession } from '../handler';
+import type { TransportName } from '../../protocol';
 import { HTTP_SESSION_ID } from '../interceptors/http-session';
 import type { ResolvedOptions } from '../options';
+import type { SessionUse } from '../../transports';
 
-/** What a follow-up request does with a session: receive over a transport, or send. */
-export type SessionUse = TransportName | 'xhr_send' | 'jsonp_send';
 
 /**
  * A session id is a bearer token in a URL: whoever learns it could read or inject messages. A

@@ -1,5 +1,5 @@
-import { SockJsError } from '../errors';
-import { CloseCode, ReadyState, type CloseInfo, type Logger, type SockJsHandler, type SockJsSession } from '../handler';
+import { Close, CloseCode, type CloseInfo, ReadyState, SockJsError } from '../../protocol';
+import { type Logger, type SockJsHandler, type SockJsSession } from '../handler';
 import { SerialCalls } from './serial-calls';
 
 /**
@@ -62,6 +62,6 @@ export class HandlerCalls extends SerialCalls {
     this.logger.error({ err: failure, session: this.session.id }, failure.message);
     if (this.session.readyState !== ReadyState.OPEN) return;
     this.transportError(failure);
-    this.session.close(CloseCode.SERVER_ERROR, 'Server error');
+    this.session.close(Close.SERVER_ERROR.code, Close.SERVER_ERROR.reason);
   }
 }

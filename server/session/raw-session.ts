@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { SockJsError } from '../errors';
-import { CloseCode, ReadyState, isValidCloseCode, type CloseInfo, type Principal, type SockJsSession, type TransportName } from '../handler';
+import { Close, type CloseInfo, isValidCloseCode, ReadyState, SockJsError, type TransportName } from '../../protocol';
+import { type Principal, type SockJsSession } from '../handler';
 import type { TextSocket, TextSocketEvents } from '../../transports/text-socket';
 import { HandlerCalls } from './handler-calls';
 import type { Timed } from './timer-wheel';
@@ -12,7 +12,6 @@ export interface RawLimits {
   readonly maxBinaryMessageBytes: number;
 }
 
-const NO_PONG: CloseInfo = { code: CloseCode.CONNECTION_LOST, reason: 'No pong' };
 
 /**
  * A session over a plain websocket: the raw `{prefix}/websocket` route of a SockJS endpoint, or a
@@ -72,7 +71,7 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
     return this.write(data);
   }
 
-  close(code: number = CloseCode.NORMAL, reason = 'Normal closure'): void {
+  close(code: number = Close.NORMAL.code, reason: string = Close.NORMAL.reason): void {
     if (!isValidCloseCode(code)) throw new SockJsError('ERR_INVALID_CLOSE_CODE', String(code));
     if (this.readyState !== ReadyState.OPEN) return;
     this.readyState = ReadyState.CLOSING;
@@ -91,12 +90,12 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
     if (this.readyState !== ReadyState.OPEN) return undefined;
     if (this.pingedAt !== 0 && now - this.pingedAt >= this.context.pongTimeout) {
       this.socket.terminate();
-      this.socketClosed(NO_PONG.code, NO_PONG.reason);
+      this.socketClosed(Close.NO_PONG.code, Close.NO_PONG.reason);
       return undefined;
     }
     const { idleTimeout } = this.context;
     if (idleTimeout > 0 && now - this.lastHeardAt >= idleTimeout) {
-      this.close(CloseCode.GOING_AWAY, 'Idle timeout');
+      this.close(Close.IDLE.code, Close.IDLE.reason);
       return undefined;
     }
     // Plain websockets have no `h` frame: a ping keeps proxies from cutting them and proves the peer.
@@ -127,7 +126,7 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
   }
 
   socketTooBig(): void {
-    this.close(CloseCode.MESSAGE_TOO_BIG, 'Message too big');
+    this.close(Close.MESSAGE_TOO_BIG.code, Close.MESSAGE_TOO_BIG.reason);
   }
 
   socketPong(): void {
@@ -144,7 +143,7 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
     const failure = new SockJsError('ERR_TRANSPORT', error.message, { cause: error });
     this.context.logger.warn({ err: failure, session: this.id }, 'transport error');
     if (this.readyState === ReadyState.OPEN) this.calls.transportError(failure);
-    this.close(CloseCode.SERVER_ERROR, 'Transport error');
+    this.close(Close.TRANSPORT_ERROR.code, Close.TRANSPORT_ERROR.reason);
   }
 
   /** The websocket is closed: report it if the peer closed first, then forget the session. */
@@ -162,7 +161,7 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
     if (this.socket.bufferedAmount + bytes > this.context.maxQueuedBytes) {
       if (this.context.queueOverflow === 'close') {
         this.context.logger.warn({ session: this.id }, 'send queue overflow');
-        this.close(CloseCode.SESSION_NOT_RELIABLE, 'Send queue overflow');
+        this.close(Close.QUEUE_OVERFLOW.code, Close.QUEUE_OVERFLOW.reason);
       }
       return false;
     }
@@ -176,7 +175,7 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
   private accepts(tooBig: boolean): boolean {
     if (this.readyState !== ReadyState.OPEN) return false;
     if (tooBig) {
-      this.close(CloseCode.MESSAGE_TOO_BIG, 'Message too big');
+      this.close(Close.MESSAGE_TOO_BIG.code, Close.MESSAGE_TOO_BIG.reason);
       return false;
     }
     if (this.context.idleTimeout > 0) this.lastHeardAt = Date.now();

@@ -1,18 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  CloseCode,
-  isValidCloseCode,
-  ReadyState,
-  type CloseInfo,
-  type Logger,
-  type Principal,
-  type SockJsHandler,
-  type SockJsSession,
-  type TransportName,
-} from '../handler';
-import { OPEN_FRAME, closeFrame, quote, quotedMessageFrame } from '../protocol/frames';
+import { Close, closeFrame, type CloseInfo, isValidCloseCode, OPEN_FRAME, quote, quotedMessageFrame, ReadyState, SockJsError, type TransportName } from '../../protocol';
+import { type Logger, type Principal, type SockJsHandler, type SockJsSession } from '../handler';
 import type { Receiver, ReceiverOwner } from '../../transports/receiver';
-import { SockJsError } from '../errors';
 import { HandlerCalls } from './handler-calls';
 import type { Timed } from './timer-wheel';
 
@@ -51,9 +40,7 @@ export interface SessionInit {
   protocol: string;
 }
 
-const ANOTHER_CONNECTION = closeFrame(2010, 'Another connection still open');
-const CONNECTION_LOST: CloseInfo = { code: CloseCode.CONNECTION_LOST, reason: 'Connection lost' };
-const IDLE: CloseInfo = { code: CloseCode.GOING_AWAY, reason: 'Idle timeout' };
+const ANOTHER_CONNECTION = closeFrame(Close.ANOTHER_CONNECTION.code, Close.ANOTHER_CONNECTION.reason);
 
 /**
  * The session state machine: CONNECTING until the first receiver gets `o`, OPEN, CLOSING from
@@ -134,12 +121,12 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     throw new SockJsError('ERR_BINARY_UNSUPPORTED', `session ${this.id} (${this.transport})`);
   }
 
-  close(code: number = CloseCode.NORMAL, reason = 'Normal closure'): void {
+  close(code: number = Close.NORMAL.code, reason: string = Close.NORMAL.reason): void {
     if (!isValidCloseCode(code)) throw new SockJsError('ERR_INVALID_CLOSE_CODE', String(code));
     if (this.readyState !== ReadyState.OPEN && this.readyState !== ReadyState.CONNECTING) return;
-    this.beginClosing({ code, reason });
+    const closing = this.beginClosing({ code, reason });
     const receiver = this.receiver;
-    if (receiver) this.deliverClose(receiver);
+    if (receiver) this.deliverClose(receiver, closing);
   }
 
   /** A receiver arrives for this session (the first one opens it). */
@@ -150,7 +137,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
       return;
     }
     if (this.closing !== undefined) {
-      this.deliverClose(receiver);
+      this.deliverClose(receiver, this.closing);
       return;
     }
     this.receiver = receiver;
@@ -178,7 +165,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     if (this.readyState !== ReadyState.OPEN) return;
     this.context.logger.warn({ err: error, session: this.id }, 'transport error');
     this.calls.transportError(error);
-    this.close(CloseCode.SERVER_ERROR, 'Transport error');
+    this.closeWith(Close.TRANSPORT_ERROR);
   }
 
   /** Sends what is queued as one frame, if the receiver can take it now. */
@@ -212,7 +199,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     }
     const { idleTimeout } = this.context;
     if (idleTimeout > 0 && this.readyState === ReadyState.OPEN && now - this.lastHeardAt >= idleTimeout) {
-      this.close(IDLE.code, IDLE.reason);
+      this.closeWith(Close.IDLE);
     }
     return this.nextDue();
   }
@@ -246,8 +233,8 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
 
   receiverLost(_receiver: Receiver, info: CloseInfo): void {
     if (this.readyState !== ReadyState.OPEN) return;
-    this.beginClosing(info);
-    if (this.receiver) this.deliverClose(this.receiver);
+    const closing = this.beginClosing(info);
+    if (this.receiver) this.deliverClose(this.receiver, closing);
   }
 
   /** Ends the session at once (endpoint shutdown): close frame to a live receiver, then gone. */
@@ -263,7 +250,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
       this.context.logger.warn({ session: this.id, queued: this.queue.length }, 'send queue overflow');
       this.queue = [];
       this.bufferedAmount = 0;
-      this.close(CloseCode.SESSION_NOT_RELIABLE, 'Send queue overflow');
+      this.closeWith(Close.QUEUE_OVERFLOW);
     }
     return false;
   }
@@ -273,9 +260,13 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     this.lastFrameAt = Date.now();
   }
 
-  private deliverClose(receiver: Receiver): void {
+  private closeWith(info: CloseInfo): void {
+    this.close(info.code, info.reason);
+  }
+
+  private deliverClose(receiver: Receiver, closing: string): void {
     this.flushTo(receiver);
-    receiver.sendFrame(this.closing as string);
+    receiver.sendFrame(closing);
     receiver.end();
     // Linger from now: a client that keeps coming back keeps getting the close frame.
     if (this.receiver === undefined) this.detachedAt = Date.now();
@@ -289,17 +280,19 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     this.bufferedAmount = 0;
   }
 
-  private beginClosing(info: CloseInfo): void {
+  /** Enters CLOSING; returns the close frame every receiver gets from now on. */
+  private beginClosing(info: CloseInfo): string {
     const wasOpen = this.readyState === ReadyState.OPEN;
     this.readyState = ReadyState.CLOSING;
-    this.closing = closeFrame(info.code, info.reason);
+    const closing = (this.closing = closeFrame(info.code, info.reason));
     // The handler hears of the close only for a session it saw open.
     if (wasOpen) this.calls.closed(info);
+    return closing;
   }
 
   /** No receiver for `disconnectDelay`: the client is gone (or has had its close frame). */
   private disconnectTimeout(): void {
-    if (this.closing === undefined && this.readyState === ReadyState.OPEN) this.beginClosing(CONNECTION_LOST);
+    if (this.closing === undefined && this.readyState === ReadyState.OPEN) this.beginClosing(Close.CONNECTION_LOST);
     this.finish();
   }
 

@@ -1,4 +1,5 @@
-import type { CloseInfo, SockJsSession } from '../handler';
+import type { CloseInfo } from '../../protocol';
+import type { SockJsSession } from '../handler';
 import type { Timed } from './timer-wheel';
 
 const EMPTY: ReadonlySet<SockJsSession> = new Set();

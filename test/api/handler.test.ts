@@ -76,13 +76,13 @@ async function fixture(hooks: Hooks = {}, options: Partial<EndpointOptions> = {}
       return resources.add(await WsQueue.open(wsUrl(server.baseUrl, '/t/websocket'), headers), (w) => w.close());
     },
     async streaming(id, headers) {
-      const stream = resources.add(await HttpStream.open(port, 'POST', `/t/000/${id}/xhr_streaming`, { headers }), (s) => s.close());
+      const stream = resources.add(await HttpStream.open(port, 'POST', `/t/000/${id}/xhr_streaming`, headers ? { headers } : {}), (s) => s.close());
       assert.equal(stream.status, 200);
       await stream.waitFor((text) => text.includes('\no\n'), 'the open frame on xhr_streaming');
       return stream;
     },
     async poll(id, headers) {
-      const response = await http(port, 'POST', `/t/000/${id}/xhr`, { headers });
+      const response = await http(port, 'POST', `/t/000/${id}/xhr`, headers ? { headers } : {});
       assert.equal(response.status, 200, `xhr poll answered ${response.status}: ${response.body}`);
       return response.body.replace(/\n$/, '');
     },

@@ -25,7 +25,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import WebSocket from 'ws';
 import { createEndpoint, type Logger, type SockJsEndpoint, type SockJsSession } from '../../server';
-import { parseFrame } from '../../server/protocol/frames';
+import { parseFrame } from '../../protocol';
 
 const SCALE = Math.max(0.01, Number(process.env['SOAK_SCALE'] ?? '1') || 1);
 const SEED = Number(process.env['SOAK_SEED'] ?? Math.floor(Math.random() * 2 ** 31));

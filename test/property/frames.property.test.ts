@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { closeFrame, decodeMessages, messageFrame, parseFrame, quote } from '../../server/protocol/frames';
+import { closeFrame, decodeMessages, messageFrame, parseFrame, quote } from '../../protocol';
 
 /** The ranges quote() promises to escape (browsers and proxies mangle them raw). */
 const ESCAPED_RANGES = /[\x00-\x1f\ud800-\udfff\u200c-\u200f\u2028-\u202f\u2060-\u206f\ufff0-\uffff]/;

@@ -1,15 +1,7 @@
 /** server/protocol/frames.ts: quoting, frame builders, decoding what clients send, parsing frames. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  HEARTBEAT_FRAME,
-  OPEN_FRAME,
-  closeFrame,
-  decodeMessages,
-  messageFrame,
-  parseFrame,
-  quote,
-} from '../../server/protocol/frames';
+import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, decodeMessages, messageFrame, parseFrame, quote } from '../../protocol';
 
 /** The code unit ranges quote() must escape beyond what JSON.stringify escapes. */
 const ESCAPED_RANGES: ReadonlyArray<readonly [number, number]> = [

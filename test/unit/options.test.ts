@@ -174,7 +174,9 @@ describe('defaults', () => {
   });
 
   test('undefined given explicitly means the default', { timeout: 2000 }, () => {
-    const resolved = resolveOptions({ prefix: '/echo', handler, heartbeatDelay: undefined, websocket: undefined }) as unknown as Record<string, unknown>;
+    // As a JavaScript caller may write it: the types do not allow undefined, the run time must.
+    const given: Record<string, unknown> = { prefix: '/echo', handler, heartbeatDelay: undefined, websocket: undefined };
+    const resolved = resolveOptions(given as unknown as EndpointOptions) as unknown as Record<string, unknown>;
     assert.equal(resolved['heartbeatDelay'], DEFAULTS.heartbeatDelay);
     assert.equal(resolved['websocket'], DEFAULTS.websocket);
   });

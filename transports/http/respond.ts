@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { SockJsError } from '../errors';
+import { SockJsError } from '../../protocol';
 
 export const TEXT_PLAIN = 'text/plain; charset=UTF-8';
 

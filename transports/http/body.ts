@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { SockJsError } from '../errors';
+import { SockJsError } from '../../protocol';
 
 /**
  * Reads a request body as UTF-8 text, refusing more than `limit` bytes: up front from

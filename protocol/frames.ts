@@ -79,6 +79,14 @@ export function decodeMessages(payload: string, allowBareString = false): Decode
   return { ok: true, messages: value as string[] };
 }
 
+/**
+ * What a client sends: its messages as one JSON array (the body of `xhr_send`, a websocket
+ * message), escaped as the server escapes its frames.
+ */
+export function encodeClientMessages(messages: readonly string[]): string {
+  return '[' + messages.map(quote).join(',') + ']';
+}
+
 /** A frame as seen by a client. */
 export type Frame =
   | { type: 'open' }
