@@ -11,7 +11,7 @@ import { OriginPolicy } from './http/origin';
 import { IframePage } from './http/pages';
 import { serveRoute, websocketOverHttp, type RouteHost } from './http/routes';
 import { sessionViewOf, type SessionView } from './decorators/session-view';
-import { DEFAULTS, resolveOptions, type EndpointOptions, type ResolvedOptions } from './options';
+import { CLOSE_DEFAULTS, resolveOptions, type EndpointOptions, type ResolvedOptions } from './options';
 import { matchRoute, splitUrl, underPrefix } from './router';
 import { SessionOpening } from './session/opening';
 import { Session, type SessionContext } from './session/session';
@@ -234,7 +234,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
 
   async close(options: { flushTimeout?: number } = {}): Promise<void> {
     this.opening.accepting = false;
-    await this.flushed(options.flushTimeout ?? DEFAULTS.flushTimeout);
+    await this.flushed(options.flushTimeout ?? CLOSE_DEFAULTS.flushTimeout);
     for (const session of [...this.store.values()]) {
       session.terminate(Close.GOING_AWAY);
     }

@@ -1,5 +1,5 @@
 export { createEndpoint, type NextFunction, type SockJsEndpoint } from './endpoint';
-export { DEFAULTS, type EndpointOptions } from './options';
+export { CLOSE_DEFAULTS, DEFAULTS, type EndpointOptions } from './options';
 export { CloseCode, ReadyState, isValidCloseCode, type CloseInfo, type TransportName } from '../protocol';
 export { type Logger, type Principal, type SockJsHandler, type SockJsSession } from './handler';
 export type { Handshake, HandshakeDecision, HandshakeInterceptor, HandshakeRefusal, PrincipalResolver } from './handshake';

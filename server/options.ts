@@ -125,9 +125,13 @@ export const DEFAULTS = {
   bodyTimeout: 10_000,
   pongTimeout: 10_000,
   sessionBinding: 'auto',
-  /** `endpoint.close()`: ms queued messages get to leave before sessions are closed. */
+} as const satisfies Partial<ResolvedOptions>;
+
+/** Defaults of `endpoint.close(options)`, beside the endpoint's own so every default has one home. */
+export const CLOSE_DEFAULTS = {
+  /** ms queued messages get to leave before sessions are closed. */
   flushTimeout: 5_000,
-} as const satisfies Partial<ResolvedOptions> & { flushTimeout: number };
+} as const;
 
 /** Largest delay a Node timer honours (about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
