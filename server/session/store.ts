@@ -42,10 +42,11 @@ export class SessionStore {
   remove(session: SockJsSession): void {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
     const user = session.principal?.name;
-    const sessions = user === undefined ? undefined : this.byUser.get(user);
+    if (user === undefined) return;
+    const sessions = this.byUser.get(user);
     if (!sessions) return;
     sessions.delete(session as ManagedSession);
-    if (sessions.size === 0) this.byUser.delete(user as string);
+    if (sessions.size === 0) this.byUser.delete(user);
   }
 
   /** The sessions of one user (empty when none). */
