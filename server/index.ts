@@ -21,6 +21,7 @@ export {
   type HandlerDecorator,
   type SendLimits,
 } from './decorators';
+export { setSessionView, type SessionView } from './decorators/session-view';
 export {
   HTTP_SESSION_ID,
   httpSessionInterceptor,
