@@ -120,7 +120,6 @@ async function main(): Promise<number> {
   const profile = cli.quick ? QUICK : FULL;
   const complete =
     !cli.quick && cli.only.length === SCENARIOS.length && cli.servers.length === SERVERS.length && cli.transports.length === TRANSPORTS.length;
-  let started = performance.now();
   const generator = await Child.spawn('generator', { script: 'load/generator.js' });
   const ctx: Context = {
     profile,
@@ -146,7 +145,7 @@ async function main(): Promise<number> {
     ctx.notes.push(`the machine was already ${background.toFixed(0)} % (of one core) busy with other work when the run started.`);
     console.log('  warning: the machine is busy with other work; results will be noisy');
   }
-  started = performance.now();
+  const started = performance.now();
   try {
     for (const scenario of cli.only) {
       const at = performance.now();

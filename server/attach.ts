@@ -48,7 +48,7 @@ export function attachUpgrades(server: Server, claimer: UpgradeClaimer): () => v
     const index = claimers.indexOf(claimer);
     if (index !== -1) claimers.splice(index, 1);
     if (claimers.length === 0) {
-      server.off('upgrade', (attachment as Attachment).listener);
+      server.off('upgrade', attachment.listener);
       attachments.delete(server);
     }
   };

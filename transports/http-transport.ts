@@ -30,7 +30,7 @@ export function openReceiver(
 }
 
 /** Callback names must be plain identifiers: they are written into script responses. */
-const CALLBACK = /^[a-zA-Z0-9_.\-]{1,32}$/;
+const CALLBACK = /^[a-zA-Z0-9_.-]{1,32}$/;
 
 /**
  * The `c` (or `callback`) query parameter of jsonp and htmlfile, validated; undefined (and the

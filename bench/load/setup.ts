@@ -35,6 +35,8 @@ export async function startSetup(args: SetupArgs): Promise<Load> {
       if (delay === 0) setImmediate(loop);
       else setTimeout(loop, delay);
     };
+    // Assigned once, but declared before: its callbacks refer to it.
+    // eslint-disable-next-line prefer-const
     session = openSession(args.transport, args.target, 'echo', {
       open: () => {
         histogram.record(performance.now() - started);

@@ -130,7 +130,10 @@ async function main(): Promise<void> {
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    stack.dispose().finally(() => process.exit(130));
+    void stack
+      .dispose()
+      .catch((error: unknown) => print(`cleanup failed: ${String(error)}`))
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -59,7 +59,7 @@ function readCookie(header: string | undefined, name: string): string | undefine
     if (eq !== -1 && part.slice(0, eq).trim() === name) {
       const value = part.slice(eq + 1).trim();
       // Only token characters: the value goes back out in a header.
-      return /^[!#-+\--:<-\[\]-~]*$/.test(value) ? value : undefined;
+      return /^[!#-+\--:<-[\]-~]*$/.test(value) ? value : undefined;
     }
   }
   return undefined;
