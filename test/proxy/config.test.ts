@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TcpCutter } from '../../demo/proxy/cutter';
 import { findNginx, renderConfig, renderTemplate, userDirective, type NginxMode } from '../../demo/proxy/nginx';
-import { frameMessages } from '../../demo/proxy/scenarios';
+import { messagesIn } from '../../demo/proxy/cut-response';
 import { checkSequence, formatNumbers, numbered } from '../../demo/proxy/sequence';
 import { ChangeBus, Stack } from '../../demo/proxy/wait';
 
@@ -194,7 +194,7 @@ describe('sequence checks', () => {
     assert.equal(formatNumbers([1, 2, 3, 7, 9, 10]), '1-3, 7, 9-10');
   });
 
-  test('frame messages: whole a[...] frames only', () => {
-    assert.deepEqual(frameMessages('h\na["p1","p2"]\na["p3"'), ['p1', 'p2']);
+  test('messages in a swallowed chunk: whole a[...] frames only', () => {
+    assert.deepEqual(messagesIn('h\na["p1","p2"]\na["p3"'), ['p1', 'p2']);
   });
 });
