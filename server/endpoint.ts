@@ -12,7 +12,7 @@ import { IframePage } from './http/pages';
 import { serveRoute, websocketOverHttp, type RouteHost } from './http/routes';
 import { sessionViewOf, type SessionView } from './decorators/session-view';
 import { DEFAULTS, resolveOptions, type EndpointOptions, type ResolvedOptions } from './options';
-import { matchRoute, splitUrl, underPrefix } from './router';
+import { locateUnderPrefix, matchRoute, splitUrl, underPrefix } from './router';
 import { SessionOpening } from './session/opening';
 import { Session, type SessionContext } from './session/session';
 import { SessionStore } from './session/store';
@@ -129,9 +129,9 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
-    const { path, query } = splitUrl((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/');
-    const rest = underPrefix(path, this.options.prefix);
-    if (rest === undefined) return false;
+    const located = locateUnderPrefix(req, this.options.prefix);
+    if (located === undefined) return false;
+    const { rest, query } = located;
     try {
       if (!this.options.sockjs) return this.plainWebsocketOverHttp(rest, req, res);
       serveRoute(this, matchRoute(rest, this.clientScriptPath), req, res, query);
