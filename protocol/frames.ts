@@ -11,6 +11,12 @@ export const OPEN_FRAME = 'o';
 export const HEARTBEAT_FRAME = 'h';
 
 /**
+ * What an xhr-streaming response starts with, before its first frame: some browsers (old IE)
+ * deliver nothing of an XHR stream until 2 KiB have arrived.
+ */
+export const XHR_STREAMING_PRELUDE = 'h'.repeat(2048) + '\n';
+
+/**
  * Characters that browsers or proxies mangle or drop in transit, escaped as \uXXXX (lowercase hex).
  * JSON.stringify already escapes control characters and lone surrogates; paired surrogates, the
  * zero-width and direction marks, line/paragraph separators and the specials block it leaves raw.
@@ -110,4 +116,31 @@ export function parseFrame(text: string): Frame {
     }
   }
   throw new SyntaxError('Not a SockJS frame: ' + JSON.stringify(text.slice(0, 64)));
+}
+
+/** The frames found in newline-delimited text, and the lines that were not frames. */
+export interface FrameLines {
+  frames: Frame[];
+  /** Non-empty lines that are not a whole frame: a frame cut at either end, the xhr-streaming prelude. */
+  other: string[];
+}
+
+/**
+ * Parses newline-delimited frames (an xhr-streaming or xhr-polling body). The text may be a piece
+ * cut out of a stream, beginning or ending in the middle of a frame, so a line that is not a frame
+ * is set aside rather than thrown on.
+ */
+export function parseFrameLines(text: string): FrameLines {
+  const frames: Frame[] = [];
+  const other: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    try {
+      frames.push(parseFrame(line));
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      other.push(line);
+    }
+  }
+  return { frames, other };
 }

@@ -12,7 +12,7 @@ import { IframePage } from './http/pages';
 import { serveRoute, websocketOverHttp, type RouteHost } from './http/routes';
 import { sessionViewOf, type SessionView } from './decorators/session-view';
 import { CLOSE_DEFAULTS, resolveOptions, type EndpointOptions, type ResolvedOptions } from './options';
-import { matchRoute, splitUrl, underPrefix } from './router';
+import { locateUnderPrefix, matchRoute, splitUrl, underPrefix } from './router';
 import { SessionOpening } from './session/opening';
 import { Session, type SessionContext } from './session/session';
 import { SessionStore } from './session/store';
@@ -24,7 +24,11 @@ export type NextFunction = (error?: unknown) => void;
 /** One endpoint: a SockJS service (every transport under its prefix) or a plain websocket one. */
 export interface SockJsEndpoint {
   readonly prefix: string;
-  /** Where browsers load sockjs-client from (the iframe page uses it; so can your pages). */
+  /**
+   * Where browsers load sockjs-client from, for your pages: `clientScriptUrl` as given, else the
+   * script this endpoint serves, `{prefix}/sockjs-client.<hash>.min.js` (its own iframe page refers
+   * to that one relatively).
+   */
   readonly clientScriptUrl: string;
   /** Express/Connect middleware: serves the endpoint's paths, passes every other one to `next()`. */
   readonly middleware: (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
@@ -82,7 +86,10 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     this.clientScriptUrl = this.options.clientScriptUrl ?? (script ? prefix + script.path : '');
     this.sessionView = sessionViewOf(this.options.handler);
     this.origins = new OriginPolicy(this.options.allowedOrigins);
-    this.iframe = new IframePage(this.clientScriptUrl, this.origins.frameAncestors());
+    // The iframe page lives at {prefix}/iframe*.html, beside the script we serve: a relative URL
+    // finds it wherever the page is, behind a proxy that strips or adds a path prefix too (an
+    // absolute `{prefix}/…` would point outside the proxied path). A URL the user gave is kept.
+    this.iframe = new IframePage(this.options.clientScriptUrl ?? (script ? '.' + script.path : ''), this.origins.frameAncestors());
     // The options carry every setting a session needs; sessions read them through the context.
     const { heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout } = this.options;
     const wheel = (this.wheel = new TimerWheel(TimerWheel.resolutionFor([heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout])));
@@ -122,9 +129,9 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
-    const { path, query } = splitUrl((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/');
-    const rest = underPrefix(path, this.options.prefix);
-    if (rest === undefined) return false;
+    const located = locateUnderPrefix(req, this.options.prefix);
+    if (located === undefined) return false;
+    const { rest, query } = located;
     try {
       if (!this.options.sockjs) return this.plainWebsocketOverHttp(rest, req, res);
       serveRoute(this, matchRoute(rest, this.clientScriptPath), req, res, query);

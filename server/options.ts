@@ -41,9 +41,11 @@ export interface EndpointOptions {
    */
   jsessionid?: boolean | ((req: IncomingMessage, res: ServerResponse) => void);
   /**
-   * URL of sockjs-client for the iframe page. Default: served by this endpoint itself at
-   * `{prefix}/sockjs-client.<hash>.min.js` from the installed `sockjs-client` package (so closed
-   * networks work), cached for a year since the name changes with the content.
+   * URL of sockjs-client for the iframe page, written into it as given. Default: served by this
+   * endpoint itself at `{prefix}/sockjs-client.<hash>.min.js` from the installed `sockjs-client`
+   * package (so closed networks work), cached for a year since the name changes with the content;
+   * the iframe page refers to it relatively (`./sockjs-client.<hash>.min.js`), so it loads behind
+   * a proxy that strips or adds a path prefix.
    */
   clientScriptUrl?: string;
   /**

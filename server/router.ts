@@ -36,6 +36,40 @@ export function underPrefix(path: string, prefix: string): string | undefined {
   return rest === '' || rest.charCodeAt(0) === 47 /* / */ ? rest : undefined;
 }
 
+/** The parts of a request that say where it is; Express (and Connect) add the last two. */
+export interface RequestLocation {
+  readonly url?: string | undefined;
+  /** The URL before Express stripped the mount path from `url`. */
+  readonly originalUrl?: string | undefined;
+  /** The mount path Express stripped. */
+  readonly baseUrl?: string | undefined;
+}
+
+/**
+ * The rest of a request's path under `prefix`, wherever the middleware is mounted, and its
+ * query; undefined when the endpoint does not own the path. Express strips the mount path from
+ * `url` into `baseUrl`: mounted at its own prefix (`app.use(prefix, …)`, or in a router whose
+ * mount path ends with it; a root endpoint anywhere), `url` is all of the rest. Otherwise the full
+ * URL is tried (plain `http`, `app.use(middleware)`, a prefix that includes the mount path), then
+ * `url` (`app.use('/mount', …)`, the in-process twin of a proxy that strips a path prefix).
+ */
+export function locateUnderPrefix(req: RequestLocation, prefix: string): { rest: string; query: string } | undefined {
+  const url = req.url ?? '/';
+  if (req.baseUrl?.endsWith(prefix) === true) {
+    const { path, query } = splitUrl(url);
+    return { rest: path, query };
+  }
+  const full = locate(req.originalUrl ?? url, prefix);
+  if (full !== undefined || req.originalUrl === undefined || req.originalUrl === url) return full;
+  return locate(url, prefix);
+}
+
+function locate(url: string, prefix: string): { rest: string; query: string } | undefined {
+  const { path, query } = splitUrl(url);
+  const rest = underPrefix(path, prefix);
+  return rest === undefined ? undefined : { rest, query };
+}
+
 export function matchRoute(rest: string, clientScriptPath: string | undefined): Route {
   if (rest === '' || rest === '/') return { kind: 'greeting' };
   if (rest === '/info' || rest === '/info/') return { kind: 'info' };

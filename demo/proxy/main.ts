@@ -12,15 +12,11 @@ import { spawnSync } from 'node:child_process';
 import type { CloseInfo } from '../../server';
 import type { ClientCloseEvent } from './client';
 import { findNginx } from './nginx';
-import {
-  bufferingScenario,
-  droppedConnectionScenario,
-  idleCutScenario,
-  noUpgradeScenario,
-  type Attempt,
-  type FallbackResult,
-  type ScenarioContext,
-} from './scenarios';
+import type { Attempt } from './attempts';
+import { droppedConnectionScenario } from './dropped-connection';
+import { bufferingScenario, noUpgradeScenario, type FallbackResult } from './fallback';
+import { idleCutScenario } from './idle-cut';
+import type { ScenarioContext } from './rig';
 import { describeCheck, formatNumbers } from './sequence';
 import { ChangeBus, Stack } from './wait';
 

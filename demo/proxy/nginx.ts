@@ -11,8 +11,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DeadlineError } from './wait';
 
-/** The proxy modes, each one template in demo/proxy/nginx/. */
-export type NginxMode = 'no-upgrade' | 'buffering' | 'idle-cut' | 'close-delimited';
+/**
+ * The proxy modes, each one template in demo/proxy/nginx/: the four hostile ones of the
+ * scenarios, and `strip-prefix`, which serves the upstream under /app/ (the browser test of the
+ * iframe transports behind a path prefix).
+ */
+export type NginxMode = 'no-upgrade' | 'buffering' | 'idle-cut' | 'close-delimited' | 'strip-prefix';
 
 export const DEFAULT_NGINX = '/usr/sbin/nginx';
 

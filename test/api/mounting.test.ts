@@ -96,6 +96,27 @@ describe('Express middleware', () => {
     assert.equal((await http(running.port, 'GET', '/echo?x=1')).body, 'Welcome to SockJS!\n');
   });
 
+  test("app.use('/mount', middleware): served under /mount/echo, as behind a proxy that strips /mount; the iframe page's script resolves there", { timeout: 10_000 }, async () => {
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const app = express();
+    app.use('/mount', endpoint.middleware);
+    app.use((req, res) => void res.status(299).send(`next: ${req.method} ${req.originalUrl}`));
+    const running = resources.add(await listen(createServer(app)), (r) => r.close());
+    assert.equal((await http(running.port, 'GET', '/mount/echo')).body, 'Welcome to SockJS!\n');
+    assert.equal((await http(running.port, 'GET', '/mount/echo/info')).status, 200);
+    assert.equal((await http(running.port, 'POST', `/mount/echo/000/${sessionId()}/xhr`)).body, 'o\n');
+    for (const path of ['/mount/other', '/mount/echo-not/info', '/echo/info']) {
+      assert.equal((await http(running.port, 'GET', path)).body, `next: GET ${path}`, path);
+    }
+    const page = await http(running.port, 'GET', '/mount/echo/iframe.html');
+    const src = /<script src="([^"]*)"><\/script>/.exec(page.body)?.[1] ?? '';
+    assert.match(src, /^\.\/sockjs-client\.[0-9a-f]{12}\.min\.js$/, 'relative to the page');
+    const script = await http(running.port, 'GET', new URL(src, `http://127.0.0.1/mount/echo/iframe.html`).pathname);
+    assert.equal(script.status, 200);
+    assert.match(script.headers['content-type'] ?? '', /^application\/javascript/);
+    assert.equal(endpoint.clientScriptUrl, `/echo${src.slice(1)}`, 'for pages elsewhere: the path under the prefix');
+  });
+
   test('several endpoints on one server: each serves its own sessions with its own handler', { timeout: 10_000 }, async () => {
     const a = new Recorder({ onMessage: (s, m) => void s.send(`a:${m}`) });
     const b = new Recorder({ onMessage: (s, m) => void s.send(`b:${m}`) });

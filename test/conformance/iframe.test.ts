@@ -41,10 +41,30 @@ async function assertIframePage(path: string): Promise<HttpResponse> {
   assert.equal(r.header('last-modified'), undefined, 'no Last-Modified on the iframe page');
   const match = IFRAME_BODY.exec(r.body.trim());
   assert.ok(match, `iframe body does not match the template: ${JSON.stringify(r.body)}`);
-  const sockjsUrl = match[1] ?? '';
-  assert.ok(sockjsUrl.startsWith('/') || sockjsUrl.startsWith('http'), `sockjs_url must be a URL, got ${sockjsUrl}`);
+  await assertLoadsTheScript(match[1] ?? '', path);
   assertNoCookie(r);
   return r;
+}
+
+/**
+ * The protocol suite asks for a `sockjs_url` that starts with `/` or `http`. Ours is relative
+ * (`./sockjs-client.<hash>.min.js`, the script the endpoint serves beside the page), so that the
+ * page works behind a proxy that strips or adds a path prefix, where `/echo/...` would point
+ * outside the proxied path; sockjs-node's default, and the reference server's here, is absolute.
+ * Either way the browser resolves it against the page's URL: on the server's own origin it must
+ * serve the script, elsewhere it must be an absolute http(s) URL.
+ */
+async function assertLoadsTheScript(sockjsUrl: string, pagePath: string): Promise<void> {
+  const { baseUrl, port } = target();
+  const resolved = new URL(sockjsUrl, baseUrl + pagePath);
+  if (resolved.origin !== baseUrl) {
+    assert.match(sockjsUrl, /^https?:\/\//, `sockjs_url must be a URL, got ${sockjsUrl}`);
+    return;
+  }
+  assert.ok(sockjsUrl !== '', 'sockjs_url is not empty');
+  const script = await GET(port, resolved.pathname + resolved.search);
+  assert.equal(script.status, 200, `sockjs_url ${sockjsUrl} from ${pagePath} (${resolved.pathname})`);
+  assertContentType(script, 'application/javascript;charset=UTF-8');
 }
 
 describe('iframe page', () => {

@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TcpCutter } from '../../demo/proxy/cutter';
 import { findNginx, renderConfig, renderTemplate, userDirective, type NginxMode } from '../../demo/proxy/nginx';
-import { frameMessages } from '../../demo/proxy/scenarios';
+import { messagesIn } from '../../demo/proxy/cut-response';
 import { checkSequence, formatNumbers, numbered } from '../../demo/proxy/sequence';
 import { ChangeBus, Stack } from '../../demo/proxy/wait';
 
-const MODES: NginxMode[] = ['no-upgrade', 'buffering', 'idle-cut', 'close-delimited'];
+const MODES: NginxMode[] = ['no-upgrade', 'buffering', 'idle-cut', 'close-delimited', 'strip-prefix'];
 const nginxBin = findNginx();
 
 /** The directives of a config, comments dropped. */
@@ -45,7 +45,7 @@ describe('nginx config templates', () => {
       const active = directives(config.main);
       assert.doesNotMatch(config.main + config.common, /\{\{|\}\}/);
       assert.match(active, /listen 127\.0\.0\.1:40001;/);
-      assert.match(active, /proxy_pass http:\/\/127\.0\.0\.1:40002;/);
+      assert.match(active, /proxy_pass http:\/\/127\.0\.0\.1:40002\/?;/);
       assert.match(active, /pid logs\/nginx\.pid;/);
       assert.match(active, /include common\.conf;/);
       // Relative paths only: pid, logs, temp files and includes stay in the temporary prefix.
@@ -69,6 +69,9 @@ describe('nginx config templates', () => {
     assert.match(active('idle-cut'), /proxy_set_header Upgrade \$http_upgrade;/);
     assert.match(active('close-delimited'), /chunked_transfer_encoding off;/);
     assert.doesNotMatch(active('close-delimited'), /Upgrade/);
+    // Not hostile, but under a prefix that nginx strips: /app/x reaches the server as /x.
+    assert.match(active('strip-prefix'), /location \/app\/ \{\nproxy_pass http:\/\/127\.0\.0\.1:2\/;/);
+    assert.match(active('strip-prefix'), /proxy_buffering off;/);
   });
 
   test('nginx -t accepts every rendered mode', { skip: nginxBin ? false : 'nginx not installed' }, () => {
@@ -194,7 +197,7 @@ describe('sequence checks', () => {
     assert.equal(formatNumbers([1, 2, 3, 7, 9, 10]), '1-3, 7, 9-10');
   });
 
-  test('frame messages: whole a[...] frames only', () => {
-    assert.deepEqual(frameMessages('h\na["p1","p2"]\na["p3"'), ['p1', 'p2']);
+  test('messages in a swallowed chunk: whole a[...] frames only', () => {
+    assert.deepEqual(messagesIn('h\na["p1","p2"]\na["p3"'), ['p1', 'p2']);
   });
 });

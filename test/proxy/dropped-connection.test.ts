@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findNginx } from '../../demo/proxy/nginx';
-import { dropCells, type DropCellResult, type ScenarioContext } from '../../demo/proxy/scenarios';
+import { dropCells, type DropCellResult } from '../../demo/proxy/dropped-connection';
+import type { ScenarioContext } from '../../demo/proxy/rig';
 import { describeCheck } from '../../demo/proxy/sequence';
 import { ChangeBus, Stack } from '../../demo/proxy/wait';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { findNginx } from '../../demo/proxy/nginx';
-import { bufferingScenario, noUpgradeScenario } from '../../demo/proxy/scenarios';
+import { bufferingScenario, noUpgradeScenario } from '../../demo/proxy/fallback';
 import { ChangeBus, Stack } from '../../demo/proxy/wait';
 
 const nginxBin = findNginx();

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findNginx } from '../../demo/proxy/nginx';
-import { idleCutScenario, type IdleCutResult, type IdleSessionResult } from '../../demo/proxy/scenarios';
+import { idleCutScenario, type IdleCutResult, type IdleSessionResult } from '../../demo/proxy/idle-cut';
 import { describeCheck } from '../../demo/proxy/sequence';
 import { ChangeBus, Stack } from '../../demo/proxy/wait';
 

@@ -1,7 +1,7 @@
 /** server/protocol/frames.ts: quoting, frame builders, decoding what clients send, parsing frames. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, decodeMessages, messageFrame, parseFrame, quote } from '../../protocol';
+import { HEARTBEAT_FRAME, OPEN_FRAME, XHR_STREAMING_PRELUDE, closeFrame, decodeMessages, messageFrame, parseFrame, parseFrameLines, quote } from '../../protocol';
 
 /** The code unit ranges quote() must escape beyond what JSON.stringify escapes. */
 const ESCAPED_RANGES: ReadonlyArray<readonly [number, number]> = [
@@ -165,5 +165,23 @@ describe('parseFrame', () => {
     for (const text of ['', 'x', 'oo', 'o\n', 'hh', 'a', 'a{', 'a"x"', 'a[1]', 'c', 'c[', 'c[3000]', 'c["3000","x"]', 'c[3000,5]', 'c{}', 'm"x"']) {
       assert.throws(() => parseFrame(text), SyntaxError, JSON.stringify(text));
     }
+  });
+});
+
+describe('parseFrameLines', () => {
+  test('a whole body: the prelude set aside, every frame in order', { timeout: 2000 }, () => {
+    const body = XHR_STREAMING_PRELUDE + 'o\nh\na["x"]\nc[3000,"Go away!"]\n';
+    assert.deepEqual(parseFrameLines(body), {
+      frames: [{ type: 'open' }, { type: 'heartbeat' }, { type: 'messages', messages: ['x'] }, { type: 'close', code: 3000, reason: 'Go away!' }],
+      other: [XHR_STREAMING_PRELUDE.trimEnd()],
+    });
+  });
+
+  test('a piece cut out of a stream: whole frames only, the cut ends set aside', { timeout: 2000 }, () => {
+    assert.deepEqual(parseFrameLines('1"]\nh\na["p1","p2"]\na["p3"'), {
+      frames: [{ type: 'heartbeat' }, { type: 'messages', messages: ['p1', 'p2'] }],
+      other: ['1"]', 'a["p3"'],
+    });
+    assert.deepEqual(parseFrameLines(''), { frames: [], other: [] });
   });
 });

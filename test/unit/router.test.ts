@@ -1,7 +1,7 @@
 /** server/router.ts: splitting URLs, prefix ownership, and the route table. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { matchRoute, splitUrl, underPrefix } from '../../server/router';
+import { locateUnderPrefix, matchRoute, splitUrl, underPrefix } from '../../server/router';
 
 const SCRIPT = '/sockjs-client.0123456789ab.min.js';
 
@@ -46,6 +46,35 @@ describe('underPrefix', () => {
     assert.equal(underPrefix('/info', ''), '/info');
     assert.equal(underPrefix('/', ''), '/');
     assert.equal(underPrefix('', ''), '');
+  });
+});
+
+describe('locateUnderPrefix', () => {
+  test('plain http, or Express without a mount path: the URL as it came', { timeout: 2000 }, () => {
+    assert.deepEqual(locateUnderPrefix({ url: '/echo/info?t=1' }, '/echo'), { rest: '/info', query: 't=1' });
+    assert.deepEqual(locateUnderPrefix({ url: '/echo/info', originalUrl: '/echo/info', baseUrl: '' }, '/echo'), { rest: '/info', query: '' });
+    assert.equal(locateUnderPrefix({ url: '/other/echo/info' }, '/echo'), undefined);
+    assert.equal(locateUnderPrefix({ url: '/echo-not/info' }, '/echo'), undefined);
+  });
+
+  test('app.use(prefix, …): Express stripped the prefix from url, which is all of the rest', { timeout: 2000 }, () => {
+    assert.deepEqual(locateUnderPrefix({ url: '/info?t=1', originalUrl: '/echo/info?t=1', baseUrl: '/echo' }, '/echo'), { rest: '/info', query: 't=1' });
+    // Express turns `/echo` into url `/`: the greeting either way.
+    assert.deepEqual(locateUnderPrefix({ url: '/', originalUrl: '/echo', baseUrl: '/echo' }, '/echo'), { rest: '/', query: '' });
+  });
+
+  test("app.use('/mount', …): the mount path is the proxy's, the prefix starts url", { timeout: 2000 }, () => {
+    assert.deepEqual(locateUnderPrefix({ url: '/echo/info?t=1', originalUrl: '/mount/echo/info?t=1', baseUrl: '/mount' }, '/echo'), { rest: '/info', query: 't=1' });
+    // A root endpoint mounted there owns everything under the mount path.
+    assert.deepEqual(locateUnderPrefix({ url: '/info', originalUrl: '/mount/info', baseUrl: '/mount' }, ''), { rest: '/info', query: '' });
+    assert.equal(locateUnderPrefix({ url: '/other/info', originalUrl: '/mount/other/info', baseUrl: '/mount' }, '/echo'), undefined);
+    // A prefix that names the mount path too works as before.
+    assert.deepEqual(locateUnderPrefix({ url: '/echo/info', originalUrl: '/mount/echo/info', baseUrl: '/mount' }, '/mount/echo'), { rest: '/info', query: '' });
+  });
+
+  test('a router mounted under another path, the endpoint at its prefix in it', { timeout: 2000 }, () => {
+    assert.deepEqual(locateUnderPrefix({ url: '/info', originalUrl: '/api/echo/info', baseUrl: '/api/echo' }, '/echo'), { rest: '/info', query: '' });
+    assert.equal(locateUnderPrefix({ url: '/info', originalUrl: '/api/xecho/info', baseUrl: '/api/xecho' }, '/echo'), undefined);
   });
 });
 
