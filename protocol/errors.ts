@@ -23,6 +23,7 @@ export const ERROR_CATALOGUE = {
   ERR_INVALID_CLOSE_CODE: { status: 0, message: 'Close codes are 1000-1003, 1007-1014 or 3000-4999' },
   ERR_NOT_WEBSOCKET: { status: 400, message: 'Not a valid websocket request' },
   ERR_WEBSOCKET_VERSION: { status: 400, message: 'Only supported WebSocket protocol is RFC 6455.' },
+  ERR_UPGRADE_HTTP_VERSION: { status: 400, message: 'WebSocket upgrades need HTTP/1.1.' },
   ERR_BROKEN_FRAMING: { status: 0, message: 'Broken framing.' },
   ERR_HANDLER_FAILED: { status: 0, message: 'The session handler threw' },
   ERR_TRANSPORT: { status: 0, message: 'Transport failure' },
