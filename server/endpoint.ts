@@ -7,6 +7,7 @@ import { loadClientScript, type ClientScript } from './client-script';
 import { Close, quote, ReadyState, SockJsError, type TransportName } from '../protocol';
 import { type SockJsSession } from './handler';
 import type { HandshakeOutcome } from './handshake';
+import { noSniff } from './http/headers';
 import { OriginPolicy } from './http/origin';
 import { IframePage } from './http/pages';
 import { serveRoute, websocketOverHttp, type RouteHost } from './http/routes';
@@ -127,6 +128,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     if (rest === undefined) return false;
     try {
       if (!this.options.sockjs) return this.plainWebsocketOverHttp(rest, req, res);
+      noSniff(res);
       serveRoute(this, matchRoute(rest, this.clientScriptPath), req, res, query);
     } catch (error) {
       this.failed(res, error);
@@ -137,6 +139,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   /** A plain websocket endpoint owns exactly its path; over HTTP it only says it wants an upgrade. */
   private plainWebsocketOverHttp(rest: string, req: IncomingMessage, res: ServerResponse): boolean {
     if (rest !== '' && rest !== '/') return false;
+    noSniff(res);
     websocketOverHttp(this, req.method ?? 'GET', res);
     return true;
   }

@@ -73,3 +73,30 @@ describe('websocket upgrades over HTTP/1.0 are refused (RFC 6455 §4.1)', () => 
     });
   }
 });
+
+describe('X-Content-Type-Options: nosniff on every script and HTML answer', () => {
+  const session = (): string => `/hard/000/${randomUUID()}`;
+  const answers: Array<[string, string, () => string, string]> = [
+    ['the iframe page (HTML)', 'GET', () => '/hard/iframe.html', 'text/html; charset=UTF-8'],
+    ['htmlfile (HTML)', 'GET', () => `${session()}/htmlfile?c=cb`, 'text/html; charset=UTF-8'],
+    ['jsonp (script)', 'GET', () => `${session()}/jsonp?c=cb`, 'application/javascript; charset=UTF-8'],
+    ['xhr (script)', 'POST', () => `${session()}/xhr`, 'application/javascript; charset=UTF-8'],
+    ['xhr_streaming (script)', 'POST', () => `${session()}/xhr_streaming`, 'application/javascript; charset=UTF-8'],
+    ['the served sockjs-client (script)', 'GET', () => fx().hard.clientScriptUrl, 'application/javascript; charset=UTF-8'],
+    ['an error without a Content-Type (500, bad callback)', 'GET', () => `${session()}/htmlfile?c=%3Cb%3E`, ''],
+    ['a 404 page', 'GET', () => '/hard/nothing/here', 'text/plain; charset=UTF-8'],
+  ];
+  for (const [name, method, path, type] of answers) {
+    test(name, { timeout: 10_000 }, async () => {
+      const conn = await Conn.connect(fx().port);
+      try {
+        await conn.sendRequest({ method, path: path() });
+        const head = await conn.readHead();
+        assert.equal(head.header('content-type') ?? '', type, 'the answer is the one meant');
+        assert.equal(head.header('x-content-type-options'), 'nosniff');
+      } finally {
+        conn.destroy();
+      }
+    });
+  }
+});
