@@ -7,9 +7,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import type { Socket } from 'node:net';
 import { startFixture, type Fixture } from './fixture';
-import { Conn, WAIT_MS } from './raw-client';
-import { withTimeout } from '../support/wait';
+import { Conn, encodeFrame, hixieAnswer, OP, RawWs, WAIT_MS } from './raw-client';
+import { socketClosed } from '../support/server-events';
+import { nextTurn, withTimeout } from '../support/wait';
 
 let fixture: Fixture | undefined;
 function fx(): Fixture {
@@ -99,4 +101,103 @@ describe('X-Content-Type-Options: nosniff on every script and HTML answer', () =
       }
     });
   }
+});
+
+/** "Everything" a hostile client means to send: a 50 MB message. */
+const WHOLE_MESSAGE = 50 * 1024 * 1024;
+/** What the server may still read after it refused: its socket's read buffer, give or take. */
+const READ_AFTER_REFUSAL = 1024 * 1024;
+
+/** The server's end of a client connection (found by the client's port). */
+function serverEnd(conn: Conn): Socket {
+  const socket = fx().serverSocket('127.0.0.1', conn.localPort);
+  assert.ok(socket, 'the server-side socket');
+  return socket;
+}
+
+/**
+ * Sends `fragment()` until `refused()` says the server's close frame arrived or the whole message is
+ * out; returns the bytes sent. Client and server share this event loop: each write is followed by a
+ * turn of it, so the server reads as the fragments come and its answer can overtake the rest.
+ */
+async function sendUntilRefused(conn: Conn, fragment: () => Buffer, refused: () => boolean): Promise<number> {
+  let sent = 0;
+  while (!refused() && sent < WHOLE_MESSAGE && !conn.ended) {
+    const bytes = fragment();
+    await conn.write(bytes);
+    sent += bytes.length;
+    await nextTurn();
+  }
+  return sent;
+}
+
+/**
+ * After the refusal the client goes on sending 8 MB more (not waiting for the kernel to take it): the
+ * server must neither drain it nor keep the connection.
+ */
+async function assertStopsReading(conn: Conn, server: Socket, sentBefore: number, more: () => Buffer): Promise<void> {
+  for (let queued = 0; queued < 8 * 1024 * 1024 && !conn.socket.destroyed; ) {
+    const bytes = more();
+    conn.socket.write(bytes, () => undefined);
+    queued += bytes.length;
+  }
+  await socketClosed(server, WAIT_MS);
+  assert.ok(
+    server.bytesRead < sentBefore + READ_AFTER_REFUSAL,
+    `the server read ${server.bytesRead} bytes, ${server.bytesRead - sentBefore} after the ${sentBefore} sent before the refusal`,
+  );
+}
+
+describe('a websocket message in many fragments is refused with 1009 once it crosses the limit, and no more is read', () => {
+  const kilobyte = Buffer.alloc(1024, 'x');
+  const continuation = (): Buffer => encodeFrame({ opcode: OP.CONT, payload: kilobyte, fin: false });
+
+  const rfc6455: Array<[string, string, number]> = [
+    ['a SockJS websocket (frame limit 6 148 bytes)', `/hard/000/${randomUUID()}/websocket`, OP.TEXT],
+    ['the raw websocket of the SockJS endpoint, binary (the same frame limit)', '/hard/websocket', OP.BINARY],
+  ];
+  for (const [name, path, opcode] of rfc6455) {
+    test(name, { timeout: 20_000 }, async () => {
+      const ws = await RawWs.open(fx().port, path);
+      try {
+        const server = serverEnd(ws.conn);
+        if (opcode === OP.TEXT) assert.equal(await ws.nextText(), 'o');
+        let close: { code: number } | undefined;
+        const closing = ws.untilClose(WAIT_MS * 3).then((end) => (close = end));
+        await ws.send({ opcode, payload: kilobyte, fin: false });
+        const sent = await sendUntilRefused(ws.conn, continuation, () => close !== undefined);
+        await closing;
+        assert.equal(close?.code, 1009, 'the close code');
+        assert.ok(sent < WHOLE_MESSAGE, `refused after ${sent} bytes`);
+        await assertStopsReading(ws.conn, server, sent, continuation);
+      } finally {
+        ws.destroy();
+      }
+    });
+  }
+
+  test('a hixie-76 websocket whose frame never ends (limit 6 148 bytes)', { timeout: 20_000 }, async () => {
+    const conn = await Conn.connect(fx().port);
+    try {
+      const key3 = Buffer.from('^n:ds[4U', 'latin1');
+      const head =
+        `GET /hard/000/${randomUUID()}/websocket HTTP/1.1\r\nHost: ${conn.hostHeader}\r\n` +
+        Object.entries(HIXIE).map(([name, value]) => `${name}: ${value}\r\n`).join('') + '\r\n';
+      await conn.write(Buffer.concat([Buffer.from(head, 'latin1'), key3]));
+      assert.equal((await conn.readHead()).status, 101);
+      assert.deepEqual(await conn.readExact(16), hixieAnswer(HIXIE['Sec-WebSocket-Key1'], HIXIE['Sec-WebSocket-Key2'], key3));
+      assert.deepEqual(await conn.readExact(3), Buffer.from([0x00, 0x6f, 0xff]), 'the open frame');
+      const server = serverEnd(conn);
+      let closeFrame: Buffer | undefined;
+      const closing = conn.readExact(2, WAIT_MS * 3).then((bytes) => (closeFrame = bytes));
+      await conn.write(Buffer.from([0x00]));
+      const sent = await sendUntilRefused(conn, () => kilobyte, () => closeFrame !== undefined);
+      await closing;
+      assert.deepEqual(closeFrame, Buffer.from([0xff, 0x00]), 'the hixie-76 close frame');
+      assert.ok(sent < WHOLE_MESSAGE, `refused after ${sent} bytes`);
+      await assertStopsReading(conn, server, sent, () => kilobyte);
+    } finally {
+      conn.destroy();
+    }
+  });
 });
