@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SessionHost, SessionUse } from '../transports';
+import { HTTP_TRANSPORTS, type SessionHost, type SessionUse } from '../transports';
 import type { TextSocket } from '../transports/text-socket';
 import { attachUpgrades } from './attach';
 import { loadClientScript, type ClientScript } from './client-script';
@@ -36,7 +36,9 @@ export interface SockJsEndpoint {
   /**
    * Takes the server's websocket upgrades for this endpoint, leaving its other `upgrade` and
    * `request` listeners alone (one shared listener serves all endpoints of a server, longest
-   * prefix first). Returns a function that detaches again.
+   * prefix first). Also holds back Node's automatic `100 Continue` for the endpoint's
+   * xhr_send/jsonp_send requests until their size and session have been checked (a server with its
+   * own `checkContinue` listener is left alone). Returns a function that detaches again.
    */
   attach(server: Server): () => void;
   /** The endpoint's sessions by id (a live view; closing ones stay until they are gone). */
@@ -160,6 +162,14 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     this.claim(socket);
     this.upgrades.accept(req, socket, head, raw);
     return true;
+  }
+
+  /** Whether this is an xhr_send or jsonp_send request of this endpoint (see `attach()`). */
+  readsBody(req: IncomingMessage): boolean {
+    const rest = underPrefix(splitUrl(req.url ?? '/').path, this.options.prefix);
+    if (rest === undefined || !this.options.sockjs) return false;
+    const route = matchRoute(rest, undefined);
+    return route.kind === 'session' && HTTP_TRANSPORTS.get(route.transport)?.readsBody === true;
   }
 
   /**

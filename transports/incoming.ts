@@ -18,7 +18,7 @@ export async function receive(
   const { req, res, host, sessionId } = request;
   let body: string;
   try {
-    body = await readBody(req, host.options.maxRequestBytes, host.options.bodyTimeout);
+    body = await readBody(req, res, host.options.maxRequestBytes, host.options.bodyTimeout);
   } catch (error) {
     if (!isSockJsError(error)) throw error;
     sendError(res, error);

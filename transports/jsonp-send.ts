@@ -13,6 +13,7 @@ function jsonOf(contentType: string, body: string): string {
 export const jsonpSend: HttpTransport = {
   path: 'jsonp_send',
   method: 'POST',
+  readsBody: true,
   cors: false,
   async handle(request) {
     if (!(await receive(request, 'jsonp_send', jsonOf))) return;

@@ -73,5 +73,7 @@ export interface HttpTransport {
   readonly method: 'GET' | 'POST';
   /** XHR-style CORS: answers the OPTIONS preflight and sets CORS headers. */
   readonly cors: boolean;
+  /** Reads a request body (the send transports): its `100 Continue` waits for the transport's checks. */
+  readonly readsBody?: true;
   handle(request: TransportRequest): void | Promise<void>;
 }

@@ -9,6 +9,7 @@ const TEXT_TYPES = new Set(['', 'text/plain', 't', 'application/json', 'applicat
 export const xhrSend: HttpTransport = {
   path: 'xhr_send',
   method: 'POST',
+  readsBody: true,
   cors: true,
   async handle(request) {
     if (!(await receive(request, 'xhr_send', (type, body) => (TEXT_TYPES.has(type) ? body : '')))) return;

@@ -201,3 +201,82 @@ describe('a websocket message in many fragments is refused with 1009 once it cro
     }
   });
 });
+
+const TOO_LARGE = 'Payload too large.';
+
+/** A session of /hard open over xhr-polling (for xhr_send) or jsonp-polling (for jsonp_send). */
+async function openSession(send: 'xhr_send' | 'jsonp_send'): Promise<string> {
+  const session = `/hard/000/${randomUUID()}`;
+  const opening = send === 'xhr_send' ? await ask({ method: 'POST', path: `${session}/xhr` }) : await ask({ method: 'GET', path: `${session}/jsonp?c=cb` });
+  opening.conn.destroy();
+  assert.equal(opening.status, 200, 'the session opens');
+  return session;
+}
+
+function head(path: string, headers: Record<string, string>): string {
+  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${fx().port}\r\n` + Object.entries(headers).map(([n, v]) => `${n}: ${v}\r\n`).join('') + '\r\n';
+}
+
+describe('a request body over maxRequestBytes is refused before 100 Continue, and not read', () => {
+  for (const send of ['xhr_send', 'jsonp_send'] as const) {
+    test(`${send}: Expect: 100-continue with Content-Length over the limit gets 413 and no 100 Continue`, { timeout: 10_000 }, async () => {
+      const session = await openSession(send);
+      const conn = await Conn.connect(fx().port);
+      try {
+        await conn.write(head(`${session}/${send}`, { 'Content-Type': 'text/plain', 'Content-Length': '5000', Expect: '100-continue' }));
+        const response = await conn.readResponse('POST');
+        assert.equal(response.status, 413, 'the first answer is the refusal');
+        assert.equal(response.body, TOO_LARGE);
+        assert.equal(response.header('connection'), 'close');
+        assert.equal((await conn.readToEnd()).length, 0, 'nothing follows; the connection closes');
+      } finally {
+        conn.destroy();
+      }
+    });
+  }
+
+  test('Expect: 100-continue within the limit: 100 Continue, then the body is taken', { timeout: 10_000 }, async () => {
+    const session = await openSession('xhr_send');
+    const conn = await Conn.connect(fx().port);
+    try {
+      await conn.write(head(`${session}/xhr_send`, { 'Content-Length': '7', Expect: '100-continue' }));
+      assert.equal((await conn.readHead()).status, 100);
+      await conn.write('["100"]');
+      assert.equal((await conn.readResponse('POST')).status, 204);
+    } finally {
+      conn.destroy();
+    }
+    const poll = await ask({ method: 'POST', path: `${session}/xhr` });
+    poll.conn.destroy();
+    assert.equal(poll.body, 'a["100"]\n');
+  });
+
+  test('Expect: 100-continue on a route that is not the endpoint\'s still gets 100 Continue at once', { timeout: 10_000 }, async () => {
+    const conn = await Conn.connect(fx().port);
+    try {
+      await conn.write(head('/elsewhere', { 'Content-Length': '7', Expect: '100-continue' }));
+      assert.equal((await conn.readHead()).status, 100);
+      await conn.write('["100"]');
+      const response = await conn.readResponse('POST');
+      assert.equal(response.body, 'not ours');
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  test('Content-Length over the limit without Expect: 413 before any of the body, which is then not read', { timeout: 10_000 }, async () => {
+    const session = await openSession('xhr_send');
+    const conn = await Conn.connect(fx().port);
+    try {
+      const request = head(`${session}/xhr_send`, { 'Content-Length': String(WHOLE_MESSAGE) });
+      await conn.write(request);
+      const server = serverEnd(conn);
+      const response = await conn.readResponse('POST');
+      assert.equal(response.status, 413);
+      assert.equal(response.body, TOO_LARGE);
+      await assertStopsReading(conn, server, Buffer.byteLength(request), () => Buffer.alloc(64 * 1024, 'x'));
+    } finally {
+      conn.destroy();
+    }
+  });
+});
