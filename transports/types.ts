@@ -11,8 +11,14 @@ export type SessionUse = TransportName | 'xhr_send' | 'jsonp_send';
  */
 export type DroppedResponsePolicy = 'interrupt' | 'resume-if-idle' | 'resume';
 
+/** Where transports report a refusal worth a client author's attention (the endpoint's logger). */
+export interface TransportLogger {
+  warn(obj: object, msg?: string): void;
+}
+
 /** The endpoint settings transports read. */
 export interface TransportSettings {
+  readonly logger: TransportLogger;
   readonly responseLimit: number;
   readonly onDroppedResponse: DroppedResponsePolicy;
   readonly maxRequestBytes: number;

@@ -202,7 +202,10 @@ describe('a websocket message in many fragments is refused with 1009 once it cro
   });
 });
 
+const NOT_FOUND = '404 Error: Page not found\n';
 const TOO_LARGE = 'Payload too large.';
+const UNSUPPORTED = 'Unsupported content type; send the messages as a text/plain JSON array.';
+const FORM = 'application/x-www-form-urlencoded';
 
 /** A session of /hard open over xhr-polling (for xhr_send) or jsonp-polling (for jsonp_send). */
 async function openSession(send: 'xhr_send' | 'jsonp_send'): Promise<string> {
@@ -251,6 +254,19 @@ describe('a request body over maxRequestBytes is refused before 100 Continue, an
     assert.equal(poll.body, 'a["100"]\n');
   });
 
+  test('Expect: 100-continue for an unknown session: 404, no 100 Continue', { timeout: 10_000 }, async () => {
+    const conn = await Conn.connect(fx().port);
+    try {
+      await conn.write(head(`/hard/000/${randomUUID()}/xhr_send`, { 'Content-Length': '7', Expect: '100-continue' }));
+      const response = await conn.readResponse('POST');
+      assert.equal(response.status, 404);
+      assert.equal(response.body, NOT_FOUND);
+      assert.equal((await conn.readToEnd()).length, 0, 'the connection closes');
+    } finally {
+      conn.destroy();
+    }
+  });
+
   test('Expect: 100-continue on a route that is not the endpoint\'s still gets 100 Continue at once', { timeout: 10_000 }, async () => {
     const conn = await Conn.connect(fx().port);
     try {
@@ -279,4 +295,62 @@ describe('a request body over maxRequestBytes is refused before 100 Continue, an
       conn.destroy();
     }
   });
+});
+
+describe('every refusal of a send says why', () => {
+  const refusals: Array<[string, 'xhr_send' | 'jsonp_send', string, string]> = [
+    ['xhr_send of a form (curl -d)', 'xhr_send', FORM, 'd=%5B%22x%22%5D'],
+    ['xhr_send of multipart/form-data', 'xhr_send', 'multipart/form-data; boundary=x', '--x--'],
+    ['xhr_send of application/octet-stream', 'xhr_send', 'application/octet-stream', '["x"]'],
+    ['jsonp_send of application/json', 'jsonp_send', 'application/json', '["x"]'],
+  ];
+  for (const [name, send, type, body] of refusals) {
+    test(`${name}: 415 "${UNSUPPORTED}", logged with its content type`, { timeout: 10_000 }, async () => {
+      const session = await openSession(send);
+      const logged = fx().logs.length;
+      const refused = await ask({ method: 'POST', path: `${session}/${send}`, headers: { 'Content-Type': type }, body });
+      refused.conn.destroy();
+      assert.equal(refused.status, 415);
+      assert.equal(refused.body, UNSUPPORTED);
+      const entries = fx().logs.slice(logged).filter((entry) => entry.level === 'warn');
+      assert.equal(entries.length, 1, 'one warning');
+      const entry = entries[0];
+      assert.deepEqual(entry?.obj, { code: 'ERR_UNSUPPORTED_CONTENT_TYPE', contentType: type.split(';')[0], url: `${session}/${send}` });
+      assert.match(entry?.msg ?? '', new RegExp(`^${UNSUPPORTED.replace(/[.;]/g, '\\$&')}: ${send} takes .*text/plain.*, got ${type.split(';')[0]}$`));
+    });
+  }
+
+  const payloadExpected: Array<[string, 'xhr_send' | 'jsonp_send', string | undefined, string]> = [
+    ['xhr_send of an empty body', 'xhr_send', undefined, ''],
+    ['jsonp_send of an empty form', 'jsonp_send', FORM, ''],
+    ['jsonp_send of a form with an empty d', 'jsonp_send', FORM, 'd='],
+    ['jsonp_send of a form without d', 'jsonp_send', FORM, 'p=p'],
+  ];
+  for (const [name, send, type, body] of payloadExpected) {
+    test(`${name}: still exactly 500 "Payload expected." (the protocol's answer)`, { timeout: 10_000 }, async () => {
+      const session = await openSession(send);
+      const refused = await ask({ method: 'POST', path: `${session}/${send}`, headers: type ? { 'Content-Type': type } : {}, body });
+      refused.conn.destroy();
+      assert.equal(refused.status, 500);
+      assert.equal(refused.body, 'Payload expected.');
+    });
+  }
+
+  const anyBody: Array<[string, Record<string, string>, string]> = [
+    ['an empty body', {}, ''],
+    ['broken JSON', {}, '["x'],
+    ['a good message', {}, '["x"]'],
+    ['an unsupported content type', { 'Content-Type': 'multipart/form-data; boundary=x' }, '--x--'],
+    ['a body over the limit', {}, 'x'.repeat(5000)],
+  ];
+  for (const send of ['xhr_send', 'jsonp_send'] as const) {
+    for (const [name, headers, body] of anyBody) {
+      test(`${send} to an unknown session with ${name}: 404`, { timeout: 10_000 }, async () => {
+        const refused = await ask({ method: 'POST', path: `/hard/000/${randomUUID()}/${send}`, headers, body });
+        refused.conn.destroy();
+        assert.equal(refused.status, 404);
+        assert.equal(refused.body, NOT_FOUND);
+      });
+    }
+  }
 });
