@@ -4,7 +4,7 @@ import { HTTP_TRANSPORTS, type SessionHost, type SessionUse } from '../transport
 import type { TextSocket } from '../transports/text-socket';
 import { attachUpgrades } from './attach';
 import { loadClientScript, type ClientScript } from './client-script';
-import { Close, quote, ReadyState, SockJsError, type TransportName } from '../protocol';
+import { checkOptionKeys, Close, quote, ReadyState, SockJsError, type TransportName } from '../protocol';
 import { type SockJsSession } from './handler';
 import type { HandshakeOutcome } from './handshake';
 import { noSniff } from './http/headers';
@@ -246,8 +246,9 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   }
 
   async close(options: { flushTimeout?: number } = {}): Promise<void> {
+    const flushTimeout = checkFlushTimeout(options);
     this.opening.accepting = false;
-    await this.flushed(options.flushTimeout ?? DEFAULTS.flushTimeout);
+    await this.flushed(flushTimeout);
     for (const session of [...this.store.values()]) {
       session.terminate(Close.GOING_AWAY);
     }
@@ -276,6 +277,16 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     res.writeHead(500);
     res.end('500 - Internal Server Error');
   }
+}
+
+/** `close()`'s options, checked before anything closes (the promise rejects with `ERR_INVALID_OPTION`). */
+function checkFlushTimeout(options: { flushTimeout?: number }): number {
+  checkOptionKeys('close()', options, ['flushTimeout']);
+  const { flushTimeout = DEFAULTS.flushTimeout } = options;
+  if (!Number.isInteger(flushTimeout) || flushTimeout < 0) {
+    throw new SockJsError('ERR_INVALID_OPTION', `flushTimeout must be an integer of 0 or more, got ${String(flushTimeout)}`);
+  }
+  return flushTimeout;
 }
 
 /** Creates an endpoint; throws `ERR_INVALID_OPTION` on bad options. */
