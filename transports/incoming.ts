@@ -3,7 +3,9 @@ import { decodeMessages, isSockJsError, SockJsError } from '../protocol';
 import { mediaType, readBody } from './http/body';
 import { sendError } from './http/respond';
 import { anyTooBig } from './message-size';
-import type { SessionUse, TransportRequest, TransportSession } from './types';
+import type { TransportRequest, TransportSession } from './types';
+
+type SendUse = 'xhr_send' | 'jsonp_send';
 
 /** How a send transport takes the JSON out of a request body. */
 export interface BodyFormat {
@@ -20,16 +22,11 @@ export interface BodyFormat {
  * message against `maxTextMessageBytes` and delivers them in order. Answers errors itself; resolves
  * true when the messages were delivered.
  */
-export async function receive(request: TransportRequest, use: SessionUse, format: BodyFormat): Promise<boolean> {
+export async function receive(request: TransportRequest, use: SendUse, format: BodyFormat): Promise<boolean> {
   const { req, res, host, sessionId } = request;
   if (!isSession(host.find(sessionId, req, use))) return refuseUnread(req, res, new SockJsError('ERR_SESSION_NOT_FOUND'));
   const type = mediaType(req);
-  if (!format.types.has(type)) {
-    const error = new SockJsError('ERR_UNSUPPORTED_CONTENT_TYPE', `${use} takes ${[...format.types].filter(Boolean).join(', ')} or none, got ${type}`);
-    // A client sending the wrong type is a client bug (curl -d sends a form): say so where its author looks.
-    host.options.logger.warn({ code: error.code, contentType: type, url: req.url }, error.message);
-    return refuseUnread(req, res, error);
-  }
+  if (!format.types.has(type)) return refuseUnread(req, res, unsupportedType(request, use, format, type));
   let body: string;
   try {
     body = await readBody(req, res, host.options.maxRequestBytes, host.options.bodyTimeout);
@@ -42,6 +39,15 @@ export async function receive(request: TransportRequest, use: SessionUse, format
   const failure = deliver(host.find(sessionId, req, use), host.options.maxTextMessageBytes, format.json(type, body));
   if (failure) sendError(res, failure);
   return failure === undefined;
+}
+
+/** The refusal of a body type the transport does not take, reported to the endpoint's logger. */
+function unsupportedType(request: TransportRequest, use: SendUse, format: BodyFormat, type: string): SockJsError {
+  const takes = [...format.types].filter((known) => known !== '').join(', ');
+  const error = new SockJsError('ERR_UNSUPPORTED_CONTENT_TYPE', `${use} takes ${takes} or none, got ${type}`);
+  // The wrong type is a client bug (`curl -d` sends a form): said where the client's author looks.
+  request.host.options.logger.warn({ code: error.code, contentType: type, url: request.req.url }, error.message);
+  return error;
 }
 
 function isSession(found: TransportSession | 'refused' | undefined): found is TransportSession {
