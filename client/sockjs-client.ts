@@ -5,7 +5,7 @@
  * open it through here.
  */
 import SockJS from 'sockjs-client';
-import type { ReadyState } from '../protocol';
+import { checkOptionKeys, type ReadyState } from '../protocol';
 
 /** What sockjs-client reports when a connection ends. */
 export interface SockJsCloseEvent {
@@ -31,6 +31,15 @@ export interface SockJsClientOptions {
   readonly sessionId?: number | (() => string);
 }
 
+/** Every key of SockJsClientOptions, at run time; the compiler keeps it complete and exact. */
+const CLIENT_OPTION_KEYS = Object.keys({
+  transports: true,
+  timeout: true,
+  transportOptions: true,
+  server: true,
+  sessionId: true,
+} satisfies Record<keyof SockJsClientOptions, true>);
+
 /** One sockjs-client connection: the WebSocket-like API it exposes, plus its `onheartbeat`. */
 export interface SockJsClient {
   readonly url: string;
@@ -48,6 +57,8 @@ export interface SockJsClient {
 
 /** Opens a sockjs-client connection to the endpoint at `url` (e.g. `http://127.0.0.1:8080/echo`). */
 export function openSockJs(url: string, options: SockJsClientOptions = {}): SockJsClient {
+  // sockjs-client ignores keys it does not know: a misspelt `transport` would allow every transport.
+  checkOptionKeys('openSockJs', options, CLIENT_OPTION_KEYS);
   // Its options object is read as given; a frozen or readonly one is fine, but it wants an array.
   const settings = { ...options, ...(options.transports ? { transports: [...options.transports] } : {}) };
   return new SockJS(url, null, settings) as SockJsClient;

@@ -5,4 +5,5 @@
 export * from './close';
 export * from './errors';
 export * from './frames';
+export * from './option-keys';
 export * from './states';

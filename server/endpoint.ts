@@ -1,12 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SessionHost, SessionUse } from '../transports';
+import { HTTP_TRANSPORTS, type SessionHost, type SessionUse } from '../transports';
 import type { TextSocket } from '../transports/text-socket';
 import { attachUpgrades } from './attach';
 import { loadClientScript, type ClientScript } from './client-script';
-import { Close, quote, ReadyState, SockJsError, type TransportName } from '../protocol';
+import { checkOptionKeys, Close, quote, ReadyState, SockJsError, type TransportName } from '../protocol';
 import { type SockJsSession } from './handler';
 import type { HandshakeOutcome } from './handshake';
+import { noSniff } from './http/headers';
 import { OriginPolicy } from './http/origin';
 import { IframePage } from './http/pages';
 import { serveRoute, websocketOverHttp, type RouteHost } from './http/routes';
@@ -39,7 +40,9 @@ export interface SockJsEndpoint {
   /**
    * Takes the server's websocket upgrades for this endpoint, leaving its other `upgrade` and
    * `request` listeners alone (one shared listener serves all endpoints of a server, longest
-   * prefix first). Returns a function that detaches again.
+   * prefix first). Also holds back Node's automatic `100 Continue` for the endpoint's
+   * xhr_send/jsonp_send requests until their size and session have been checked (a server with its
+   * own `checkContinue` listener is left alone). Returns a function that detaches again.
    */
   attach(server: Server): () => void;
   /** The endpoint's sessions by id (a live view; closing ones stay until they are gone). */
@@ -134,6 +137,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     const { rest, query } = located;
     try {
       if (!this.options.sockjs) return this.plainWebsocketOverHttp(rest, req, res);
+      noSniff(res);
       serveRoute(this, matchRoute(rest, this.clientScriptPath), req, res, query);
     } catch (error) {
       this.failed(res, error);
@@ -144,6 +148,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   /** A plain websocket endpoint owns exactly its path; over HTTP it only says it wants an upgrade. */
   private plainWebsocketOverHttp(rest: string, req: IncomingMessage, res: ServerResponse): boolean {
     if (rest !== '' && rest !== '/') return false;
+    noSniff(res);
     websocketOverHttp(this, req.method ?? 'GET', res);
     return true;
   }
@@ -164,6 +169,14 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     this.claim(socket);
     this.upgrades.accept(req, socket, head, raw);
     return true;
+  }
+
+  /** Whether this is an xhr_send or jsonp_send request of this endpoint (see `attach()`). */
+  readsBody(req: IncomingMessage): boolean {
+    const rest = underPrefix(splitUrl(req.url ?? '/').path, this.options.prefix);
+    if (rest === undefined || !this.options.sockjs) return false;
+    const route = matchRoute(rest, undefined);
+    return route.kind === 'session' && HTTP_TRANSPORTS.get(route.transport)?.readsBody === true;
   }
 
   /**
@@ -240,8 +253,9 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   }
 
   async close(options: { flushTimeout?: number } = {}): Promise<void> {
+    const flushTimeout = checkFlushTimeout(options);
     this.opening.accepting = false;
-    await this.flushed(options.flushTimeout ?? CLOSE_DEFAULTS.flushTimeout);
+    await this.flushed(flushTimeout);
     for (const session of [...this.store.values()]) {
       session.terminate(Close.GOING_AWAY);
     }
@@ -270,6 +284,16 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     res.writeHead(500);
     res.end('500 - Internal Server Error');
   }
+}
+
+/** `close()`'s options, checked before anything closes (the promise rejects with `ERR_INVALID_OPTION`). */
+function checkFlushTimeout(options: { flushTimeout?: number }): number {
+  checkOptionKeys('close()', options, ['flushTimeout']);
+  const { flushTimeout = CLOSE_DEFAULTS.flushTimeout } = options;
+  if (!Number.isInteger(flushTimeout) || flushTimeout < 0) {
+    throw new SockJsError('ERR_INVALID_OPTION', `flushTimeout must be an integer of 0 or more, got ${String(flushTimeout)}`);
+  }
+  return flushTimeout;
 }
 
 /** Creates an endpoint; throws `ERR_INVALID_OPTION` on bad options. */

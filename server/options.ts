@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SockJsError } from '../protocol';
+import { checkOptionKeys, SockJsError } from '../protocol';
 import type { Logger, SockJsHandler, SockJsSession } from './handler';
 import type { HandshakeInterceptor, PrincipalResolver } from './handshake';
 import type { DroppedResponsePolicy } from '../transports';
@@ -97,6 +97,37 @@ export interface EndpointOptions {
   /** Where the endpoint reports problems. Default: warnings and errors to stderr. */
   logger?: Logger;
 }
+
+/** Every key of EndpointOptions, at run time; the compiler keeps it complete and exact. */
+export const ENDPOINT_OPTION_KEYS: readonly string[] = Object.keys({
+  prefix: true,
+  handler: true,
+  sockjs: true,
+  allowedOrigins: true,
+  interceptors: true,
+  principal: true,
+  subprotocols: true,
+  heartbeatDelay: true,
+  disconnectDelay: true,
+  responseLimit: true,
+  websocket: true,
+  jsessionid: true,
+  clientScriptUrl: true,
+  maxTextMessageBytes: true,
+  maxRequestBytes: true,
+  maxBinaryMessageBytes: true,
+  idleTimeout: true,
+  sendHighWaterMark: true,
+  maxQueuedMessages: true,
+  maxQueuedBytes: true,
+  queueOverflow: true,
+  onDroppedResponse: true,
+  maxSessions: true,
+  bodyTimeout: true,
+  pongTimeout: true,
+  sessionBinding: true,
+  logger: true,
+} satisfies Record<keyof EndpointOptions, true>);
 
 /** Options that stay optional once resolved: absent means "none" (no principal, the served client script). */
 type OptionalWhenResolved = 'principal' | 'clientScriptUrl';
@@ -237,6 +268,7 @@ export const stderrLogger: Logger = {
 /** Applies defaults and validates; throws `ERR_INVALID_OPTION` on anything wrong. */
 export function resolveOptions(options: EndpointOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
+  checkOptionKeys('createEndpoint', options, ENDPOINT_OPTION_KEYS);
   const { jsessionid, clientScriptUrl, logger, principal } = options;
   if (jsessionid !== undefined && typeof jsessionid !== 'boolean' && typeof jsessionid !== 'function') {
     throw invalid('jsessionid', 'must be a boolean or a function');

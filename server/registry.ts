@@ -1,19 +1,33 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decorate, type HandlerDecorator } from './decorators/compose';
 import { createEndpoint, type NextFunction, type SockJsEndpoint } from './endpoint';
-import { SockJsError } from '../protocol';
+import { checkOptionKeys, SockJsError } from '../protocol';
 import type { Logger, SockJsHandler } from './handler';
 import type { HandshakeInterceptor, PrincipalResolver } from './handshake';
 import type { EndpointOptions } from './options';
 
+const SOCKJS_OPTION_KEYS = [
+  'heartbeatDelay',
+  'disconnectDelay',
+  'responseLimit',
+  'websocket',
+  'jsessionid',
+  'clientScriptUrl',
+  'maxRequestBytes',
+] as const satisfies readonly (keyof EndpointOptions)[];
+
 /** The SockJS-only options, set with `withSockJS()` (Spring's `SockJsServiceRegistration`). */
-export type SockJsOptions = Pick<
-  EndpointOptions,
-  'heartbeatDelay' | 'disconnectDelay' | 'responseLimit' | 'websocket' | 'jsessionid' | 'clientScriptUrl' | 'maxRequestBytes'
->;
+export type SockJsOptions = Pick<EndpointOptions, (typeof SOCKJS_OPTION_KEYS)[number]>;
+
+const ENGINE_LIMIT_KEYS = [
+  'maxTextMessageBytes',
+  'maxBinaryMessageBytes',
+  'idleTimeout',
+  'sendHighWaterMark',
+] as const satisfies readonly (keyof EndpointOptions)[];
 
 /** The engine limits (Spring's `ServletServerContainerFactoryBean` settings). */
-export type EngineLimits = Pick<EndpointOptions, 'maxTextMessageBytes' | 'maxBinaryMessageBytes' | 'idleTimeout' | 'sendHighWaterMark'>;
+export type EngineLimits = Pick<EndpointOptions, (typeof ENGINE_LIMIT_KEYS)[number]>;
 
 /** Anything with Express's `app.use(path, middleware)`. */
 export interface MountTarget {
@@ -69,12 +83,15 @@ export class HandlerRegistration {
   }
 
   setLimits(limits: EngineLimits): this {
+    // Checked here: spread into the endpoint's options, an endpoint option (`prefix`) would pass.
+    checkOptionKeys('setLimits()', limits, ENGINE_LIMIT_KEYS);
     this.limits = { ...this.limits, ...limits };
     return this;
   }
 
   /** Serves the SockJS protocol (every fallback transport) instead of a plain websocket. */
   withSockJS(options: SockJsOptions = {}): this {
+    checkOptionKeys('withSockJS()', options, SOCKJS_OPTION_KEYS);
     this.sockjs = { ...options };
     return this;
   }
@@ -112,7 +129,9 @@ export class WebSocketHandlerRegistry {
   private readonly registrations: HandlerRegistration[] = [];
   private readonly endpoints = new Map<string, SockJsEndpoint>();
 
-  constructor(private readonly defaults: { logger?: Logger } = {}) {}
+  constructor(private readonly defaults: { logger?: Logger } = {}) {
+    checkOptionKeys('WebSocketHandlerRegistry', defaults, ['logger']);
+  }
 
   addHandler(handler: SockJsHandler, ...paths: string[]): HandlerRegistration {
     if (paths.length === 0) throw new SockJsError('ERR_INVALID_OPTION', 'addHandler needs at least one path');

@@ -53,6 +53,7 @@ export class WebSocketUpgrades {
     const full = this.host.admission();
     if (full) return refuseWithError(socket, full);
     if (req.method !== 'GET') return refuseUpgrade(socket, 405, '', { Allow: 'GET' });
+    if (!atLeastHttp11(req)) return refuseWithError(socket, new SockJsError('ERR_UPGRADE_HTTP_VERSION'));
     if (!origins.allows(req)) return refuseWithError(socket, new SockJsError('ERR_ORIGIN_NOT_ALLOWED'));
     const hixie = !raw && isHixie76(req);
     if (!hixie) {
@@ -95,6 +96,16 @@ export class WebSocketUpgrades {
   close(): void {
     this.wss.close();
   }
+}
+
+/**
+ * RFC 6455 §4.1 (and hixie-76 alike): the opening handshake is an HTTP/1.1 request. Node hands an
+ * HTTP/1.0 request with upgrade headers to the upgrade listener all the same, and `ws` would answer
+ * 101 to it; an HTTP/1.0 hop (an old proxy) between us and the client cannot carry the upgraded
+ * connection, so it is refused like any other invalid handshake.
+ */
+function atLeastHttp11(req: IncomingMessage): boolean {
+  return req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
 }
 
 /** Why an upgrade request cannot be a websocket for us, checked before `ws` sees it. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Close, CloseCode } from '../protocol';
-import type { TextSocket, TextSocketEvents } from './text-socket';
+import { stopReading, type TextSocket, type TextSocketEvents } from './text-socket';
 
 /**
  * The hixie-76 websocket draft (2010), which `ws` does not speak. Old proxies (haproxy in the
@@ -141,14 +141,18 @@ class Hixie76Socket implements TextSocket {
   }
 
   private received(chunk: Buffer): void {
+    // Nothing is read after the close frame: kept, it would pile up until the peer hangs up.
+    if (this.closed) return;
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     while (this.buffered.length > 0 && !this.closed) {
       if (this.buffered[0] === FRAME_START) {
         const end = this.buffered.indexOf(FRAME_END);
         if (end === -1) {
           if (this.buffered.length > this.maxMessageBytes) {
+            this.buffered = Buffer.alloc(0);
             this.events?.socketTooBig();
             this.close(Close.MESSAGE_TOO_BIG.code, Close.MESSAGE_TOO_BIG.reason);
+            stopReading(this.socket);
           }
           return;
         }

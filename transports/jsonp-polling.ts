@@ -10,9 +10,9 @@ export const jsonpPolling: HttpTransport = {
     const callback = callbackParameter(request);
     if (callback === undefined) return;
     // The leading comment stops a hostile callback name from forming a Flash/SWF signature
-    // (Rosetta Flash, CVE-2014-4671); nosniff stops the body being read as anything but script.
+    // (Rosetta Flash, CVE-2014-4671); the endpoint's nosniff stops the body being read as anything
+    // but script.
     const prefix = '/**/' + callback + '(';
-    request.res.setHeader('X-Content-Type-Options', 'nosniff');
     return openReceiver(
       request,
       polling('jsonp-polling', (frame) => prefix + JSON.stringify(frame) + ');\r\n'),

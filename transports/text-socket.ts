@@ -47,6 +47,18 @@ export interface TextSocket {
   listen(events: TextSocketEvents): void;
 }
 
+/**
+ * Stops reading a connection whose peer sent a message over the limit, and drops it once the close
+ * frame written to it (and the FIN after it) have left. Reading on would only drain, for nothing,
+ * whatever the peer still sends: the rest of a 50 MB message. A peer that is not reading may then
+ * miss the close frame and see a reset; it broke the limit.
+ */
+export function stopReading(socket: Duplex): void {
+  socket.pause();
+  if (socket.writableFinished) socket.destroy();
+  else socket.once('finish', () => socket.destroy());
+}
+
 function rawDataToBuffer(data: RawData): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.isBuffer(data) ? data : Buffer.from(data);
@@ -91,10 +103,14 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
 }
 
 function onError(this: WebSocket, error: Error & { code?: string }): void {
-  const events = ownerOf(this).events;
-  // `ws` closes with 1009 itself: a client breaking a limit is not a transport failure.
-  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') events?.socketTooBig();
-  else events?.socketError(error);
+  const owner = ownerOf(this);
+  if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return owner.events?.socketError(error);
+  // `ws` closes with 1009 itself (it counts every fragment of a message against maxPayload): a
+  // client breaking a limit is not a transport failure. It then resumes the socket on the next tick
+  // and discards what follows until its 30 s close timer; stopping after that tick keeps the rest of
+  // the message unread.
+  process.nextTick(stopReading, owner.socket);
+  owner.events?.socketTooBig();
 }
 
 function onPong(this: WebSocket): void {
@@ -121,7 +137,7 @@ export class WsTextSocket implements TextSocket {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    readonly socket: Duplex,
   ) {}
 
   get full(): boolean {

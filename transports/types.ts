@@ -11,8 +11,14 @@ export type SessionUse = TransportName | 'xhr_send' | 'jsonp_send';
  */
 export type DroppedResponsePolicy = 'interrupt' | 'resume-if-idle' | 'resume';
 
+/** Where transports report a refusal worth a client author's attention (the endpoint's logger). */
+export interface TransportLogger {
+  warn(obj: object, msg?: string): void;
+}
+
 /** The endpoint settings transports read. */
 export interface TransportSettings {
+  readonly logger: TransportLogger;
   readonly responseLimit: number;
   readonly onDroppedResponse: DroppedResponsePolicy;
   readonly maxRequestBytes: number;
@@ -73,5 +79,7 @@ export interface HttpTransport {
   readonly method: 'GET' | 'POST';
   /** XHR-style CORS: answers the OPTIONS preflight and sets CORS headers. */
   readonly cors: boolean;
+  /** Reads a request body (the send transports): its `100 Continue` waits for the transport's checks. */
+  readonly readsBody?: true;
   handle(request: TransportRequest): void | Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { CloseCode, ReadyState, SockJsError } from '../../protocol';
+import { checkOptionKeys, CloseCode, ReadyState, SockJsError } from '../../protocol';
 import { type SockJsHandler, type SockJsSession } from '../handler';
 import type { HandlerDecorator } from './compose';
 import { SessionWrapper } from './session-wrapper';
@@ -12,6 +12,9 @@ export interface SendLimits {
   /** When the buffer would pass its limit: close the session (4500) or drop the oldest messages. */
   overflow: 'terminate' | 'drop';
 }
+
+/** Every key of SendLimits, at run time; the compiler keeps it complete and exact. */
+const SEND_LIMIT_KEYS = Object.keys({ sendTimeLimit: true, bufferSizeLimit: true, overflow: true } satisfies Record<keyof SendLimits, true>);
 
 /**
  * Bounds what a slow client can cost (Spring's `ConcurrentWebSocketSessionDecorator`). While the
@@ -51,6 +54,7 @@ export function sendLimits(limits: SendLimits): HandlerDecorator {
 }
 
 function checkLimits(limits: SendLimits): void {
+  checkOptionKeys('sendLimits', limits, SEND_LIMIT_KEYS);
   const ok =
     Number.isInteger(limits.sendTimeLimit) &&
     limits.sendTimeLimit > 0 &&

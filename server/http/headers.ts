@@ -6,6 +6,17 @@ export function noCache(res: ServerResponse): void {
   res.setHeader('Cache-Control', 'no-store, no-cache, no-transform, must-revalidate, max-age=0');
 }
 
+/**
+ * Every answer of an endpoint carries `X-Content-Type-Options: nosniff`: several are script
+ * (jsonp, xhr, the served sockjs-client) or HTML (htmlfile, the iframe page) built around data a
+ * client chose, and error bodies have no Content-Type at all. Without it a browser may guess a type
+ * and run one as another (a jsonp answer as HTML or Flash, an error body as HTML). Set once for every
+ * response, so a new route cannot forget it.
+ */
+export function noSniff(res: ServerResponse): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
 /** One year, as the protocol suite expects for static answers. */
 export const CACHE_SECONDS = 365 * 24 * 60 * 60;
 

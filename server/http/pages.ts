@@ -82,7 +82,6 @@ function escapeAttribute(value: string): string {
 /** Serves a static script body (the bundled sockjs-client) with long caching. */
 export function serveScript(res: ServerResponse, script: Buffer): void {
   res.setHeader('Cache-Control', `public, max-age=${CACHE_SECONDS}`);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Type', 'application/javascript; charset=UTF-8');
   res.setHeader('Content-Length', script.length);
   res.writeHead(200);

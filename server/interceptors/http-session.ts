@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkOptionKeys } from '../../protocol';
 import type { Handshake, HandshakeInterceptor } from '../handshake';
 
 /**
@@ -27,12 +28,16 @@ export interface HttpSessionInterceptorOptions {
   attributeNames?: readonly string[];
 }
 
+/** Every key of HttpSessionInterceptorOptions, at run time; the compiler keeps it complete and exact. */
+const HTTP_SESSION_OPTION_KEYS = Object.keys({ sessionMiddleware: true, attributeNames: true } satisfies Record<keyof HttpSessionInterceptorOptions, true>);
+
 /**
  * The Node twin of Spring's `HttpSessionHandshakeInterceptor`: copies the `express-session`
  * session (its id as `HTTP.SESSION.ID`, and its values, `user` included) into the SockJS
  * session's attributes at the handshake, on every transport.
  */
 export function httpSessionInterceptor(options: HttpSessionInterceptorOptions = {}): HandshakeInterceptor {
+  checkOptionKeys('httpSessionInterceptor', options, HTTP_SESSION_OPTION_KEYS);
   return {
     async beforeHandshake(handshake) {
       const req = handshake.req as IncomingMessage & WithHttpSession;

@@ -105,6 +105,7 @@ export interface Row {
 
 export const NOT_FOUND = '404 Error: Page not found\n';
 const PAYLOAD_EXPECTED = 'Payload expected.';
+const UNSUPPORTED_TYPE = 'Unsupported content type; send the messages as a text/plain JSON array.';
 const BROKEN = 'Broken JSON encoding.';
 const CB_REQUIRED = '"callback" parameter required';
 const CB_INVALID = 'invalid "callback" parameter';
@@ -264,9 +265,9 @@ const acceptedBodies: Row[] = (
 const contentTypes: Row[] = [
   ...(
     [
-      ['application/octet-stream', 500, PAYLOAD_EXPECTED],
-      ['multipart/form-data; boundary=x', 500, PAYLOAD_EXPECTED],
-      ['application/x-www-form-urlencoded', 500, PAYLOAD_EXPECTED],
+      ['application/octet-stream', 415, UNSUPPORTED_TYPE],
+      ['multipart/form-data; boundary=x', 415, UNSUPPORTED_TYPE],
+      ['application/x-www-form-urlencoded', 415, UNSUPPORTED_TYPE],
       ['TEXT/PLAIN; charset=UTF-8', 204, ''],
       ['application/json', 204, ''],
       ['text/xml', 204, ''],
@@ -290,7 +291,7 @@ const contentTypes: Row[] = [
       ['a form with d twice (the first wins)', 'd=%5B%221%22%5D&d=%5B%222%22%5D', undefined, 200, 'ok', 'a["1"]'],
       ['a text/plain body', '["y"]', 'text/plain', 200, 'ok', 'a["y"]'],
       ['a form whose d holds a message over the limit', 'd=' + encodeURIComponent(JSON.stringify([x(1025)])), undefined, 413, TOO_LARGE, null],
-      ['an application/json body', '["y"]', 'application/json', 500, PAYLOAD_EXPECTED, null],
+      ['an application/json body', '["y"]', 'application/json', 415, UNSUPPORTED_TYPE, null],
     ] as const
   ).map(
     ([name, body, type, code, expected, frame]): Row => ({
@@ -1198,6 +1199,7 @@ const resets: Row[] = [
   {
     group: 'resets after refusals',
     name: 'a client that resets after a 413 (plain HTTP)',
+    setup: 'xhr-polling',
     action: { kind: 'reset', send: [head('POST', '{s}/xhr_send', { 'Content-Length': '5000' })], status: 413 },
   },
 ];

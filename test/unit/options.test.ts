@@ -166,9 +166,7 @@ describe('defaults', () => {
 
   test('options left out resolve to DEFAULTS, every one of them', { timeout: 2000 }, () => {
     const resolved = resolveOptions({ prefix: '/echo', handler }) as unknown as Record<string, unknown>;
-    for (const [name, value] of Object.entries(DEFAULTS)) {
-      assert.deepEqual(resolved[name], value, name);
-    }
+    for (const [name, value] of Object.entries(DEFAULTS)) assert.deepEqual(resolved[name], value, name);
     assert.equal(resolved['clientScriptUrl'], undefined);
     assert.equal(typeof (resolved['logger'] as { error?: unknown }).error, 'function');
   });

@@ -1,15 +1,28 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SockJsError } from '../../protocol';
+
+/** `Expect: 100-continue` requests that have not been told to go on yet: their clients wait. */
+const continueOwed = new WeakSet<IncomingMessage>();
+
+/**
+ * Marks a request whose `100 Continue` is held back (the server's 'checkContinue' event): the client
+ * sends its body only once `readBody` has checked its declared size.
+ */
+export function owesContinue(req: IncomingMessage): void {
+  continueOwed.add(req);
+}
 
 /**
  * Reads a request body as UTF-8 text, refusing more than `limit` bytes: up front from
- * Content-Length, and while it streams in for chunked bodies. Listeners are removed on every exit.
+ * Content-Length (before any `100 Continue`), and while it streams in for chunked bodies.
+ * Listeners are removed on every exit.
  */
-export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<string> {
+export function readBody(req: IncomingMessage, res: ServerResponse, limit: number, timeoutMs: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new SockJsError('ERR_PAYLOAD_TOO_LARGE', `${declared} bytes declared, limit ${limit}`));
   }
+  if (continueOwed.delete(req)) res.writeContinue();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
