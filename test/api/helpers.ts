@@ -17,41 +17,12 @@ import {
   type SockJsHandler,
   type SockJsSession,
 } from '../../server';
+import { delay, until, withTimeout } from '../support/wait';
+
+export { delay, until, withTimeout };
 
 /** Deadline of one wait (a response, a frame, a callback). */
 export const WAIT_MS = 3000;
-
-export class TimeoutError extends Error {
-  constructor(what: string, ms: number) {
-    super(`timed out after ${ms} ms waiting for ${what}`);
-    this.name = 'TimeoutError';
-  }
-}
-
-export function withTimeout<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** Polls `condition` (every few ms) until it holds; fails after `ms`. */
-export async function until(condition: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new TimeoutError(what, ms);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** A promise with its settle functions. */
 export class Deferred<T> {
@@ -64,11 +35,6 @@ export class Deferred<T> {
       this.reject = reject;
     });
   }
-}
-
-/** Resolves after `ms` (only used inside handlers, to make them slow on purpose). */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A fresh session id (no `.` or `;`). */

@@ -244,7 +244,7 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
               await harness.send(['#close-me 4001']);
               const closed = await harness.closed(`${what}: the server's close`);
               assert.deepEqual(closed, { code: 4001, reason: 'bye', wasClean: true });
-              const serverSide = await withTimeout(seen.closed.promise, 5000, `${what}: the server's onClose`);
+              const serverSide = await withTimeout(seen.closed.promise, `${what}: the server's onClose`, 5000);
               assert.deepEqual(serverSide, { code: 4001, reason: 'bye' });
               const after = await harness.status();
               assert.equal(after.readyState, 3);
@@ -265,7 +265,7 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
               await harness.close(3002, 'client bye');
               const closed = await harness.closed(`${what}: the page's close`);
               assert.deepEqual(closed, { code: 3002, reason: 'client bye', wasClean: true });
-              const serverSide = await withTimeout(seen.closed.promise, 10_000, `${what}: the server's onClose`);
+              const serverSide = await withTimeout(seen.closed.promise, `${what}: the server's onClose`, 10_000);
               assert.deepEqual(serverSide, expected);
               // CLOSING while an HTTP session's id lingers for its close frame, then CLOSED.
               assert.ok(seen.session.readyState >= ReadyState.CLOSING, `readyState ${seen.session.readyState} after onClose`);

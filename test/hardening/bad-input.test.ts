@@ -10,9 +10,9 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { requestArrival } from '../support/server-events';
-import { withTimeout } from '../support/wait';
+import { until, withTimeout } from '../support/wait';
 import { CAPACITY_GROUP, HIXIE_KEY_BYTES, ROWS, type Action, type Req, type Res, type Row, type Setup, type Step, type WsFrame } from './bad-input.table';
-import { assertHealthy, eventually, startFixture, type Fixture } from './fixture';
+import { assertHealthy, startFixture, type Fixture } from './fixture';
 import { Conn, encodeFrame, HandshakeRefused, hixieAnswer, OP, RawWs, WAIT_MS } from './raw-client';
 import type { HttpHead } from '../support/raw-http';
 
@@ -234,7 +234,7 @@ async function runHixie(action: Extract<Action, { kind: 'hixie' }>, ctx: Context
  * listener, which would hide an 'error' the server leaves unhandled — exactly what rows look for.
  */
 function closeEvent(emitter: EventEmitter, what: string): Promise<void> {
-  return withTimeout(new Promise<void>((resolve) => emitter.once('close', () => resolve())), WAIT_MS, what);
+  return withTimeout(new Promise<void>((resolve) => emitter.once('close', () => resolve())), what, WAIT_MS);
 }
 
 async function runAction(action: Action, ctx: Context): Promise<void> {
@@ -271,7 +271,7 @@ async function runAction(action: Action, ctx: Context): Promise<void> {
       } finally {
         if (trickle) clearInterval(trickle);
       }
-      if (action.res.closes) await withTimeout(conn.closed, WAIT_MS, 'the server to close the slow connection');
+      if (action.res.closes) await withTimeout(conn.closed, 'the server to close the slow connection', WAIT_MS);
       return;
     }
     case 'abort': {
@@ -343,7 +343,7 @@ async function runConcurrentOpens(action: Extract<Action, { kind: 'concurrent-op
   };
   const attempts = Array.from({ length: action.n }, () => attempt());
   try {
-    await eventually(() => gate.arrivals + refused >= action.n, 'every open to reach the handshake gate or be refused');
+    await until(() => gate.arrivals + refused >= action.n, 'every open to reach the handshake gate or be refused');
     gate.release();
     const statuses = await Promise.all(attempts);
     const opened = statuses.filter((status) => status === 101 || status === 200).length;
@@ -353,7 +353,7 @@ async function runConcurrentOpens(action: Extract<Action, { kind: 'concurrent-op
     gate.release();
     await Promise.allSettled(attempts);
     for (const conn of ctx.conns) conn.destroy();
-    await eventually(() => gated.sessions.size === 0, '/gated to forget its sessions');
+    await until(() => gated.sessions.size === 0, '/gated to forget its sessions');
   }
 }
 
@@ -408,7 +408,7 @@ for (const [group, rows] of groups) {
       });
       after(async () => {
         for (const ws of holders) ws.destroy();
-        await eventually(() => fx().full.sessions.size === 0, '/full to forget its sessions');
+        await until(() => fx().full.sessions.size === 0, '/full to forget its sessions');
       });
     }
     for (const row of rows) {

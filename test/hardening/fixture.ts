@@ -156,7 +156,7 @@ export async function startFixture(): Promise<Fixture> {
       gate.release();
       await Promise.all(endpoints.map((endpoint) => endpoint.close({ flushTimeout: 0 })));
       for (const socket of sockets.values()) socket.destroy();
-      await withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), WAIT_MS, 'the server to close');
+      await withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), 'the server to close', WAIT_MS);
       process.off('uncaughtExceptionMonitor', onUncaught);
     },
   };
@@ -191,13 +191,4 @@ export async function assertHealthy(fixture: Fixture, label: string): Promise<vo
   await step('/xhr', undefined, 200, 'a["health"]\n', 'xhr echo');
   await step('/xhr_send', JSON.stringify([CLOSE_COMMAND]), 204, '', 'xhr_send close');
   await step('/xhr', undefined, 200, 'c[3001,"bye"]\n', 'xhr close frame');
-}
-
-/** Waits (bounded, polling a cheap predicate) until `predicate` holds. */
-export async function eventually(predicate: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise<void>((resolve) => setTimeout(resolve, 10));
-  }
 }

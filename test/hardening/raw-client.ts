@@ -75,7 +75,7 @@ export class Conn {
       socket.once('connect', () => resolve(new Conn(socket, port)));
       socket.once('error', reject);
     });
-    return withTimeout(connected, options.timeoutMs ?? WAIT_MS, `TCP connect to ${port}`).catch((err: unknown) => {
+    return withTimeout(connected, `TCP connect to ${port}`, options.timeoutMs ?? WAIT_MS).catch((err: unknown) => {
       socket.destroy();
       throw err;
     });
@@ -266,9 +266,9 @@ export class Conn {
         });
       }
     };
-    return withTimeout(attempt(), timeoutMs, what).catch((err: unknown) => {
+    return withTimeout(attempt(), what, timeoutMs).catch((err: unknown) => {
       this.wake = undefined;
-      if (err instanceof Error && err.name === 'WaitTimeoutError') {
+      if (err instanceof Error && err.name === 'DeadlineError') {
         err.message += `; unconsumed: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`;
       }
       throw err;

@@ -117,7 +117,7 @@ export class RawHttpConnection {
       socket.once('connect', () => resolve(new RawHttpConnection(socket, port, host)));
       socket.once('error', reject);
     });
-    return withTimeout(connected, timeoutMs, `TCP connect to ${host}:${port}`).catch((err: unknown) => {
+    return withTimeout(connected, `TCP connect to ${host}:${port}`, timeoutMs).catch((err: unknown) => {
       socket.destroy();
       throw err;
     });
@@ -291,9 +291,9 @@ export class RawHttpConnection {
         });
       }
     };
-    return withTimeout(attempt(), timeoutMs, what).catch((err: unknown) => {
+    return withTimeout(attempt(), what, timeoutMs).catch((err: unknown) => {
       this.wake = undefined;
-      if (err instanceof Error && err.name === 'WaitTimeoutError') {
+      if (err instanceof Error && err.name === 'DeadlineError') {
         err.message += `; unconsumed bytes: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 300))}`;
       }
       throw err;

@@ -47,7 +47,7 @@ export async function startTarget(): Promise<Target> {
     server: running.server,
     close: async () => {
       for (const socket of sockets) socket.destroy();
-      await withTimeout(running.close(), CLOSE_DEADLINE_MS, `${targetName()} target to close`);
+      await withTimeout(running.close(), `${targetName()} target to close`, CLOSE_DEADLINE_MS);
     },
   };
 }

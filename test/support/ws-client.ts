@@ -49,7 +49,7 @@ export class WsClient {
       socket.once('error', reject);
       socket.once('unexpected-response', (_req, res) => reject(new Error(`websocket handshake answered with HTTP ${res.statusCode}`)));
     });
-    return withTimeout(opened, timeoutMs, `websocket handshake with ${url}`).catch((err: unknown) => {
+    return withTimeout(opened, `websocket handshake with ${url}`, timeoutMs).catch((err: unknown) => {
       socket.terminate();
       throw err;
     });
@@ -72,7 +72,7 @@ export class WsClient {
         });
       }
     };
-    return withTimeout(attempt(), timeoutMs, 'a websocket message');
+    return withTimeout(attempt(), 'a websocket message', timeoutMs);
   }
 
   send(text: string): void {
@@ -81,7 +81,7 @@ export class WsClient {
 
   /** Waits for the server to close the connection. */
   waitForClose(timeoutMs = DEFAULT_WAIT_MS): Promise<CloseInfo> {
-    return withTimeout(this.closed, timeoutMs, 'the websocket to close');
+    return withTimeout(this.closed, 'the websocket to close', timeoutMs);
   }
 
   /** Messages received but not read with next(). */
@@ -94,7 +94,7 @@ export class WsClient {
     if (this.closeInfo) return;
     this.socket.close();
     try {
-      await withTimeout(this.closed, timeoutMs, 'the websocket close handshake');
+      await withTimeout(this.closed, 'the websocket close handshake', timeoutMs);
     } catch {
       this.socket.terminate();
     }
