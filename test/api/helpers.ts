@@ -17,25 +17,14 @@ import {
   type SockJsHandler,
   type SockJsSession,
 } from '../../server';
+import { Deferred } from '../support/deferred';
+import { Resources } from '../support/resources';
 import { delay, until, withTimeout } from '../support/wait';
 
-export { delay, until, withTimeout };
+export { Deferred, Resources, delay, until, withTimeout };
 
 /** Deadline of one wait (a response, a frame, a callback). */
 export const WAIT_MS = 3000;
-
-/** A promise with its settle functions. */
-export class Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve!: (value: T) => void;
-  reject!: (error: unknown) => void;
-  constructor() {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
 
 /** A fresh session id (no `.` or `;`). */
 export function sessionId(): string {
@@ -44,27 +33,6 @@ export function sessionId(): string {
 
 export function wsUrl(baseUrl: string, path: string): string {
   return baseUrl.replace(/^http/, 'ws') + path;
-}
-
-/** Closers run by `after`, last registered first. */
-export class Resources {
-  private readonly closers: Array<() => unknown> = [];
-
-  add<T>(resource: T, close: (resource: T) => unknown): T {
-    this.closers.push(() => close(resource));
-    return resource;
-  }
-
-  async closeAll(): Promise<void> {
-    const closers = this.closers.splice(0).reverse();
-    for (const close of closers) {
-      try {
-        await withTimeout(Promise.resolve(close()), 'a resource to close', 5000);
-      } catch {
-        // One stuck resource must not keep the others open.
-      }
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

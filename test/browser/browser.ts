@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the browser tests: one headless Chromium per test file (Debian's, never a
  * downloaded one), plain HTTP servers on 127.0.0.1:0 that destroy their connections on close,
- * the test messages, and bounded waits. No fixed sleeps: every wait is for an event or a
+ * and the test messages. No fixed sleeps: every wait is for an event or a
  * condition, with a deadline.
  */
 import assert from 'node:assert/strict';
@@ -147,23 +147,6 @@ export async function withPageReport<T>(problems: readonly string[], fn: () => P
     throw error;
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Waiting
-
-export class Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve!: (value: T) => void;
-  reject!: (error: unknown) => void;
-  constructor() {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
-
-export { withTimeout } from '../support/wait';
 
 // ---------------------------------------------------------------------------------------------
 // Messages

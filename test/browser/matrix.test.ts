@@ -14,7 +14,6 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { createEndpoint, ReadyState, type CloseInfo, type SockJsEndpoint, type SockJsHandler, type SockJsSession } from '../../server';
 import {
   CLIENT_TRANSPORTS,
-  Deferred,
   SERVER_TRANSPORT,
   assertSameMessages,
   launchBrowser,
@@ -23,11 +22,12 @@ import {
   startHttpServer,
   testMessages,
   withPageReport,
-  withTimeout,
   type ClientTransport,
   type HttpServer,
 } from './browser';
 import { PageHarness, harnessPage } from './harness';
+import { Deferred } from '../support/deferred';
+import { withTimeout } from '../support/wait';
 
 const PREFIX = '/matrix';
 const QUICK_PREFIX = '/matrix-quick';
