@@ -4,24 +4,15 @@
  * No fixed sleeps anywhere: every wait is for an event, with a deadline.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import express, { type Express } from 'express';
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import {
-  createEndpoint,
-  type CloseInfo,
-  type EndpointOptions,
-  type Logger,
-  type SockJsEndpoint,
-  type SockJsHandler,
-  type SockJsSession,
-} from '../../server';
+import { type CloseInfo, type Logger, type SockJsHandler, type SockJsSession } from '../../server';
 import { Deferred } from '../support/deferred';
 import { Resources } from '../support/resources';
+import { listenTracked, serveEndpoints, type ExpressServer, type Listening } from '../support/servers';
 import { delay, until, withTimeout } from '../support/wait';
 
-export { Deferred, Resources, delay, until, withTimeout };
+export { Deferred, Resources, delay, listenTracked, serveEndpoints, until, withTimeout, type ExpressServer, type Listening };
 
 /** Deadline of one wait (a response, a frame, a callback). */
 export const WAIT_MS = 3000;
@@ -33,73 +24,6 @@ export function sessionId(): string {
 
 export function wsUrl(baseUrl: string, path: string): string {
   return baseUrl.replace(/^http/, 'ws') + path;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Servers
-
-export interface Running {
-  server: Server;
-  port: number;
-  baseUrl: string;
-  close(): Promise<void>;
-}
-
-/** Listens on 127.0.0.1:0; `close()` destroys every connection the server accepted. */
-export async function listen(server: Server): Promise<Running> {
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    server,
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
-}
-
-export interface ExpressServer extends Running {
-  app: Express;
-  endpoints: SockJsEndpoint[];
-}
-
-/** An Express app with the given endpoints mounted at their prefixes and attached for upgrades. */
-export async function serveEndpoints(
-  options: EndpointOptions[],
-  setup?: (app: Express, server: Server) => void,
-): Promise<ExpressServer> {
-  const app = express();
-  const server = createServer(app);
-  const endpoints = options.map((o) => createEndpoint(o));
-  for (const endpoint of endpoints) {
-    app.use(endpoint.prefix, endpoint.middleware);
-    endpoint.attach(server);
-  }
-  setup?.(app, server);
-  const running = await listen(server);
-  return {
-    ...running,
-    app,
-    endpoints,
-    async close() {
-      await Promise.all(endpoints.map((e) => e.close()));
-      await running.close();
-    },
-  };
 }
 
 /** A logger that keeps expected errors off stderr and remembers them. */

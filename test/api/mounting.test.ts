@@ -12,13 +12,13 @@ import {
   Resources,
   WsQueue,
   http,
-  listen,
   messagesOf,
   quietLogger,
   serveEndpoints,
   sessionId,
   wsUrl,
 } from './helpers';
+import { listenTracked } from '../support/servers';
 
 const resources = new Resources();
 after(() => resources.closeAll());
@@ -84,7 +84,7 @@ describe('Express middleware', () => {
     app.use((req, res) => void res.status(299).send(`next: ${req.method} ${req.url}`));
     const server = createServer(app);
     endpoint.attach(server);
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
     for (const path of ['/echo-not', '/echoes/info', '/ech', '/other', '/', '/other/echo/info']) {
       const response = await http(running.port, 'GET', path);
       assert.equal(response.status, 299, path);
@@ -176,7 +176,7 @@ describe('attach()', () => {
     assert.deepEqual(server.listeners('request'), requestListeners, 'request listeners untouched');
     assert.equal(server.listenerCount('upgrade'), 2);
     assert.ok(server.listeners('upgrade').includes(other.listener));
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
 
     const otherWs = await openWs(wsUrl(running.baseUrl, '/other-ws'));
     otherWs.send('ping');
@@ -195,7 +195,7 @@ describe('attach()', () => {
     const other = otherWsServer();
     const detach = endpoint.attach(server);
     server.on('upgrade', other.listener);
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
     const before = await openWs(wsUrl(running.baseUrl, '/echo/websocket'));
     before.send('x');
     assert.equal(await before.next('echo before detaching'), 'x');
@@ -218,7 +218,7 @@ describe('attach()', () => {
     app.use('/echo', endpoint.middleware);
     const server = createServer(app);
     const detach = endpoint.attach(server);
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
     const ws = await openWs(wsUrl(running.baseUrl, '/echo/websocket'));
     await ws.close();
     detach();
@@ -242,7 +242,7 @@ describe('plain http.createServer', () => {
       }
     });
     endpoint.attach(server);
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
 
     assert.equal((await http(running.port, 'GET', '/sock')).body, 'Welcome to SockJS!\n');
     assert.equal((await http(running.port, 'GET', '/sock/info')).status, 200);
@@ -278,7 +278,7 @@ describe('plain http.createServer', () => {
       results.push(ours);
       if (!ours) other.listener(req, socket, head);
     });
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
     const otherWs = await openWs(wsUrl(running.baseUrl, '/other-ws'));
     otherWs.send('a');
     assert.equal(await otherWs.next('the other ws echo'), 'other:a');

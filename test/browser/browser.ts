@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CLIENT_TRANSPORTS } from '../../demo/page';
 import type { TransportName } from '../../server';
+import { listenTracked } from '../support/servers';
 
 /** Debian's Chromium; `CHROMIUM_PATH` points elsewhere. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -72,31 +72,8 @@ export interface HttpServer {
 /** An Express app on 127.0.0.1:0; `close()` destroys every connection it accepted. */
 export async function startHttpServer(app: Express = express()): Promise<HttpServer> {
   app.disable('x-powered-by');
-  const server = createServer(app);
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    app,
-    server,
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
+  const { server, port, baseUrl, close } = await listenTracked(createServer(app));
+  return { app, server, port, origin: baseUrl, close };
 }
 
 /** Text for a `<script>` block: JSON that cannot end the element early. */

@@ -14,9 +14,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createEndpoint, type CloseInfo, type EndpointOptions, type Logger, type SockJsEndpoint, type SockJsHandler } from '../../server';
 import { exchange, RawWs, WAIT_MS } from './raw-client';
+import { listenTracked } from '../support/servers';
 import { withTimeout } from '../support/wait';
 
 export const LIMITS = { maxTextMessageBytes: 1024, maxRequestBytes: 4096, bodyTimeout: 500 } as const;
@@ -138,11 +139,10 @@ export async function startFixture(): Promise<Fixture> {
     sockets.set(key, socket);
     socket.once('close', () => sockets.delete(key));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenTracked(server);
   return {
     server,
-    port,
+    port: listening.port,
     hard,
     full,
     nullok,
@@ -155,8 +155,7 @@ export async function startFixture(): Promise<Fixture> {
     close: async () => {
       gate.release();
       await Promise.all(endpoints.map((endpoint) => endpoint.close({ flushTimeout: 0 })));
-      for (const socket of sockets.values()) socket.destroy();
-      await withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), 'the server to close', WAIT_MS);
+      await withTimeout(listening.close(), 'the server to close', WAIT_MS);
       process.off('uncaughtExceptionMonitor', onUncaught);
     },
   };

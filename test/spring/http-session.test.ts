@@ -17,7 +17,8 @@ import express, { type Express } from 'express';
 import session from 'express-session';
 import { mountSpringDemo } from '../../demo/spring-demo';
 import { HTTP_SESSION_ID, httpSessionInterceptor, type HandshakeInterceptor, type SockJsHandler, type SockJsSession } from '../../server';
-import { HttpStream, listen } from '../api/helpers';
+import { HttpStream } from '../api/helpers';
+import { listenTracked } from '../support/servers';
 import { GET, POST } from '../support/raw-http';
 import {
   Events,
@@ -243,7 +244,7 @@ describe('the demo: POST /login, /secure, POST /notify', () => {
     const app: Express = express();
     const server: Server = createServer(app);
     const registry = mountSpringDemo(app, server);
-    const running = await listen(server);
+    const running = await listenTracked(server);
     resources.add(running, (r) => r.close());
     resources.add(registry, (r) => closeRegistry(r, ['/secure', '/ws']));
     port = running.port;

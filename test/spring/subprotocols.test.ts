@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import { mountSpringDemo } from '../../demo/spring-demo';
 import type { SockJsHandler, SockJsSession } from '../../server';
-import { listen } from '../api/helpers';
+import { listenTracked } from '../support/servers';
 import { Events, RecordingLogger, Resources, WsConn, XhrPollingSession, closeRegistry, rawUpgrade, sockjsWsPath, startApp, wsUrl, type SpringApp } from './support';
 
 const opened = new Events<{ endpoint: string; session: SockJsSession }>();
@@ -104,7 +104,7 @@ describe('the demo /ws endpoint (v1.chat, v2.chat)', () => {
     const app = express();
     const server = createServer(app);
     const registry = mountSpringDemo(app, server);
-    const running = await listen(server);
+    const running = await listenTracked(server);
     resources.add(running, (r) => r.close());
     resources.add(registry, (r) => closeRegistry(r, ['/secure', '/ws']));
     baseUrl = running.baseUrl;

@@ -10,7 +10,8 @@ import net from 'node:net';
 import express, { type Express } from 'express';
 import WebSocket from 'ws';
 import { WebSocketHandlerRegistry, type Logger } from '../../server';
-import { Deferred, Resources, WAIT_MS, listen, withTimeout, type Running } from '../api/helpers';
+import { Deferred, Resources, WAIT_MS, withTimeout } from '../api/helpers';
+import { listenTracked, type Listening } from '../support/servers';
 import { POST, type HttpResponse } from '../support/raw-http';
 
 export { Deferred, Resources, WAIT_MS, withTimeout };
@@ -18,7 +19,7 @@ export { Deferred, Resources, WAIT_MS, withTimeout };
 // ---------------------------------------------------------------------------------------------
 // App + server + registry
 
-export interface SpringApp extends Running {
+export interface SpringApp extends Listening {
   app: Express;
   registry: WebSocketHandlerRegistry;
 }
@@ -37,7 +38,7 @@ export async function startApp(
   const registry = new WebSocketHandlerRegistry(options.logger ? { logger: options.logger } : {});
   configure(registry, app, server);
   const endpoints = options.mount === false ? [] : registry.mount(app, server);
-  const running = await listen(server);
+  const running = await listenTracked(server);
   return {
     ...running,
     app,
