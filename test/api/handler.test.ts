@@ -19,7 +19,6 @@ import {
   delay,
   http,
   messagesOf,
-  quietLogger,
   readMessages,
   serveEndpoints,
   sessionId,
@@ -29,6 +28,7 @@ import {
   type ExpressServer,
   type Hooks,
 } from './helpers';
+import { RecordingLogger } from '../support/logger';
 
 const resources = new Resources();
 after(() => resources.closeAll());
@@ -37,7 +37,7 @@ interface Fixture {
   server: ExpressServer;
   endpoint: SockJsEndpoint;
   recorder: Recorder;
-  logger: ReturnType<typeof quietLogger>;
+  logger: RecordingLogger;
   port: number;
   /** Opens a SockJS websocket session and reads its `o`. */
   websocket(headers?: Record<string, string>): Promise<WsQueue>;
@@ -54,7 +54,7 @@ interface Fixture {
 /** One Express server with one endpoint at /t whose handler records into a Recorder. */
 async function fixture(hooks: Hooks = {}, options: Partial<EndpointOptions> = {}): Promise<Fixture> {
   const recorder = new Recorder(hooks);
-  const logger = quietLogger();
+  const logger = new RecordingLogger();
   const server = resources.add(
     await serveEndpoints([{ prefix: '/t', handler: recorder.handler, logger, ...options }]),
     (s) => s.close(),

@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { type CloseInfo, type Logger, type SockJsHandler, type SockJsSession } from '../../server';
+import type { CloseInfo } from '../../server';
 import { Deferred } from '../support/deferred';
 import { Resources } from '../support/resources';
+import { Recorder, type HandlerEvent, type Hooks } from '../support/recorder';
 import { listenTracked, serveEndpoints, type ExpressServer, type Listening } from '../support/servers';
 import { delay, until, withTimeout } from '../support/wait';
 
-export { Deferred, Resources, delay, listenTracked, serveEndpoints, until, withTimeout, type ExpressServer, type Listening };
+export { Deferred, Recorder, Resources, delay, listenTracked, serveEndpoints, until, withTimeout, type ExpressServer, type HandlerEvent, type Hooks, type Listening };
 
 /** Deadline of one wait (a response, a frame, a callback). */
 export const WAIT_MS = 3000;
@@ -24,116 +25,6 @@ export function sessionId(): string {
 
 export function wsUrl(baseUrl: string, path: string): string {
   return baseUrl.replace(/^http/, 'ws') + path;
-}
-
-/** A logger that keeps expected errors off stderr and remembers them. */
-export function quietLogger(): Logger & { entries: Array<{ level: string; obj: object; msg: string | undefined }> } {
-  const entries: Array<{ level: string; obj: object; msg: string | undefined }> = [];
-  const log = (level: string) => (obj: object, msg?: string) => {
-    entries.push({ level, obj, msg });
-  };
-  return { entries, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
-}
-
-// ---------------------------------------------------------------------------------------------
-// A recording handler
-
-export type HandlerEvent =
-  | { kind: 'open'; session: SockJsSession; readyState: number }
-  | { kind: 'message'; session: SockJsSession; readyState: number; message: string }
-  | { kind: 'error'; session: SockJsSession; readyState: number; error: Error }
-  | { kind: 'close'; session: SockJsSession; readyState: number; info: CloseInfo };
-
-/** Hooks run after the event is recorded; what they return (or throw) is what the handler does. */
-export type Hooks = SockJsHandler;
-
-/** A handler that records every callback, in order, and lets tests wait for them. */
-export class Recorder {
-  readonly events: HandlerEvent[] = [];
-  private readonly waiters = new Set<() => void>();
-  readonly handler: SockJsHandler;
-
-  constructor(hooks: Hooks = {}) {
-    this.handler = {
-      onOpen: (session) => {
-        this.push({ kind: 'open', session, readyState: session.readyState });
-        return hooks.onOpen?.(session);
-      },
-      onMessage: (session, message) => {
-        this.push({ kind: 'message', session, readyState: session.readyState, message });
-        return hooks.onMessage?.(session, message);
-      },
-      onTransportError: (session, error) => {
-        this.push({ kind: 'error', session, readyState: session.readyState, error });
-        return hooks.onTransportError?.(session, error);
-      },
-      onClose: (session, info) => {
-        this.push({ kind: 'close', session, readyState: session.readyState, info: { ...info } });
-        return hooks.onClose?.(session, info);
-      },
-    };
-  }
-
-  private push(event: HandlerEvent): void {
-    this.events.push(event);
-    for (const wake of [...this.waiters]) wake();
-  }
-
-  /** How many events are recorded so far: pass it as `from` to wait only for later ones. */
-  mark(): number {
-    return this.events.length;
-  }
-
-  /** The first recorded event (at index `from` or later) matching `predicate`, waiting for it if need be. */
-  waitFor(predicate: (event: HandlerEvent) => boolean, what: string, ms = WAIT_MS, from = 0): Promise<HandlerEvent> {
-    const find = (): HandlerEvent | undefined => this.events.slice(from).find(predicate);
-    const found = find();
-    if (found) return Promise.resolve(found);
-    let wake: (() => void) | undefined;
-    const promise = new Promise<HandlerEvent>((resolve) => {
-      wake = () => {
-        const event = find();
-        if (event) resolve(event);
-      };
-      this.waiters.add(wake);
-    });
-    return withTimeout(promise, what, ms).finally(() => {
-      if (wake) this.waiters.delete(wake);
-    });
-  }
-
-  /** The session of the first onOpen at index `from` or later. */
-  waitForOpen(from = 0, what = 'onOpen'): Promise<SockJsSession> {
-    return this.waitFor((e) => e.kind === 'open', what, WAIT_MS, from).then((e) => e.session);
-  }
-
-  async waitForClose(session: SockJsSession, what = 'onClose'): Promise<CloseInfo> {
-    const event = await this.waitFor((e) => e.kind === 'close' && e.session === session, what);
-    if (event.kind !== 'close') throw new Error('unreachable');
-    return event.info;
-  }
-
-  /** Events of one session, as short strings: `open`, `message:x`, `error`, `close:1000`. */
-  trace(session: SockJsSession): string[] {
-    return this.events
-      .filter((e) => e.session === session)
-      .map((e) => {
-        switch (e.kind) {
-          case 'open':
-            return 'open';
-          case 'message':
-            return `message:${e.message}`;
-          case 'error':
-            return 'error';
-          case 'close':
-            return `close:${e.info.code}`;
-        }
-      });
-  }
-
-  count(kind: HandlerEvent['kind'], session?: SockJsSession): number {
-    return this.events.filter((e) => e.kind === kind && (session === undefined || e.session === session)).length;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ import {
   WsQueue,
   http,
   messagesOf,
-  quietLogger,
   serveEndpoints,
   sessionId,
   wsUrl,
 } from './helpers';
+import { RecordingLogger } from '../support/logger';
 import { listenTracked } from '../support/servers';
 
 const resources = new Resources();
@@ -55,7 +55,7 @@ function otherWsServer(): { wss: WebSocketServer; listener: (req: IncomingMessag
 describe('Express middleware', () => {
   test('app.use(prefix, middleware): /echo-not and /other reach the app routes; the prefix is ours', { timeout: 10_000 }, async () => {
     const server = resources.add(
-      await serveEndpoints([{ prefix: '/echo', handler: echo, logger: quietLogger() }], (app) => {
+      await serveEndpoints([{ prefix: '/echo', handler: echo, logger: new RecordingLogger() }], (app) => {
         app.get('/echo-not', (_req, res) => void res.send('app: echo-not'));
         app.get('/other', (_req, res) => void res.send('app: other'));
         app.all('/echo-not/000/x/xhr', (_req, res) => void res.send('app: echo-not xhr'));
@@ -78,7 +78,7 @@ describe('Express middleware', () => {
   });
 
   test('app.use(middleware) without a path: the middleware passes every path outside its prefix to next()', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
     const app = express();
     app.use(endpoint.middleware);
     app.use((req, res) => void res.status(299).send(`next: ${req.method} ${req.url}`));
@@ -101,9 +101,9 @@ describe('Express middleware', () => {
     const b = new Recorder({ onMessage: (s, m) => void s.send(`b:${m}`) });
     const server = resources.add(
       await serveEndpoints([
-        { prefix: '/a', handler: a.handler, logger: quietLogger() },
-        { prefix: '/b', handler: b.handler, logger: quietLogger() },
-        { prefix: '/a-longer', handler: echo, logger: quietLogger() },
+        { prefix: '/a', handler: a.handler, logger: new RecordingLogger() },
+        { prefix: '/b', handler: b.handler, logger: new RecordingLogger() },
+        { prefix: '/a-longer', handler: echo, logger: new RecordingLogger() },
       ]),
       (s) => s.close(),
     );
@@ -137,8 +137,8 @@ describe('nested prefixes', () => {
     // The inner endpoint is mounted (and attached) first, as Express needs for the HTTP routes.
     const server = resources.add(
       await serveEndpoints([
-        { prefix: '/nest/inner', handler: tagged('inner'), logger: quietLogger() },
-        { prefix: '/nest', handler: tagged('outer'), logger: quietLogger() },
+        { prefix: '/nest/inner', handler: tagged('inner'), logger: new RecordingLogger() },
+        { prefix: '/nest', handler: tagged('outer'), logger: new RecordingLogger() },
       ]),
       (s) => s.close(),
     );
@@ -164,7 +164,7 @@ describe('nested prefixes', () => {
 
 describe('attach()', () => {
   test("attach() adds one upgrade listener, leaves the server's other upgrade and request listeners working", { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
     const app = express();
     app.get('/plain', (_req, res) => void res.send('plain'));
     const server = createServer(app);
@@ -190,7 +190,7 @@ describe('attach()', () => {
   });
 
   test('the function attach() returns removes exactly its own listener; the other ws server keeps working', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
     const server = createServer((_req, res) => void res.end('plain'));
     const other = otherWsServer();
     const detach = endpoint.attach(server);
@@ -213,7 +213,7 @@ describe('attach()', () => {
   });
 
   test('after detaching, upgrades to the prefix are no longer taken (they fall through to the request handler)', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
     const app = express();
     app.use('/echo', endpoint.middleware);
     const server = createServer(app);
@@ -230,7 +230,7 @@ describe('attach()', () => {
 
 describe('plain http.createServer', () => {
   test('endpoint.handleRequest serves SockJS and answers false (writing nothing) for other paths', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/sock', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/sock', handler: echo, logger: new RecordingLogger() }));
     const handled: Array<[string, boolean]> = [];
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const ours = endpoint.handleRequest(req, res);
@@ -269,7 +269,7 @@ describe('plain http.createServer', () => {
   });
 
   test('endpoint.handleUpgrade answers false and leaves the socket alone outside its prefix', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/sock', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/sock', handler: echo, logger: new RecordingLogger() }));
     const other = otherWsServer();
     const results: boolean[] = [];
     const server = createServer((_req, res) => void res.end());
@@ -292,7 +292,7 @@ describe('plain http.createServer', () => {
 describe('heartbeats', () => {
   test('with heartbeatDelay 100, an idle xhr-streaming receiver gets an h frame', { timeout: 10_000 }, async () => {
     const server = resources.add(
-      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: quietLogger() }]),
+      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
     const stream = resources.add(await HttpStream.open(server.port, 'POST', `/hb/000/${sessionId()}/xhr_streaming`), (s) => s.close());
@@ -303,7 +303,7 @@ describe('heartbeats', () => {
 
   test('with heartbeatDelay 100, an idle websocket gets an h frame', { timeout: 10_000 }, async () => {
     const server = resources.add(
-      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: quietLogger() }]),
+      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
     const ws = await openWs(wsUrl(server.baseUrl, `/hb/000/${sessionId()}/websocket`));
@@ -314,7 +314,7 @@ describe('heartbeats', () => {
 
   test('with heartbeatDelay 100, an idle xhr poll is answered with h', { timeout: 10_000 }, async () => {
     const server = resources.add(
-      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: quietLogger() }]),
+      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
     const id = sessionId();

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestServices, type RunningServices } from '../../demo/test-services';
 import { ReadyState } from '../../server';
-import { Recorder, Resources, WsQueue, quietLogger, serveEndpoints, wsUrl, type ExpressServer } from '../api/helpers';
+import { Recorder, Resources, WsQueue, serveEndpoints, wsUrl, type ExpressServer } from '../api/helpers';
+import { RecordingLogger } from '../support/logger';
 
 describe('raw websocket endpoint', () => {
   const resources = new Resources();
@@ -18,7 +19,7 @@ describe('raw websocket endpoint', () => {
   before(async () => {
     services = resources.add(await startTestServices(), (s) => s.close());
     custom = resources.add(
-      await serveEndpoints([{ prefix: '/custom', handler: recorder.handler, logger: quietLogger() }]),
+      await serveEndpoints([{ prefix: '/custom', handler: recorder.handler, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
   });

@@ -8,13 +8,13 @@ import {
   Resources,
   WsQueue,
   messagesOf,
-  quietLogger,
   readMessages,
   serveEndpoints,
   sessionId,
   wsUrl,
   type ExpressServer,
 } from '../api/helpers';
+import { RecordingLogger } from '../support/logger';
 
 describe('SockJS websocket transport with a ws client', () => {
   const resources = new Resources();
@@ -29,7 +29,7 @@ describe('SockJS websocket transport with a ws client', () => {
   before(async () => {
     services = resources.add(await startTestServices(), (s) => s.close());
     custom = resources.add(
-      await serveEndpoints([{ prefix: '/custom', handler: recorder.handler, logger: quietLogger() }]),
+      await serveEndpoints([{ prefix: '/custom', handler: recorder.handler, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
   });

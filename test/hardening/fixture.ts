@@ -15,20 +15,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { createEndpoint, type CloseInfo, type EndpointOptions, type Logger, type SockJsEndpoint, type SockJsHandler } from '../../server';
+import { createEndpoint, type CloseInfo, type EndpointOptions, type SockJsEndpoint, type SockJsHandler } from '../../server';
 import { exchange, RawWs, WAIT_MS } from './raw-client';
+import { RecordingLogger, type LogEntry } from '../support/logger';
 import { listenTracked } from '../support/servers';
 import { withTimeout } from '../support/wait';
 
 export const LIMITS = { maxTextMessageBytes: 1024, maxRequestBytes: 4096, bodyTimeout: 500 } as const;
 export const GOOD_ORIGIN = 'http://good.example';
 export const CLOSE_COMMAND = '__close__';
-
-export interface LogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  msg: string;
-  obj: object;
-}
 
 /** What one endpoint's handler saw. */
 export interface HandlerRecord {
@@ -75,21 +70,13 @@ export interface Fixture {
   gated: SockJsEndpoint;
   gate: Gate;
   record: HandlerRecord;
-  logs: LogEntry[];
+  /** Everything the endpoints logged. */
+  logs: readonly LogEntry[];
   /** Errors thrown out of the process's reach (uncaught), as `uncaughtExceptionMonitor` saw them. */
   uncaught: Error[];
   /** Server-side sockets by the client's `address:port`. */
   serverSocket(localAddress: string, localPort: number): Socket | undefined;
   close(): Promise<void>;
-}
-
-function recordingLogger(logs: LogEntry[]): Logger {
-  const at =
-    (level: LogEntry['level']) =>
-    (obj: object, msg?: string): void => {
-      logs.push({ level, msg: msg ?? '', obj });
-    };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 function echo(record: HandlerRecord): SockJsHandler {
@@ -111,14 +98,13 @@ function echo(record: HandlerRecord): SockJsHandler {
 }
 
 export async function startFixture(): Promise<Fixture> {
-  const logs: LogEntry[] = [];
   const uncaught: Error[] = [];
   const onUncaught = (error: Error): void => {
     uncaught.push(error);
   };
   process.on('uncaughtExceptionMonitor', onUncaught);
   const record: HandlerRecord = { opened: 0, closed: [], messages: new Map() };
-  const logger = recordingLogger(logs);
+  const logger = new RecordingLogger();
   const make = (options: Omit<EndpointOptions, 'handler' | 'logger'>): SockJsEndpoint =>
     createEndpoint({ ...options, handler: echo(record), logger });
   const hard = make({ prefix: '/hard', ...LIMITS, allowedOrigins: [GOOD_ORIGIN] });
@@ -149,7 +135,7 @@ export async function startFixture(): Promise<Fixture> {
     gated,
     gate,
     record,
-    logs,
+    logs: logger.entries,
     uncaught,
     serverSocket: (localAddress, localPort) => sockets.get(`${localAddress}:${localPort}`),
     close: async () => {

@@ -11,10 +11,12 @@ import express, { type Express } from 'express';
 import WebSocket from 'ws';
 import { WebSocketHandlerRegistry, type Logger } from '../../server';
 import { Deferred, Resources, WAIT_MS, withTimeout } from '../api/helpers';
+import { Events } from '../support/events';
+import { RecordingLogger } from '../support/logger';
 import { listenTracked, type Listening } from '../support/servers';
 import { POST, type HttpResponse } from '../support/raw-http';
 
-export { Deferred, Resources, WAIT_MS, withTimeout };
+export { Deferred, Events, RecordingLogger, Resources, WAIT_MS, withTimeout };
 
 // ---------------------------------------------------------------------------------------------
 // App + server + registry
@@ -50,104 +52,6 @@ export async function startApp(
       await running.close();
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Logging
-
-export interface LogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  obj: Record<string, unknown>;
-  msg: string | undefined;
-}
-
-/** A pino-like logger that records every call. */
-export class RecordingLogger implements Logger {
-  readonly entries: LogEntry[] = [];
-  private readonly waiters = new Set<() => void>();
-
-  private record(level: LogEntry['level'], obj: object, msg?: string): void {
-    this.entries.push({ level, obj: obj as Record<string, unknown>, msg });
-    for (const wake of [...this.waiters]) wake();
-  }
-  debug(obj: object, msg?: string): void {
-    this.record('debug', obj, msg);
-  }
-  info(obj: object, msg?: string): void {
-    this.record('info', obj, msg);
-  }
-  warn(obj: object, msg?: string): void {
-    this.record('warn', obj, msg);
-  }
-  error(obj: object, msg?: string): void {
-    this.record('error', obj, msg);
-  }
-
-  /** The first entry matching `predicate`, waiting for it if need be. */
-  waitFor(predicate: (entry: LogEntry) => boolean, what: string, ms = WAIT_MS): Promise<LogEntry> {
-    const found = this.entries.find(predicate);
-    if (found) return Promise.resolve(found);
-    let wake: (() => void) | undefined;
-    const promise = new Promise<LogEntry>((resolve) => {
-      wake = () => {
-        const entry = this.entries.find(predicate);
-        if (entry) resolve(entry);
-      };
-      this.waiters.add(wake);
-    });
-    return withTimeout(promise, what, ms).finally(() => {
-      if (wake) this.waiters.delete(wake);
-    });
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Waiting for a condition that changes on events
-
-/** A list that tests can wait on: push from callbacks, `waitFor` with a deadline. */
-export class Events<T> {
-  readonly items: T[] = [];
-  private readonly waiters = new Set<() => void>();
-
-  push(item: T): void {
-    this.items.push(item);
-    for (const wake of [...this.waiters]) wake();
-  }
-
-  waitFor(predicate: (item: T) => boolean, what: string, ms = WAIT_MS): Promise<T> {
-    const found = this.items.find(predicate);
-    if (found !== undefined) return Promise.resolve(found);
-    let wake: (() => void) | undefined;
-    const promise = new Promise<T>((resolve) => {
-      wake = () => {
-        const item = this.items.find(predicate);
-        if (item !== undefined) resolve(item);
-      };
-      this.waiters.add(wake);
-    });
-    return withTimeout(promise, what, ms).finally(() => {
-      if (wake) this.waiters.delete(wake);
-    });
-  }
-
-  /** Waits until at least `count` items have been pushed. */
-  async waitForCount(count: number, what: string, ms = WAIT_MS): Promise<T[]> {
-    if (this.items.length >= count) return this.items;
-    let wake: (() => void) | undefined;
-    const promise = new Promise<T[]>((resolve) => {
-      wake = () => {
-        if (this.items.length >= count) resolve(this.items);
-      };
-      this.waiters.add(wake);
-    });
-    return withTimeout(promise, what, ms).finally(() => {
-      if (wake) this.waiters.delete(wake);
-    });
-  }
-
-  count(predicate: (item: T) => boolean): number {
-    return this.items.filter(predicate).length;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
