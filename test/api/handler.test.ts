@@ -12,12 +12,10 @@ import {
 } from '../../server';
 import {
   Deferred,
-  HttpStream,
   Recorder,
   Resources,
   WsQueue,
   delay,
-  http,
   messagesOf,
   readMessages,
   serveEndpoints,
@@ -29,6 +27,8 @@ import {
   type Hooks,
 } from './helpers';
 import { RecordingLogger } from '../support/logger';
+import { HttpStream } from '../support/http-stream';
+import { request } from '../support/raw-http';
 
 const resources = new Resources();
 after(() => resources.closeAll());
@@ -82,12 +82,12 @@ async function fixture(hooks: Hooks = {}, options: Partial<EndpointOptions> = {}
       return stream;
     },
     async poll(id, headers) {
-      const response = await http(port, 'POST', `/t/000/${id}/xhr`, headers ? { headers } : {});
+      const response = await request(port, 'POST', `/t/000/${id}/xhr`, headers ? { headers } : {});
       assert.equal(response.status, 200, `xhr poll answered ${response.status}: ${response.body}`);
       return response.body.replace(/\n$/, '');
     },
     async send(id, messages) {
-      const response = await http(port, 'POST', `/t/000/${id}/xhr_send`, {
+      const response = await request(port, 'POST', `/t/000/${id}/xhr_send`, {
         headers: { 'Content-Type': 'text/plain' },
         body: JSON.stringify(messages),
       });
@@ -192,7 +192,7 @@ describe('onClose runs exactly once', () => {
     await stream.waitFor((text) => text.endsWith('c[4002,"bye"]\n'), 'the close frame');
     assert.deepEqual(await f.recorder.waitForClose(session), { code: 4002, reason: 'bye' });
     // A receiver coming back while the session lingers gets the close frame again, no new session.
-    const again = await http(f.port, 'POST', `/t/000/${id}/xhr_streaming`);
+    const again = await request(f.port, 'POST', `/t/000/${id}/xhr_streaming`);
     assert.equal(again.body, 'h'.repeat(2048) + '\nc[4002,"bye"]\n');
     // Another transport kind may not use the session id at all (session binding): 404.
     await assert.rejects(f.poll(id), /404/);
@@ -259,7 +259,7 @@ describe('onClose runs exactly once', () => {
   test('after endpoint.close(), new HTTP sessions are refused (no "o", no onOpen)', { timeout: 10_000 }, async () => {
     const f = await fixture();
     await f.endpoint.close();
-    const response = await http(f.port, 'POST', `/t/000/${sessionId()}/xhr`);
+    const response = await request(f.port, 'POST', `/t/000/${sessionId()}/xhr`);
     assert.notEqual(response.body, 'o\n', `a new xhr session opened on a closed endpoint (HTTP ${response.status})`);
     assert.equal(f.recorder.count('open'), 0, 'onOpen ran on a closed endpoint');
     assert.equal(f.endpoint.sessions.size, 0);
@@ -549,7 +549,7 @@ describe('session fields', () => {
       'jsonp-polling',
       async (f) => {
         const id = sessionId();
-        const response = await http(f.port, 'GET', `/t/000/${id}/jsonp?c=cb`, { headers });
+        const response = await request(f.port, 'GET', `/t/000/${id}/jsonp?c=cb`, { headers });
         assert.match(response.body, /^\/\*\*\/cb\("o"\);|^cb\("o"\);/);
         return id;
       },

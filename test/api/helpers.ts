@@ -4,7 +4,7 @@
  * No fixed sleeps anywhere: every wait is for an event, with a deadline.
  */
 import { randomUUID } from 'node:crypto';
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { CloseInfo } from '../../server';
 import { Deferred } from '../support/deferred';
@@ -154,102 +154,4 @@ export async function readMessages(ws: WsQueue, count: number, ms = WAIT_MS): Pr
     out.push(...messagesOf(frame));
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Plain HTTP
-
-export interface HttpResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-export interface RequestOptions {
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/** One request on its own connection (no keep-alive pool), answered within WAIT_MS. */
-export function http(port: number, method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
-  let req: ReturnType<typeof request> | undefined;
-  const promise = new Promise<HttpResponse>((resolve, reject) => {
-    req = request({ host: '127.0.0.1', port, method, path, headers: options.headers, agent: false }, (res) => {
-      res.setEncoding('utf8');
-      let body = '';
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-  return withTimeout(promise, `${method} ${path}`).catch((error: unknown) => {
-    req?.destroy();
-    throw error;
-  });
-}
-
-/** A response read as it streams (xhr-streaming, eventsource, htmlfile). */
-export class HttpStream {
-  text = '';
-  ended = false;
-  private readonly waiters = new Set<() => void>();
-
-  private constructor(
-    private readonly req: ReturnType<typeof request>,
-    readonly status: number,
-    readonly headers: IncomingHttpHeaders,
-  ) {}
-
-  static open(port: number, method: string, path: string, options: RequestOptions = {}): Promise<HttpStream> {
-    let req: ReturnType<typeof request> | undefined;
-    const promise = new Promise<HttpStream>((resolve, reject) => {
-      const r = request({ host: '127.0.0.1', port, method, path, headers: options.headers, agent: false }, (res) => {
-        const stream = new HttpStream(r, res.statusCode ?? 0, res.headers);
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          stream.text += chunk;
-          stream.wake();
-        });
-        res.on('end', () => {
-          stream.ended = true;
-          stream.wake();
-        });
-        res.on('error', () => undefined);
-        resolve(stream);
-      });
-      req = r;
-      r.on('error', reject);
-      r.end(options.body);
-    });
-    return withTimeout(promise, `response head of ${method} ${path}`).catch((error: unknown) => {
-      req?.destroy();
-      throw error;
-    });
-  }
-
-  private wake(): void {
-    for (const wake of [...this.waiters]) wake();
-  }
-
-  /** Waits until the text received so far satisfies `predicate`. */
-  waitFor(predicate: (text: string) => boolean, what: string, ms = WAIT_MS): Promise<string> {
-    if (predicate(this.text)) return Promise.resolve(this.text);
-    let wake: (() => void) | undefined;
-    const promise = new Promise<string>((resolve, reject) => {
-      wake = () => {
-        if (predicate(this.text)) resolve(this.text);
-        else if (this.ended) reject(new Error(`response ended before ${what}; got ${JSON.stringify(this.text.slice(-200))}`));
-      };
-      this.waiters.add(wake);
-    });
-    return withTimeout(promise, what, ms).finally(() => {
-      if (wake) this.waiters.delete(wake);
-    });
-  }
-
-  close(): void {
-    this.req.destroy();
-  }
 }

@@ -7,11 +7,9 @@ import express from 'express';
 import { WebSocketServer } from 'ws';
 import { createEndpoint, type SockJsEndpoint, type SockJsHandler } from '../../server';
 import {
-  HttpStream,
   Recorder,
   Resources,
   WsQueue,
-  http,
   messagesOf,
   serveEndpoints,
   sessionId,
@@ -19,6 +17,8 @@ import {
 } from './helpers';
 import { RecordingLogger } from '../support/logger';
 import { listenTracked } from '../support/servers';
+import { HttpStream } from '../support/http-stream';
+import { request } from '../support/raw-http';
 
 const resources = new Resources();
 after(() => resources.closeAll());
@@ -62,17 +62,17 @@ describe('Express middleware', () => {
       }),
       (s) => s.close(),
     );
-    assert.equal((await http(server.port, 'GET', '/echo-not')).body, 'app: echo-not');
-    assert.equal((await http(server.port, 'GET', '/other')).body, 'app: other');
-    assert.equal((await http(server.port, 'POST', '/echo-not/000/x/xhr')).body, 'app: echo-not xhr');
-    const greeting = await http(server.port, 'GET', '/echo');
+    assert.equal((await request(server.port, 'GET', '/echo-not')).body, 'app: echo-not');
+    assert.equal((await request(server.port, 'GET', '/other')).body, 'app: other');
+    assert.equal((await request(server.port, 'POST', '/echo-not/000/x/xhr')).body, 'app: echo-not xhr');
+    const greeting = await request(server.port, 'GET', '/echo');
     assert.equal(greeting.status, 200);
     assert.equal(greeting.body, 'Welcome to SockJS!\n');
-    assert.equal((await http(server.port, 'GET', '/echo/')).body, 'Welcome to SockJS!\n');
-    const info = await http(server.port, 'GET', '/echo/info');
+    assert.equal((await request(server.port, 'GET', '/echo/')).body, 'Welcome to SockJS!\n');
+    const info = await request(server.port, 'GET', '/echo/info');
     assert.equal(info.status, 200);
     assert.equal((JSON.parse(info.body) as { websocket: unknown }).websocket, true);
-    const unknown = await http(server.port, 'GET', '/echo/a/b/c/d');
+    const unknown = await request(server.port, 'GET', '/echo/a/b/c/d');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body, '404 Error: Page not found\n');
   });
@@ -86,14 +86,14 @@ describe('Express middleware', () => {
     endpoint.attach(server);
     const running = resources.add(await listenTracked(server), (r) => r.close());
     for (const path of ['/echo-not', '/echoes/info', '/ech', '/other', '/', '/other/echo/info']) {
-      const response = await http(running.port, 'GET', path);
+      const response = await request(running.port, 'GET', path);
       assert.equal(response.status, 299, path);
       assert.equal(response.body, `next: GET ${path}`);
     }
-    const post = await http(running.port, 'POST', '/echo-not/000/x/xhr');
+    const post = await request(running.port, 'POST', '/echo-not/000/x/xhr');
     assert.equal(post.body, 'next: POST /echo-not/000/x/xhr');
-    assert.equal((await http(running.port, 'GET', '/echo/info')).status, 200);
-    assert.equal((await http(running.port, 'GET', '/echo?x=1')).body, 'Welcome to SockJS!\n');
+    assert.equal((await request(running.port, 'GET', '/echo/info')).status, 200);
+    assert.equal((await request(running.port, 'GET', '/echo?x=1')).body, 'Welcome to SockJS!\n');
   });
 
   test('several endpoints on one server: each serves its own sessions with its own handler', { timeout: 10_000 }, async () => {
@@ -122,8 +122,8 @@ describe('Express middleware', () => {
     }
     // The same session id on two endpoints is two sessions.
     const id = sessionId();
-    assert.equal((await http(server.port, 'POST', `/a/000/${id}/xhr`)).body, 'o\n');
-    assert.equal((await http(server.port, 'POST', `/b/000/${id}/xhr`)).body, 'o\n');
+    assert.equal((await request(server.port, 'POST', `/a/000/${id}/xhr`)).body, 'o\n');
+    assert.equal((await request(server.port, 'POST', `/b/000/${id}/xhr`)).body, 'o\n');
     assert.equal(a.count('open'), 3);
     assert.equal(b.count('open'), 3);
     assert.equal(server.endpoints[0]?.sessions.get(id)?.transport, 'xhr-polling');
@@ -142,8 +142,8 @@ describe('nested prefixes', () => {
       ]),
       (s) => s.close(),
     );
-    assert.equal((await http(server.port, 'GET', '/nest/inner/info')).status, 200);
-    assert.equal((await http(server.port, 'GET', '/nest/info')).status, 200);
+    assert.equal((await request(server.port, 'GET', '/nest/inner/info')).status, 200);
+    assert.equal((await request(server.port, 'GET', '/nest/info')).status, 200);
 
     const outer = await openWs(wsUrl(server.baseUrl, '/nest/websocket'));
     outer.send('x');
@@ -186,7 +186,7 @@ describe('attach()', () => {
     assert.equal(await raw.next('the raw echo'), 'ping');
     const sockjs = await openWs(wsUrl(running.baseUrl, `/echo/000/${sessionId()}/websocket`));
     assert.equal(await sockjs.next('o'), 'o');
-    assert.equal((await http(running.port, 'GET', '/plain')).body, 'plain');
+    assert.equal((await request(running.port, 'GET', '/plain')).body, 'plain');
   });
 
   test('the function attach() returns removes exactly its own listener; the other ws server keeps working', { timeout: 10_000 }, async () => {
@@ -244,18 +244,18 @@ describe('plain http.createServer', () => {
     endpoint.attach(server);
     const running = resources.add(await listenTracked(server), (r) => r.close());
 
-    assert.equal((await http(running.port, 'GET', '/sock')).body, 'Welcome to SockJS!\n');
-    assert.equal((await http(running.port, 'GET', '/sock/info')).status, 200);
-    const other = await http(running.port, 'GET', '/sockets');
+    assert.equal((await request(running.port, 'GET', '/sock')).body, 'Welcome to SockJS!\n');
+    assert.equal((await request(running.port, 'GET', '/sock/info')).status, 200);
+    const other = await request(running.port, 'GET', '/sockets');
     assert.equal(other.status, 418);
     assert.equal(other.body, 'not sockjs');
-    assert.equal((await http(running.port, 'GET', '/')).status, 418);
+    assert.equal((await request(running.port, 'GET', '/')).status, 418);
 
     const id = sessionId();
-    assert.equal((await http(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'o\n');
-    const sent = await http(running.port, 'POST', `/sock/000/${id}/xhr_send`, { body: '["x","y"]', headers: { 'Content-Type': 'text/plain' } });
+    assert.equal((await request(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'o\n');
+    const sent = await request(running.port, 'POST', `/sock/000/${id}/xhr_send`, { body: '["x","y"]', headers: { 'Content-Type': 'text/plain' } });
     assert.equal(sent.status, 204);
-    assert.equal((await http(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'a["x","y"]\n');
+    assert.equal((await request(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'a["x","y"]\n');
 
     const ws = await openWs(wsUrl(running.baseUrl, `/sock/000/${sessionId()}/websocket`));
     assert.equal(await ws.next('o'), 'o');
@@ -318,7 +318,7 @@ describe('heartbeats', () => {
       (s) => s.close(),
     );
     const id = sessionId();
-    assert.equal((await http(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'o\n');
-    assert.equal((await http(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'h\n');
+    assert.equal((await request(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'o\n');
+    assert.equal((await request(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'h\n');
   });
 });

@@ -16,8 +16,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { createEndpoint, type CloseInfo, type EndpointOptions, type SockJsEndpoint, type SockJsHandler } from '../../server';
-import { exchange, RawWs, WAIT_MS } from './raw-client';
 import { RecordingLogger, type LogEntry } from '../support/logger';
+import { POST } from '../support/raw-http';
+import { RawWs } from '../support/raw-ws';
 import { listenTracked } from '../support/servers';
 import { withTimeout } from '../support/wait';
 
@@ -141,7 +142,7 @@ export async function startFixture(): Promise<Fixture> {
     close: async () => {
       gate.release();
       await Promise.all(endpoints.map((endpoint) => endpoint.close({ flushTimeout: 0 })));
-      await withTimeout(listening.close(), 'the server to close', WAIT_MS);
+      await withTimeout(listening.close(), 'the server to close');
       process.off('uncaughtExceptionMonitor', onUncaught);
     },
   };
@@ -167,7 +168,7 @@ export async function assertHealthy(fixture: Fixture, label: string): Promise<vo
   }
   const session = `/hard/000/${randomUUID()}`;
   const step = async (path: string, body: string | undefined, status: number, expected: string, what: string): Promise<void> => {
-    const r = await exchange(port, { method: 'POST', path: session + path, ...(body === undefined ? {} : { body }) });
+    const r = await POST(port, session + path, body === undefined ? {} : { body });
     assert.equal(r.status, status, `health (${label}): ${what} status (body ${JSON.stringify(r.body)})`);
     assert.equal(r.body, expected, `health (${label}): ${what} body`);
   };

@@ -472,9 +472,9 @@ describe('sendLimits()', () => {
 
   test("'terminate' over a websocket whose reader is paused (raw TCP): 4500 once the socket and the buffer are full", { timeout: 30_000 }, async () => {
     const answer = await rawUpgrade(running().port, sockjsWsPath('/ws-limited'));
-    resources.add(answer.socket, (s) => s.destroy());
-    assert.equal(answer.status, 101);
-    answer.socket.pause();
+    resources.add(answer.conn, (c) => c.destroy());
+    assert.equal(answer.head.status, 101);
+    answer.conn.pause();
     const session = await ws.sessions.waitFor(() => true, 'onOpen');
     const big = 'z'.repeat(64 * 1024);
     let sent = 0;

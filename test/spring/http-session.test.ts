@@ -17,7 +17,6 @@ import express, { type Express } from 'express';
 import session from 'express-session';
 import { mountSpringDemo } from '../../demo/spring-demo';
 import { HTTP_SESSION_ID, httpSessionInterceptor, type HandshakeInterceptor, type SockJsHandler, type SockJsSession } from '../../server';
-import { HttpStream } from '../api/helpers';
 import { listenTracked } from '../support/servers';
 import { GET, POST } from '../support/raw-http';
 import {
@@ -37,6 +36,7 @@ import {
   type SpringApp,
   closeRegistry,
 } from './support';
+import { HttpStream } from '../support/http-stream';
 
 const opened = new Events<{ endpoint: string; session: SockJsSession; attributes: Map<string, unknown> }>();
 

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SockJsError, type Handshake, type HandshakeInterceptor, type SockJsHandler, type SockJsSession } from '../../server';
-import { HttpStream } from '../api/helpers';
 import { GET, POST, type HttpResponse } from '../support/raw-http';
 import {
   CLIENT_TRANSPORTS,
@@ -25,6 +24,7 @@ import {
   wsUrl,
   type SpringApp,
 } from './support';
+import { HttpStream } from '../support/http-stream';
 
 interface HandshakeCall {
   endpoint: string;

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { CloseInfo, SockJsHandler, SockJsSession } from '../../server';
-import { HttpStream } from '../api/helpers';
 import { GET, POST, RawHttpConnection } from '../support/raw-http';
 import {
   CLIENT_TRANSPORTS,
@@ -26,6 +25,7 @@ import {
   wsUrl,
   type SpringApp,
 } from './support';
+import { HttpStream } from '../support/http-stream';
 
 interface Seen {
   endpoint: string;
@@ -339,9 +339,9 @@ describe('sendHighWaterMark and onDrain', () => {
 
   test('plain websocket with a paused reader: send() turns false, onDrain fires once the reader resumes', { timeout: 30_000 }, async () => {
     const answer = await rawUpgrade(running().port, '/plain-hwm');
-    resources.add(answer.socket, (s) => s.destroy());
-    assert.equal(answer.status, 101);
-    answer.socket.pause();
+    resources.add(answer.conn, (c) => c.destroy());
+    assert.equal(answer.head.status, 101);
+    answer.conn.pause();
     const { session } = await opens.waitFor((o) => o.endpoint === '/plain-hwm', 'onOpen');
     const big = 'p'.repeat(64 * 1024);
     let sent = 0;
@@ -355,8 +355,7 @@ describe('sendHighWaterMark and onDrain', () => {
     assert.ok(session.bufferedAmount >= 64 * 1024);
     assert.equal(drains.count((d) => d.session === session), 0);
     // Read (and discard) everything: the server's buffer empties.
-    answer.socket.on('data', () => undefined);
-    answer.socket.resume();
+    answer.conn.discardIncoming();
     await drains.waitFor((d) => d.session === session, 'onDrain after the reader resumed', 20_000);
     assert.equal(session.send('after drain'), true);
   });

@@ -94,9 +94,9 @@ async function streamStatus(port: number, method: string, path: string, headers:
 }
 
 async function upgradeStatus(port: number, path: string, headers: Record<string, string>): Promise<number> {
-  const { status, socket } = await rawUpgrade(port, path, headers);
-  socket.destroy();
-  return status;
+  const { conn, head } = await rawUpgrade(port, path, headers);
+  conn.destroy();
+  return head.status;
 }
 
 /** What every origin-checked route of a SockJS endpoint answers a request with these headers. */

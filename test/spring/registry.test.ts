@@ -9,7 +9,6 @@ import { createServer } from 'node:http';
 import express from 'express';
 import { after, before, describe, test } from 'node:test';
 import { SockJsError, WebSocketHandlerRegistry, type SockJsHandler, type SockJsSession } from '../../server';
-import { HttpStream } from '../api/helpers';
 import { GET, POST } from '../support/raw-http';
 import {
   CLIENT_TRANSPORTS,
@@ -26,6 +25,7 @@ import {
   wsUrl,
   type SpringApp,
 } from './support';
+import { HttpStream } from '../support/http-stream';
 
 interface Seen {
   path: string;

@@ -65,18 +65,18 @@ describe('setSubprotocols on a plain websocket endpoint', () => {
   test('no protocol in common: the upgrade succeeds without a Sec-WebSocket-Protocol header, session.protocol is ""', { timeout: 10_000 }, async () => {
     const before = opened.items.length;
     const answer = await rawUpgrade(running().port, '/chat', { 'Sec-WebSocket-Protocol': 'v3, v4' });
-    resources.add(answer.socket, (s) => s.destroy());
-    assert.equal(answer.status, 101);
-    assert.equal(answer.headers['sec-websocket-protocol'], undefined);
+    resources.add(answer.conn, (c) => c.destroy());
+    assert.equal(answer.head.status, 101);
+    assert.equal(answer.head.header('sec-websocket-protocol'), undefined);
     const open = await opened.waitFor((o) => o.endpoint === '/chat' && opened.items.indexOf(o) >= before, 'onOpen');
     assert.equal(open.session.protocol, '');
   });
 
   test('an endpoint without setSubprotocols agrees on none, whatever is offered', { timeout: 10_000 }, async () => {
     const answer = await rawUpgrade(running().port, '/none', { 'Sec-WebSocket-Protocol': 'v1.chat' });
-    resources.add(answer.socket, (s) => s.destroy());
-    assert.equal(answer.status, 101);
-    assert.equal(answer.headers['sec-websocket-protocol'], undefined);
+    resources.add(answer.conn, (c) => c.destroy());
+    assert.equal(answer.head.status, 101);
+    assert.equal(answer.head.header('sec-websocket-protocol'), undefined);
     const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/none')), (c) => c.close());
     assert.equal(ws.socket.protocol, '');
     assert.equal(await ws.message(0), 'protocol=');

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import net from 'node:net';
 import express, { type Express } from 'express';
 import WebSocket from 'ws';
 import { WebSocketHandlerRegistry, type Logger } from '../../server';
@@ -15,8 +14,9 @@ import { Events } from '../support/events';
 import { RecordingLogger } from '../support/logger';
 import { listenTracked, type Listening } from '../support/servers';
 import { POST, type HttpResponse } from '../support/raw-http';
+import { rawUpgrade } from '../support/raw-ws';
 
-export { Deferred, Events, RecordingLogger, Resources, WAIT_MS, withTimeout };
+export { Deferred, Events, rawUpgrade, RecordingLogger, Resources, WAIT_MS, withTimeout };
 
 // ---------------------------------------------------------------------------------------------
 // App + server + registry
@@ -309,51 +309,6 @@ export class WsConn {
       this.socket.terminate();
     }
   }
-}
-
-/** Sends a websocket upgrade by hand and returns the status line and headers the server answered. */
-export async function rawUpgrade(
-  port: number,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Record<string, string>; socket: net.Socket }> {
-  const socket = net.connect({ port, host: '127.0.0.1' });
-  const head = new Promise<{ status: number; headers: Record<string, string>; socket: net.Socket }>((resolve, reject) => {
-    let buffer = '';
-    const onData = (data: Buffer): void => {
-      buffer += data.toString('latin1');
-      const end = buffer.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      socket.off('data', onData);
-      const [statusLine, ...lines] = buffer.slice(0, end).split('\r\n');
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0);
-      const parsed: Record<string, string> = {};
-      for (const line of lines) {
-        const colon = line.indexOf(':');
-        parsed[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-      }
-      resolve({ status, headers: parsed, socket });
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-    socket.once('close', () => reject(new Error(`connection closed before the upgrade answer: ${JSON.stringify(buffer)}`)));
-  });
-  socket.once('connect', () => {
-    const lines = [
-      `GET ${path} HTTP/1.1`,
-      ...(Object.keys(headers).some((name) => name.toLowerCase() === 'host') ? [] : [`Host: 127.0.0.1:${port}`]),
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-      'Sec-WebSocket-Version: 13',
-      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-    ];
-    socket.write(lines.join('\r\n') + '\r\n\r\n');
-  });
-  return withTimeout(head, `the upgrade answer for ${path}`).catch((error: unknown) => {
-    socket.destroy();
-    throw error;
-  });
 }
 
 /** Closes a registry's endpoints without the grace period for queued messages, then the registry. */
