@@ -10,25 +10,16 @@ import {
   type SockJsEndpoint,
   type SockJsSession,
 } from '../../server';
-import {
-  Deferred,
-  Recorder,
-  Resources,
-  WsQueue,
-  delay,
-  messagesOf,
-  readMessages,
-  serveEndpoints,
-  sessionId,
-  until,
-  withTimeout,
-  wsUrl,
-  type ExpressServer,
-  type Hooks,
-} from './helpers';
-import { RecordingLogger } from '../support/logger';
+import { Deferred } from '../support/deferred';
 import { HttpStream } from '../support/http-stream';
+import { RecordingLogger } from '../support/logger';
 import { request } from '../support/raw-http';
+import { Recorder, type Hooks } from '../support/recorder';
+import { Resources } from '../support/resources';
+import { serveEndpoints, type ExpressServer } from '../support/servers';
+import { messagesOf, newSessionId, readMessages, wsUrl } from '../support/sockjs';
+import { delay, until, withTimeout } from '../support/wait';
+import { WsClient } from '../support/ws-client';
 
 const resources = new Resources();
 after(() => resources.closeAll());
@@ -40,9 +31,9 @@ interface Fixture {
   logger: RecordingLogger;
   port: number;
   /** Opens a SockJS websocket session and reads its `o`. */
-  websocket(headers?: Record<string, string>): Promise<WsQueue>;
+  websocket(headers?: Record<string, string>): Promise<WsClient>;
   /** Opens a raw websocket session. */
-  raw(headers?: Record<string, string>): Promise<WsQueue>;
+  raw(headers?: Record<string, string>): Promise<WsClient>;
   /** Opens an xhr-streaming receiver for `id` and waits for `o`. */
   streaming(id: string, headers?: Record<string, string>): Promise<HttpStream>;
   /** `POST .../xhr` for `id`: the frame it returned. */
@@ -68,12 +59,12 @@ async function fixture(hooks: Hooks = {}, options: Partial<EndpointOptions> = {}
     logger,
     port,
     async websocket(headers) {
-      const ws = resources.add(await WsQueue.open(wsUrl(server.baseUrl, `/t/000/${sessionId()}/websocket`), headers), (w) => w.close());
+      const ws = resources.add(await WsClient.open(wsUrl(server.baseUrl, `/t/000/${newSessionId()}/websocket`), headers ? { headers } : {}), (w) => w.close());
       assert.equal(await ws.next('the open frame'), 'o');
       return ws;
     },
     async raw(headers) {
-      return resources.add(await WsQueue.open(wsUrl(server.baseUrl, '/t/websocket'), headers), (w) => w.close());
+      return resources.add(await WsClient.open(wsUrl(server.baseUrl, '/t/websocket'), headers ? { headers } : {}), (w) => w.close());
     },
     async streaming(id, headers) {
       const stream = resources.add(await HttpStream.open(port, 'POST', `/t/000/${id}/xhr_streaming`, headers ? { headers } : {}), (s) => s.close());
@@ -141,7 +132,7 @@ describe('callback order', () => {
 
   test('xhr: onOpen, then every onMessage in order (several xhr_send requests), then onClose', { timeout: 10_000 }, async () => {
     const f = await fixture({}, { disconnectDelay: 200 });
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal(await f.poll(id), 'o');
     const session = await f.recorder.waitForOpen();
     await f.send(id, ['1', '2']);
@@ -185,7 +176,7 @@ describe('onClose runs exactly once', () => {
 
   test('server close() on xhr-streaming: once, even after the disconnect delay and endpoint.close()', { timeout: 10_000 }, async () => {
     const f = await fixture({}, { disconnectDelay: 200 });
-    const id = sessionId();
+    const id = newSessionId();
     const stream = await f.streaming(id);
     const session = await f.recorder.waitForOpen();
     session.close(4002, 'bye');
@@ -204,7 +195,7 @@ describe('onClose runs exactly once', () => {
 
   test('xhr session not polled within disconnectDelay: once, with 1006 "Connection lost"', { timeout: 10_000 }, async () => {
     const f = await fixture({}, { disconnectDelay: 200 });
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal(await f.poll(id), 'o');
     const session = await f.recorder.waitForOpen();
     assert.deepEqual(await f.recorder.waitForClose(session, 'onClose after disconnectDelay'), { code: 1006, reason: 'Connection lost' });
@@ -215,7 +206,7 @@ describe('onClose runs exactly once', () => {
 
   test('an xhr-streaming client that drops its receiver mid-response: once, with 1002 "Connection interrupted"', { timeout: 10_000 }, async () => {
     const f = await fixture({}, { disconnectDelay: 200 });
-    const stream = await f.streaming(sessionId());
+    const stream = await f.streaming(newSessionId());
     const session = await f.recorder.waitForOpen();
     stream.close();
     assert.deepEqual(await f.recorder.waitForClose(session), { code: 1002, reason: 'Connection interrupted' });
@@ -228,8 +219,8 @@ describe('onClose runs exactly once', () => {
     const f = await fixture();
     const ws = await f.websocket();
     const raw = await f.raw();
-    const stream = await f.streaming(sessionId());
-    const pollId = sessionId();
+    const stream = await f.streaming(newSessionId());
+    const pollId = newSessionId();
     assert.equal(await f.poll(pollId), 'o');
     await until(() => f.recorder.count('open') === 4, 'four sessions to open');
     const sessions = f.recorder.events.filter((e) => e.kind === 'open').map((e) => e.session);
@@ -251,15 +242,15 @@ describe('onClose runs exactly once', () => {
   test('after endpoint.close(), new websocket sessions are refused with 503', { timeout: 10_000 }, async () => {
     const f = await fixture();
     await f.endpoint.close();
-    await assert.rejects(WsQueue.open(wsUrl(f.server.baseUrl, `/t/000/${sessionId()}/websocket`)), /HTTP 503/);
-    await assert.rejects(WsQueue.open(wsUrl(f.server.baseUrl, '/t/websocket')), /HTTP 503/);
+    await assert.rejects(WsClient.open(wsUrl(f.server.baseUrl, `/t/000/${newSessionId()}/websocket`)), /HTTP 503/);
+    await assert.rejects(WsClient.open(wsUrl(f.server.baseUrl, '/t/websocket')), /HTTP 503/);
     assert.equal(f.recorder.count('open'), 0);
   });
 
   test('after endpoint.close(), new HTTP sessions are refused (no "o", no onOpen)', { timeout: 10_000 }, async () => {
     const f = await fixture();
     await f.endpoint.close();
-    const response = await request(f.port, 'POST', `/t/000/${sessionId()}/xhr`);
+    const response = await request(f.port, 'POST', `/t/000/${newSessionId()}/xhr`);
     assert.notEqual(response.body, 'o\n', `a new xhr session opened on a closed endpoint (HTTP ${response.status})`);
     assert.equal(f.recorder.count('open'), 0, 'onOpen ran on a closed endpoint');
     assert.equal(f.endpoint.sessions.size, 0);
@@ -383,7 +374,7 @@ describe('failing callbacks', () => {
         throw new TypeError('bad');
       },
     });
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal(await f.poll(id), 'o');
     const session = await f.recorder.waitForOpen();
     await f.send(id, ['x']);
@@ -415,7 +406,7 @@ describe('failing callbacks', () => {
         return Promise.reject(new Error('no'));
       },
     });
-    const stream = await f.streaming(sessionId());
+    const stream = await f.streaming(newSessionId());
     await stream.waitFor((text) => text.endsWith('c[1011,"Server error"]\n'), 'the close frame');
     assert.deepEqual(streamedFrames(stream), ['c[1011,"Server error"]']);
   });
@@ -494,7 +485,7 @@ describe('session.send() and readyState around close', () => {
   test('xhr, session timed out: inside onClose readyState is not OPEN and send() returns false', { timeout: 10_000 }, async () => {
     const seen: Seen[] = [];
     const f = await fixture(closeProbe(seen), { disconnectDelay: 200 });
-    assert.equal(await f.poll(sessionId()), 'o');
+    assert.equal(await f.poll(newSessionId()), 'o');
     const session = await f.recorder.waitForOpen();
     await f.recorder.waitForClose(session);
     assert.equal(seen.length, 1);
@@ -514,7 +505,7 @@ describe('session fields', () => {
     [
       'xhr-streaming',
       async (f) => {
-        const id = sessionId();
+        const id = newSessionId();
         await f.streaming(id, headers);
         return id;
       },
@@ -522,7 +513,7 @@ describe('session fields', () => {
     [
       'xhr-polling',
       async (f) => {
-        const id = sessionId();
+        const id = newSessionId();
         assert.equal(await f.poll(id, headers), 'o');
         return id;
       },
@@ -530,7 +521,7 @@ describe('session fields', () => {
     [
       'eventsource',
       async (f) => {
-        const id = sessionId();
+        const id = newSessionId();
         const stream = resources.add(await HttpStream.open(f.port, 'GET', `/t/000/${id}/eventsource`, { headers }), (s) => s.close());
         await stream.waitFor((text) => text.includes('data: o\r\n'), 'the open frame');
         return id;
@@ -539,7 +530,7 @@ describe('session fields', () => {
     [
       'htmlfile',
       async (f) => {
-        const id = sessionId();
+        const id = newSessionId();
         const stream = resources.add(await HttpStream.open(f.port, 'GET', `/t/000/${id}/htmlfile?c=cb`, { headers }), (s) => s.close());
         await stream.waitFor((text) => text.includes('p("o")'), 'the open frame');
         return id;
@@ -548,7 +539,7 @@ describe('session fields', () => {
     [
       'jsonp-polling',
       async (f) => {
-        const id = sessionId();
+        const id = newSessionId();
         const response = await request(f.port, 'GET', `/t/000/${id}/jsonp?c=cb`, { headers });
         assert.match(response.body, /^\/\*\*\/cb\("o"\);|^cb\("o"\);/);
         return id;
@@ -630,7 +621,7 @@ describe('session fields', () => {
         amounts.push(session.bufferedAmount);
       },
     });
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal(await f.poll(id), 'o');
     const session = await f.recorder.waitForOpen();
     await f.send(id, ['fill']);

@@ -6,19 +6,14 @@ import { after, describe, test } from 'node:test';
 import express from 'express';
 import { WebSocketServer } from 'ws';
 import { createEndpoint, type SockJsEndpoint, type SockJsHandler } from '../../server';
-import {
-  Recorder,
-  Resources,
-  WsQueue,
-  messagesOf,
-  serveEndpoints,
-  sessionId,
-  wsUrl,
-} from './helpers';
-import { RecordingLogger } from '../support/logger';
-import { listenTracked } from '../support/servers';
 import { HttpStream } from '../support/http-stream';
+import { RecordingLogger } from '../support/logger';
 import { request } from '../support/raw-http';
+import { Recorder } from '../support/recorder';
+import { Resources } from '../support/resources';
+import { listenTracked, serveEndpoints } from '../support/servers';
+import { messagesOf, newSessionId, wsUrl } from '../support/sockjs';
+import { WsClient } from '../support/ws-client';
 
 const resources = new Resources();
 after(() => resources.closeAll());
@@ -34,8 +29,8 @@ function track(endpoint: SockJsEndpoint): SockJsEndpoint {
   return resources.add(endpoint, (e) => e.close());
 }
 
-async function openWs(url: string): Promise<WsQueue> {
-  return resources.add(await WsQueue.open(url), (ws) => ws.close());
+async function openWs(url: string): Promise<WsClient> {
+  return resources.add(await WsClient.open(url), (ws) => ws.close());
 }
 
 /** A ws server in noServer mode answering `other:<message>` on /other-ws; ignores every other path. */
@@ -112,7 +107,7 @@ describe('Express middleware', () => {
       ['/b', 'b'],
       ['/a-longer', ''],
     ] as const) {
-      const ws = await openWs(wsUrl(server.baseUrl, `${prefix}/000/${sessionId()}/websocket`));
+      const ws = await openWs(wsUrl(server.baseUrl, `${prefix}/000/${newSessionId()}/websocket`));
       assert.equal(await ws.next('o'), 'o');
       ws.send('["hi"]');
       assert.deepEqual(messagesOf(await ws.next('the echo')), [tag === '' ? 'hi' : `${tag}:hi`]);
@@ -121,7 +116,7 @@ describe('Express middleware', () => {
       assert.equal(await raw.next('the raw echo'), tag === '' ? 'raw' : `${tag}:raw`);
     }
     // The same session id on two endpoints is two sessions.
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal((await request(server.port, 'POST', `/a/000/${id}/xhr`)).body, 'o\n');
     assert.equal((await request(server.port, 'POST', `/b/000/${id}/xhr`)).body, 'o\n');
     assert.equal(a.count('open'), 3);
@@ -155,7 +150,7 @@ describe('nested prefixes', () => {
     assert.equal(await innerRaw.next('the inner raw echo'), 'inner:y');
     assert.equal(innerRaw.isClosed, false);
 
-    const innerSockJs = await openWs(wsUrl(server.baseUrl, `/nest/inner/000/${sessionId()}/websocket`));
+    const innerSockJs = await openWs(wsUrl(server.baseUrl, `/nest/inner/000/${newSessionId()}/websocket`));
     assert.equal(await innerSockJs.next('o'), 'o');
     innerSockJs.send('["z"]');
     assert.deepEqual(messagesOf(await innerSockJs.next('the inner echo')), ['inner:z']);
@@ -184,7 +179,7 @@ describe('attach()', () => {
     const raw = await openWs(wsUrl(running.baseUrl, '/echo/websocket'));
     raw.send('ping');
     assert.equal(await raw.next('the raw echo'), 'ping');
-    const sockjs = await openWs(wsUrl(running.baseUrl, `/echo/000/${sessionId()}/websocket`));
+    const sockjs = await openWs(wsUrl(running.baseUrl, `/echo/000/${newSessionId()}/websocket`));
     assert.equal(await sockjs.next('o'), 'o');
     assert.equal((await request(running.port, 'GET', '/plain')).body, 'plain');
   });
@@ -224,7 +219,7 @@ describe('attach()', () => {
     detach();
     assert.equal(server.listenerCount('upgrade'), 0);
     // With no upgrade listener Node hands the request to 'request': our middleware answers 400.
-    await assert.rejects(WsQueue.open(wsUrl(running.baseUrl, '/echo/websocket')), /HTTP 400/);
+    await assert.rejects(WsClient.open(wsUrl(running.baseUrl, '/echo/websocket')), /HTTP 400/);
   });
 });
 
@@ -251,13 +246,13 @@ describe('plain http.createServer', () => {
     assert.equal(other.body, 'not sockjs');
     assert.equal((await request(running.port, 'GET', '/')).status, 418);
 
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal((await request(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'o\n');
     const sent = await request(running.port, 'POST', `/sock/000/${id}/xhr_send`, { body: '["x","y"]', headers: { 'Content-Type': 'text/plain' } });
     assert.equal(sent.status, 204);
     assert.equal((await request(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'a["x","y"]\n');
 
-    const ws = await openWs(wsUrl(running.baseUrl, `/sock/000/${sessionId()}/websocket`));
+    const ws = await openWs(wsUrl(running.baseUrl, `/sock/000/${newSessionId()}/websocket`));
     assert.equal(await ws.next('o'), 'o');
     ws.send('["z"]');
     assert.deepEqual(messagesOf(await ws.next('the echo')), ['z']);
@@ -295,7 +290,7 @@ describe('heartbeats', () => {
       await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
-    const stream = resources.add(await HttpStream.open(server.port, 'POST', `/hb/000/${sessionId()}/xhr_streaming`), (s) => s.close());
+    const stream = resources.add(await HttpStream.open(server.port, 'POST', `/hb/000/${newSessionId()}/xhr_streaming`), (s) => s.close());
     await stream.waitFor((text) => text.includes('\no\n'), 'the open frame');
     await stream.waitFor((t) => t.endsWith('\no\nh\n'), 'a heartbeat frame', 2000);
     await stream.waitFor((t) => t.endsWith('\no\nh\nh\n'), 'a second heartbeat frame', 2000);
@@ -306,7 +301,7 @@ describe('heartbeats', () => {
       await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
-    const ws = await openWs(wsUrl(server.baseUrl, `/hb/000/${sessionId()}/websocket`));
+    const ws = await openWs(wsUrl(server.baseUrl, `/hb/000/${newSessionId()}/websocket`));
     assert.equal(await ws.next('o'), 'o');
     assert.equal(await ws.next('a heartbeat', 2000), 'h');
     assert.equal(await ws.next('a second heartbeat', 2000), 'h');
@@ -317,7 +312,7 @@ describe('heartbeats', () => {
       await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal((await request(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'o\n');
     assert.equal((await request(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'h\n');
   });

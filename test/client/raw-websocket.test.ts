@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestServices, type RunningServices } from '../../demo/test-services';
 import { ReadyState } from '../../server';
-import { Recorder, Resources, WsQueue, serveEndpoints, wsUrl, type ExpressServer } from '../api/helpers';
 import { RecordingLogger } from '../support/logger';
+import { Recorder } from '../support/recorder';
+import { Resources } from '../support/resources';
+import { serveEndpoints, type ExpressServer } from '../support/servers';
+import { wsUrl } from '../support/sockjs';
+import { WsClient } from '../support/ws-client';
 
 describe('raw websocket endpoint', () => {
   const resources = new Resources();
@@ -25,8 +29,8 @@ describe('raw websocket endpoint', () => {
   });
   after(() => resources.closeAll());
 
-  const open = async (base: string, path: string): Promise<WsQueue> =>
-    resources.add(await WsQueue.open(wsUrl(base, path)), (ws) => ws.close());
+  const open = async (base: string, path: string): Promise<WsClient> =>
+    resources.add(await WsClient.open(wsUrl(base, path)), (ws) => ws.close());
 
   test('/echo/websocket echoes text messages verbatim, in order, without SockJS framing', { timeout: 10_000 }, async () => {
     assert.ok(services);

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestServices, type RunningServices } from '../../demo/test-services';
 import { ReadyState, type SockJsEndpoint } from '../../server';
-import { Deferred, Resources, withTimeout } from '../api/helpers';
+import { Deferred } from '../support/deferred';
+import { Resources } from '../support/resources';
+import { withTimeout } from '../support/wait';
 
 interface SockJsCloseEvent {
   code: number;

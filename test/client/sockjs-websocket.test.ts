@@ -3,18 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestServices, type RunningServices } from '../../demo/test-services';
 import { ReadyState } from '../../server';
-import {
-  Recorder,
-  Resources,
-  WsQueue,
-  messagesOf,
-  readMessages,
-  serveEndpoints,
-  sessionId,
-  wsUrl,
-  type ExpressServer,
-} from '../api/helpers';
 import { RecordingLogger } from '../support/logger';
+import { Recorder } from '../support/recorder';
+import { Resources } from '../support/resources';
+import { serveEndpoints, type ExpressServer } from '../support/servers';
+import { messagesOf, newSessionId, readMessages, wsUrl } from '../support/sockjs';
+import { WsClient } from '../support/ws-client';
 
 describe('SockJS websocket transport with a ws client', () => {
   const resources = new Resources();
@@ -35,9 +29,9 @@ describe('SockJS websocket transport with a ws client', () => {
   });
   after(() => resources.closeAll());
 
-  const echo = async (): Promise<WsQueue> => {
+  const echo = async (): Promise<WsClient> => {
     assert.ok(services);
-    const ws = resources.add(await WsQueue.open(wsUrl(services.baseUrl, `/echo/000/${sessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(await WsClient.open(wsUrl(services.baseUrl, `/echo/000/${newSessionId()}/websocket`)), (w) => w.close());
     assert.equal(await ws.next('the open frame'), 'o');
     return ws;
   };
@@ -88,7 +82,7 @@ describe('SockJS websocket transport with a ws client', () => {
   test('broken framing reaches onClose as 3000 and drops nothing sent before it', { timeout: 10_000 }, async () => {
     assert.ok(custom);
     const from = recorder.mark();
-    const ws = resources.add(await WsQueue.open(wsUrl(custom.baseUrl, `/custom/000/${sessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(await WsClient.open(wsUrl(custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)), (w) => w.close());
     assert.equal(await ws.next('the open frame'), 'o');
     const session = await recorder.waitForOpen(from);
     ws.send('["fine"]');
@@ -102,7 +96,7 @@ describe('SockJS websocket transport with a ws client', () => {
   test("a client close reaches onClose with the client's code and reason, once", { timeout: 10_000 }, async () => {
     assert.ok(custom);
     const from = recorder.mark();
-    const ws = resources.add(await WsQueue.open(wsUrl(custom.baseUrl, `/custom/000/${sessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(await WsClient.open(wsUrl(custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)), (w) => w.close());
     assert.equal(await ws.next('the open frame'), 'o');
     const session = await recorder.waitForOpen(from);
     assert.equal(session.transport, 'websocket');
@@ -120,7 +114,7 @@ describe('SockJS websocket transport with a ws client', () => {
   test('a client dropping the connection without a close frame reaches onClose as 1006', { timeout: 10_000 }, async () => {
     assert.ok(custom);
     const from = recorder.mark();
-    const ws = resources.add(await WsQueue.open(wsUrl(custom.baseUrl, `/custom/000/${sessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(await WsClient.open(wsUrl(custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)), (w) => w.close());
     assert.equal(await ws.next('the open frame'), 'o');
     const session = await recorder.waitForOpen(from);
     ws.terminate();
