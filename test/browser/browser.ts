@@ -1,10 +1,9 @@
 /**
  * Shared pieces of the browser tests: one headless Chromium per test file (Debian's, never a
  * downloaded one), plain HTTP servers on 127.0.0.1:0 that destroy their connections on close,
- * and the test messages. No fixed sleeps: every wait is for an event or a
+ * and the messages they send. No fixed sleeps: every wait is for an event or a
  * condition, with a deadline.
  */
-import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import express, { type Express } from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CLIENT_TRANSPORTS } from '../../demo/page';
 import type { TransportName } from '../../server';
+import { MIXED_UNIT, sized } from '../support/messages';
 import { listenTracked } from '../support/servers';
 
 /** Debian's Chromium; `CHROMIUM_PATH` points elsewhere. */
@@ -128,16 +128,6 @@ export async function withPageReport<T>(problems: readonly string[], fn: () => P
 // ---------------------------------------------------------------------------------------------
 // Messages
 
-/** One unit of mixed text: accents, CJK, an astral emoji, U+2028, quotes, a backslash, NUL, U+FFFF. */
-const MIXED_UNIT = 'aé中😀\u2028"\\\u0000\uffff';
-
-/** About `size` UTF-16 code units of `pattern`, never ending on half a surrogate pair. */
-function sized(pattern: string, size: number): string {
-  let text = pattern.repeat(Math.ceil(size / pattern.length)).slice(0, size);
-  if (/[\ud800-\udbff]$/.test(text)) text = text.slice(0, -1) + 'z';
-  return text;
-}
-
 /** Messages the browser can hand over CDP unchanged: no lone surrogates. */
 const SPECIALS = [
   '',
@@ -183,25 +173,4 @@ export function testMessages(count = 200): string[] {
     messages.push(i % 5 === 0 ? body : `${i}:${body}`);
   }
   return messages.slice(0, count);
-}
-
-/** A JSON string literal with everything outside printable ASCII as `\uXXXX`. */
-function visible(text: string): string {
-  return JSON.stringify(text).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Where a mismatch first occurs, for a readable failure; undefined when equal. */
-export function firstDifference(actual: readonly string[], expected: readonly string[]): string | undefined {
-  for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
-    if (actual[i] !== expected[i]) {
-      const show = (s: string | undefined): string => (s === undefined ? 'nothing' : `${visible(s.slice(0, 80))} (${s.length} chars)`);
-      return `message ${i}: expected ${show(expected[i])}, got ${show(actual[i])}`;
-    }
-  }
-  return undefined;
-}
-
-export function assertSameMessages(actual: readonly string[], expected: readonly string[], what: string): void {
-  assert.equal(firstDifference(actual, expected), undefined, what);
-  assert.deepEqual(actual, expected, what);
 }

@@ -9,7 +9,6 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createEndpoint, ReadyState, type SockJsEndpoint, type SockJsSession } from '../../server';
 import {
-  assertSameMessages,
   launchBrowser,
   noBrowser,
   openPage,
@@ -19,6 +18,7 @@ import {
   type HttpServer,
 } from './browser';
 import { PageHarness, harnessPage } from './harness';
+import { assertSameMessages } from '../support/messages';
 
 const PREFIX = '/legacy';
 const MESSAGES = testMessages(200);

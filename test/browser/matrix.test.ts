@@ -15,7 +15,6 @@ import { createEndpoint, ReadyState, type CloseInfo, type SockJsEndpoint, type S
 import {
   CLIENT_TRANSPORTS,
   SERVER_TRANSPORT,
-  assertSameMessages,
   launchBrowser,
   noBrowser,
   openPage,
@@ -26,6 +25,7 @@ import {
   type HttpServer,
 } from './browser';
 import { PageHarness, harnessPage } from './harness';
+import { assertSameMessages } from '../support/messages';
 import { Deferred } from '../support/deferred';
 import { withTimeout } from '../support/wait';
 
