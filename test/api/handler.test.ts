@@ -20,6 +20,7 @@ import { serveEndpoints, type ExpressServer } from '../support/servers';
 import { messagesOf, newSessionId, readMessages, wsUrl } from '../support/sockjs';
 import { delay, until, withTimeout } from '../support/wait';
 import { WsClient } from '../support/ws-client';
+import { XhrPollingSession } from '../support/xhr-polling';
 
 const resources = new Resources();
 after(() => resources.closeAll());
@@ -72,16 +73,11 @@ async function fixture(hooks: Hooks = {}, options: Partial<EndpointOptions> = {}
       await stream.waitFor((text) => text.includes('\no\n'), 'the open frame on xhr_streaming');
       return stream;
     },
-    async poll(id, headers) {
-      const response = await request(port, 'POST', `/t/000/${id}/xhr`, headers ? { headers } : {});
-      assert.equal(response.status, 200, `xhr poll answered ${response.status}: ${response.body}`);
-      return response.body.replace(/\n$/, '');
+    poll(id, headers) {
+      return new XhrPollingSession(port, '/t', headers, id).pollFrame();
     },
     async send(id, messages) {
-      const response = await request(port, 'POST', `/t/000/${id}/xhr_send`, {
-        headers: { 'Content-Type': 'text/plain' },
-        body: JSON.stringify(messages),
-      });
+      const response = await new XhrPollingSession(port, '/t', {}, id).send(messages);
       assert.equal(response.status, 204, `xhr_send answered ${response.status}: ${response.body}`);
     },
   };
