@@ -4,6 +4,8 @@
  * release is bounded and its failure swallowed, so that one stuck resource cannot keep the others
  * open or hide the test's own outcome.
  */
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { Stack } from '../../demo/proxy/wait';
 import { withTimeout } from './wait';
 
@@ -28,4 +30,32 @@ export class Resources {
   closeAll(): Promise<void> {
     return this.stack.dispose();
   }
+}
+
+/** What `useStarted` gives a test file (or describe block). */
+export interface Started<T> {
+  /** What `start` made; valid inside tests. */
+  running: () => T;
+  /** Closed after the tests; add to it what `start` or the tests open. */
+  resources: Resources;
+}
+
+/**
+ * Registers hooks on the current file or describe block: `start` before its tests, everything
+ * added to `resources` closed after them.
+ */
+export function useStarted<T>(start: (resources: Resources) => Promise<T>): Started<T> {
+  const resources = new Resources();
+  let started: T | undefined;
+  before(async () => {
+    started = await start(resources);
+  });
+  after(() => resources.closeAll());
+  return {
+    running: () => {
+      assert.ok(started !== undefined, 'not started (before hook failed?)');
+      return started;
+    },
+    resources,
+  };
 }

@@ -3,14 +3,12 @@
  * WebSocketHandlerRegistry mounted, and the setup block those test files share (start before the
  * tests, close everything after them).
  */
-import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { after, before } from 'node:test';
 import express, { type Express } from 'express';
 import { mountSpringDemo } from '../../demo/spring-demo';
 import { WebSocketHandlerRegistry, type Logger } from '../../server';
 import { RecordingLogger } from './logger';
-import { Resources } from './resources';
+import { useStarted, type Started } from './resources';
 import { listenTracked, type Listening } from './servers';
 
 export interface SpringApp extends Listening {
@@ -51,43 +49,18 @@ export async function startApp(configure: Configure, options: SpringAppOptions =
   };
 }
 
-/** What a test file (or describe block) gets from useSpringApp / useSpringDemo. */
-export interface UsedApp<T> {
-  /** The running app; valid inside tests. */
-  running: () => T;
-  /** Closed after the tests, the app last. */
-  resources: Resources;
-}
-
-/** Registers hooks: `start` before the tests, every resource closed after them. */
-function use<T>(start: (resources: Resources) => Promise<T>): UsedApp<T> {
-  const resources = new Resources();
-  let started: T | undefined;
-  before(async () => {
-    started = await start(resources);
-  });
-  after(() => resources.closeAll());
-  return {
-    running: () => {
-      assert.ok(started, 'app not started (before hook failed?)');
-      return started;
-    },
-    resources,
-  };
-}
-
 /**
  * `startApp(configure, options)` before the tests of the current file or describe block (with a
  * RecordingLogger unless a logger is given, so that expected errors stay off stderr), closed after
  * them along with everything else added to `resources`.
  */
-export function useSpringApp(configure: Configure, options: SpringAppOptions = {}): UsedApp<SpringApp> {
-  return use(async (resources) => resources.add(await startApp(configure, { logger: new RecordingLogger(), ...options }), (app) => app.close()));
+export function useSpringApp(configure: Configure, options: SpringAppOptions = {}): Started<SpringApp> {
+  return useStarted(async (resources) => resources.add(await startApp(configure, { logger: new RecordingLogger(), ...options }), (app) => app.close()));
 }
 
 /** The demo's Spring-model endpoints (demo/spring-demo.ts) as `npm start` mounts them. */
-export function useSpringDemo(): UsedApp<Listening> {
-  return use(async (resources) => {
+export function useSpringDemo(): Started<Listening> {
+  return useStarted(async (resources) => {
     const app = express();
     const server = createServer(app);
     const registry = mountSpringDemo(app, server);
