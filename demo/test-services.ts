@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import express, { type Express } from 'express';
 import { createEndpoint, type EndpointOptions, type SockJsEndpoint, type SockJsHandler, type SockJsSession } from '../server';
+import { listenTracked } from './listen';
 
 /** A running server with the standard SockJS test services mounted. */
 export interface RunningServices {
@@ -109,35 +109,20 @@ export async function listen(
   endpoints: SockJsEndpoint[],
   options: ServicesOptions,
 ): Promise<RunningServices> {
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenTracked(server, options);
   const beforeClose: Array<() => Promise<void>> = [];
   return {
     server,
     app,
     endpoints,
-    port,
-    baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port: listening.port,
+    baseUrl: listening.baseUrl,
     onClose(task) {
       beforeClose.push(task);
     },
     async close(flushTimeout = 0) {
       await Promise.all([...beforeClose.map((task) => task()), ...endpoints.map((endpoint) => endpoint.close({ flushTimeout }))]);
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      await listening.close();
     },
   };
 }

@@ -1,28 +1,13 @@
 /**
- * The unmodified sockjs-client (1.6.x) in Node — its own drivers: faye-websocket for websocket,
- * http.request for the XHR transports, the `eventsource` package for eventsource — with what a
- * scenario needs to watch it: every message, heartbeats, the transport it opened on, the close.
+ * The unmodified sockjs-client (1.6.x) in Node, opened through client/'s `openSockJs` — its own
+ * drivers: faye-websocket for websocket, http.request for the XHR transports, the `eventsource`
+ * package for eventsource — with what a scenario needs to watch it: every message, heartbeats,
+ * the transport it opened on, the close.
  */
+import { isLive, openSockJs, type SockJsClient, type SockJsCloseEvent } from '../../client';
 import type { ChangeBus } from './wait';
 
-export interface ClientCloseEvent {
-  code: number;
-  reason: string;
-  wasClean: boolean;
-}
-
-/** The part of sockjs-client's API used here (the package ships no types). */
-interface SockJsInstance {
-  readonly readyState: number;
-  /** The transport while open; null before and after. */
-  readonly transport: string | null;
-  onopen: (() => void) | null;
-  onmessage: ((event: { data: string }) => void) | null;
-  onheartbeat: (() => void) | null;
-  onclose: ((event: ClientCloseEvent) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
+export type ClientCloseEvent = SockJsCloseEvent;
 
 export interface ClientOptions {
   /** sockjs-client's `transports` whitelist; none lets it choose (Node: websocket first). */
@@ -34,18 +19,13 @@ export interface ClientOptions {
   timeout?: number;
 }
 
-type SockJsConstructor = new (url: string, protocols: null, options: { transports?: string[]; timeout?: number }) => SockJsInstance;
-
-// sockjs-client is a CommonJS package without types.
-const SockJS = require('sockjs-client') as SockJsConstructor;
-
 export class ClientSession {
   readonly messages: string[] = [];
   heartbeats = 0;
   /** The transport it opened on. */
   openedOn: string | undefined;
   closeEvent: ClientCloseEvent | undefined;
-  private readonly sock: SockJsInstance;
+  private readonly sock: SockJsClient;
 
   constructor(
     readonly name: string,
@@ -53,10 +33,7 @@ export class ClientSession {
     options: ClientOptions,
     private readonly bus: ChangeBus,
   ) {
-    this.sock = new SockJS(url, null, {
-      ...(options.transports ? { transports: options.transports } : {}),
-      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-    });
+    this.sock = openSockJs(url, options);
     this.sock.onopen = () => {
       this.openedOn = this.sock.transport ?? undefined;
       bus.changed();
@@ -111,6 +88,6 @@ export class ClientSession {
   }
 
   close(): void {
-    if (this.sock.readyState === 0 || this.sock.readyState === 1) this.sock.close();
+    if (isLive(this.sock)) this.sock.close();
   }
 }

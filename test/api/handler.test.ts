@@ -10,25 +10,17 @@ import {
   type SockJsEndpoint,
   type SockJsSession,
 } from '../../server';
-import {
-  Deferred,
-  HttpStream,
-  Recorder,
-  Resources,
-  WsQueue,
-  delay,
-  http,
-  messagesOf,
-  quietLogger,
-  readMessages,
-  serveEndpoints,
-  sessionId,
-  until,
-  withTimeout,
-  wsUrl,
-  type ExpressServer,
-  type Hooks,
-} from './helpers';
+import { Deferred } from '../support/deferred';
+import { HttpStream } from '../support/http-stream';
+import { RecordingLogger } from '../support/logger';
+import { request } from '../support/raw-http';
+import { Recorder, type Hooks } from '../support/recorder';
+import { Resources } from '../support/resources';
+import { serveEndpoints, type ExpressServer } from '../support/servers';
+import { messagesOf, newSessionId, readMessages, wsUrl } from '../support/sockjs';
+import { delay, until, withTimeout } from '../support/wait';
+import { WsClient } from '../support/ws-client';
+import { XhrPollingSession } from '../support/xhr-polling';
 
 const resources = new Resources();
 after(() => resources.closeAll());
@@ -37,12 +29,12 @@ interface Fixture {
   server: ExpressServer;
   endpoint: SockJsEndpoint;
   recorder: Recorder;
-  logger: ReturnType<typeof quietLogger>;
+  logger: RecordingLogger;
   port: number;
   /** Opens a SockJS websocket session and reads its `o`. */
-  websocket(headers?: Record<string, string>): Promise<WsQueue>;
+  websocket(headers?: Record<string, string>): Promise<WsClient>;
   /** Opens a raw websocket session. */
-  raw(headers?: Record<string, string>): Promise<WsQueue>;
+  raw(headers?: Record<string, string>): Promise<WsClient>;
   /** Opens an xhr-streaming receiver for `id` and waits for `o`. */
   streaming(id: string, headers?: Record<string, string>): Promise<HttpStream>;
   /** `POST .../xhr` for `id`: the frame it returned. */
@@ -54,7 +46,7 @@ interface Fixture {
 /** One Express server with one endpoint at /t whose handler records into a Recorder. */
 async function fixture(hooks: Hooks = {}, options: Partial<EndpointOptions> = {}): Promise<Fixture> {
   const recorder = new Recorder(hooks);
-  const logger = quietLogger();
+  const logger = new RecordingLogger();
   const server = resources.add(
     await serveEndpoints([{ prefix: '/t', handler: recorder.handler, logger, ...options }]),
     (s) => s.close(),
@@ -68,12 +60,12 @@ async function fixture(hooks: Hooks = {}, options: Partial<EndpointOptions> = {}
     logger,
     port,
     async websocket(headers) {
-      const ws = resources.add(await WsQueue.open(wsUrl(server.baseUrl, `/t/000/${sessionId()}/websocket`), headers), (w) => w.close());
+      const ws = resources.add(await WsClient.open(wsUrl(server.baseUrl, `/t/000/${newSessionId()}/websocket`), headers ? { headers } : {}), (w) => w.close());
       assert.equal(await ws.next('the open frame'), 'o');
       return ws;
     },
     async raw(headers) {
-      return resources.add(await WsQueue.open(wsUrl(server.baseUrl, '/t/websocket'), headers), (w) => w.close());
+      return resources.add(await WsClient.open(wsUrl(server.baseUrl, '/t/websocket'), headers ? { headers } : {}), (w) => w.close());
     },
     async streaming(id, headers) {
       const stream = resources.add(await HttpStream.open(port, 'POST', `/t/000/${id}/xhr_streaming`, headers ? { headers } : {}), (s) => s.close());
@@ -81,16 +73,11 @@ async function fixture(hooks: Hooks = {}, options: Partial<EndpointOptions> = {}
       await stream.waitFor((text) => text.includes('\no\n'), 'the open frame on xhr_streaming');
       return stream;
     },
-    async poll(id, headers) {
-      const response = await http(port, 'POST', `/t/000/${id}/xhr`, headers ? { headers } : {});
-      assert.equal(response.status, 200, `xhr poll answered ${response.status}: ${response.body}`);
-      return response.body.replace(/\n$/, '');
+    poll(id, headers) {
+      return new XhrPollingSession(port, '/t', headers, id).pollFrame();
     },
     async send(id, messages) {
-      const response = await http(port, 'POST', `/t/000/${id}/xhr_send`, {
-        headers: { 'Content-Type': 'text/plain' },
-        body: JSON.stringify(messages),
-      });
+      const response = await new XhrPollingSession(port, '/t', {}, id).send(messages);
       assert.equal(response.status, 204, `xhr_send answered ${response.status}: ${response.body}`);
     },
   };
@@ -141,7 +128,7 @@ describe('callback order', () => {
 
   test('xhr: onOpen, then every onMessage in order (several xhr_send requests), then onClose', { timeout: 10_000 }, async () => {
     const f = await fixture({}, { disconnectDelay: 200 });
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal(await f.poll(id), 'o');
     const session = await f.recorder.waitForOpen();
     await f.send(id, ['1', '2']);
@@ -185,14 +172,14 @@ describe('onClose runs exactly once', () => {
 
   test('server close() on xhr-streaming: once, even after the disconnect delay and endpoint.close()', { timeout: 10_000 }, async () => {
     const f = await fixture({}, { disconnectDelay: 200 });
-    const id = sessionId();
+    const id = newSessionId();
     const stream = await f.streaming(id);
     const session = await f.recorder.waitForOpen();
     session.close(4002, 'bye');
     await stream.waitFor((text) => text.endsWith('c[4002,"bye"]\n'), 'the close frame');
     assert.deepEqual(await f.recorder.waitForClose(session), { code: 4002, reason: 'bye' });
     // A receiver coming back while the session lingers gets the close frame again, no new session.
-    const again = await http(f.port, 'POST', `/t/000/${id}/xhr_streaming`);
+    const again = await request(f.port, 'POST', `/t/000/${id}/xhr_streaming`);
     assert.equal(again.body, 'h'.repeat(2048) + '\nc[4002,"bye"]\n');
     // Another transport kind may not use the session id at all (session binding): 404.
     await assert.rejects(f.poll(id), /404/);
@@ -204,7 +191,7 @@ describe('onClose runs exactly once', () => {
 
   test('xhr session not polled within disconnectDelay: once, with 1006 "Connection lost"', { timeout: 10_000 }, async () => {
     const f = await fixture({}, { disconnectDelay: 200 });
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal(await f.poll(id), 'o');
     const session = await f.recorder.waitForOpen();
     assert.deepEqual(await f.recorder.waitForClose(session, 'onClose after disconnectDelay'), { code: 1006, reason: 'Connection lost' });
@@ -215,7 +202,7 @@ describe('onClose runs exactly once', () => {
 
   test('an xhr-streaming client that drops its receiver mid-response: once, with 1002 "Connection interrupted"', { timeout: 10_000 }, async () => {
     const f = await fixture({}, { disconnectDelay: 200 });
-    const stream = await f.streaming(sessionId());
+    const stream = await f.streaming(newSessionId());
     const session = await f.recorder.waitForOpen();
     stream.close();
     assert.deepEqual(await f.recorder.waitForClose(session), { code: 1002, reason: 'Connection interrupted' });
@@ -228,8 +215,8 @@ describe('onClose runs exactly once', () => {
     const f = await fixture();
     const ws = await f.websocket();
     const raw = await f.raw();
-    const stream = await f.streaming(sessionId());
-    const pollId = sessionId();
+    const stream = await f.streaming(newSessionId());
+    const pollId = newSessionId();
     assert.equal(await f.poll(pollId), 'o');
     await until(() => f.recorder.count('open') === 4, 'four sessions to open');
     const sessions = f.recorder.events.filter((e) => e.kind === 'open').map((e) => e.session);
@@ -251,15 +238,15 @@ describe('onClose runs exactly once', () => {
   test('after endpoint.close(), new websocket sessions are refused with 503', { timeout: 10_000 }, async () => {
     const f = await fixture();
     await f.endpoint.close();
-    await assert.rejects(WsQueue.open(wsUrl(f.server.baseUrl, `/t/000/${sessionId()}/websocket`)), /HTTP 503/);
-    await assert.rejects(WsQueue.open(wsUrl(f.server.baseUrl, '/t/websocket')), /HTTP 503/);
+    await assert.rejects(WsClient.open(wsUrl(f.server.baseUrl, `/t/000/${newSessionId()}/websocket`)), /HTTP 503/);
+    await assert.rejects(WsClient.open(wsUrl(f.server.baseUrl, '/t/websocket')), /HTTP 503/);
     assert.equal(f.recorder.count('open'), 0);
   });
 
   test('after endpoint.close(), new HTTP sessions are refused (no "o", no onOpen)', { timeout: 10_000 }, async () => {
     const f = await fixture();
     await f.endpoint.close();
-    const response = await http(f.port, 'POST', `/t/000/${sessionId()}/xhr`);
+    const response = await request(f.port, 'POST', `/t/000/${newSessionId()}/xhr`);
     assert.notEqual(response.body, 'o\n', `a new xhr session opened on a closed endpoint (HTTP ${response.status})`);
     assert.equal(f.recorder.count('open'), 0, 'onOpen ran on a closed endpoint');
     assert.equal(f.endpoint.sessions.size, 0);
@@ -383,7 +370,7 @@ describe('failing callbacks', () => {
         throw new TypeError('bad');
       },
     });
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal(await f.poll(id), 'o');
     const session = await f.recorder.waitForOpen();
     await f.send(id, ['x']);
@@ -415,7 +402,7 @@ describe('failing callbacks', () => {
         return Promise.reject(new Error('no'));
       },
     });
-    const stream = await f.streaming(sessionId());
+    const stream = await f.streaming(newSessionId());
     await stream.waitFor((text) => text.endsWith('c[1011,"Server error"]\n'), 'the close frame');
     assert.deepEqual(streamedFrames(stream), ['c[1011,"Server error"]']);
   });
@@ -494,7 +481,7 @@ describe('session.send() and readyState around close', () => {
   test('xhr, session timed out: inside onClose readyState is not OPEN and send() returns false', { timeout: 10_000 }, async () => {
     const seen: Seen[] = [];
     const f = await fixture(closeProbe(seen), { disconnectDelay: 200 });
-    assert.equal(await f.poll(sessionId()), 'o');
+    assert.equal(await f.poll(newSessionId()), 'o');
     const session = await f.recorder.waitForOpen();
     await f.recorder.waitForClose(session);
     assert.equal(seen.length, 1);
@@ -514,7 +501,7 @@ describe('session fields', () => {
     [
       'xhr-streaming',
       async (f) => {
-        const id = sessionId();
+        const id = newSessionId();
         await f.streaming(id, headers);
         return id;
       },
@@ -522,7 +509,7 @@ describe('session fields', () => {
     [
       'xhr-polling',
       async (f) => {
-        const id = sessionId();
+        const id = newSessionId();
         assert.equal(await f.poll(id, headers), 'o');
         return id;
       },
@@ -530,7 +517,7 @@ describe('session fields', () => {
     [
       'eventsource',
       async (f) => {
-        const id = sessionId();
+        const id = newSessionId();
         const stream = resources.add(await HttpStream.open(f.port, 'GET', `/t/000/${id}/eventsource`, { headers }), (s) => s.close());
         await stream.waitFor((text) => text.includes('data: o\r\n'), 'the open frame');
         return id;
@@ -539,7 +526,7 @@ describe('session fields', () => {
     [
       'htmlfile',
       async (f) => {
-        const id = sessionId();
+        const id = newSessionId();
         const stream = resources.add(await HttpStream.open(f.port, 'GET', `/t/000/${id}/htmlfile?c=cb`, { headers }), (s) => s.close());
         await stream.waitFor((text) => text.includes('p("o")'), 'the open frame');
         return id;
@@ -548,8 +535,8 @@ describe('session fields', () => {
     [
       'jsonp-polling',
       async (f) => {
-        const id = sessionId();
-        const response = await http(f.port, 'GET', `/t/000/${id}/jsonp?c=cb`, { headers });
+        const id = newSessionId();
+        const response = await request(f.port, 'GET', `/t/000/${id}/jsonp?c=cb`, { headers });
         assert.match(response.body, /^\/\*\*\/cb\("o"\);|^cb\("o"\);/);
         return id;
       },
@@ -630,7 +617,7 @@ describe('session fields', () => {
         amounts.push(session.bufferedAmount);
       },
     });
-    const id = sessionId();
+    const id = newSessionId();
     assert.equal(await f.poll(id), 'o');
     const session = await f.recorder.waitForOpen();
     await f.send(id, ['fill']);

@@ -6,19 +6,14 @@ import { after, describe, test } from 'node:test';
 import express from 'express';
 import { WebSocketServer } from 'ws';
 import { createEndpoint, type SockJsEndpoint, type SockJsHandler } from '../../server';
-import {
-  HttpStream,
-  Recorder,
-  Resources,
-  WsQueue,
-  http,
-  listen,
-  messagesOf,
-  quietLogger,
-  serveEndpoints,
-  sessionId,
-  wsUrl,
-} from './helpers';
+import { HttpStream } from '../support/http-stream';
+import { RecordingLogger } from '../support/logger';
+import { request } from '../support/raw-http';
+import { Recorder } from '../support/recorder';
+import { Resources } from '../support/resources';
+import { listenTracked, serveEndpoints } from '../support/servers';
+import { messagesOf, newSessionId, wsUrl } from '../support/sockjs';
+import { WsClient } from '../support/ws-client';
 
 const resources = new Resources();
 after(() => resources.closeAll());
@@ -34,8 +29,8 @@ function track(endpoint: SockJsEndpoint): SockJsEndpoint {
   return resources.add(endpoint, (e) => e.close());
 }
 
-async function openWs(url: string): Promise<WsQueue> {
-  return resources.add(await WsQueue.open(url), (ws) => ws.close());
+async function openWs(url: string): Promise<WsClient> {
+  return resources.add(await WsClient.open(url), (ws) => ws.close());
 }
 
 /** A ws server in noServer mode answering `other:<message>` on /other-ws; ignores every other path. */
@@ -55,45 +50,45 @@ function otherWsServer(): { wss: WebSocketServer; listener: (req: IncomingMessag
 describe('Express middleware', () => {
   test('app.use(prefix, middleware): /echo-not and /other reach the app routes; the prefix is ours', { timeout: 10_000 }, async () => {
     const server = resources.add(
-      await serveEndpoints([{ prefix: '/echo', handler: echo, logger: quietLogger() }], (app) => {
+      await serveEndpoints([{ prefix: '/echo', handler: echo, logger: new RecordingLogger() }], (app) => {
         app.get('/echo-not', (_req, res) => void res.send('app: echo-not'));
         app.get('/other', (_req, res) => void res.send('app: other'));
         app.all('/echo-not/000/x/xhr', (_req, res) => void res.send('app: echo-not xhr'));
       }),
       (s) => s.close(),
     );
-    assert.equal((await http(server.port, 'GET', '/echo-not')).body, 'app: echo-not');
-    assert.equal((await http(server.port, 'GET', '/other')).body, 'app: other');
-    assert.equal((await http(server.port, 'POST', '/echo-not/000/x/xhr')).body, 'app: echo-not xhr');
-    const greeting = await http(server.port, 'GET', '/echo');
+    assert.equal((await request(server.port, 'GET', '/echo-not')).body, 'app: echo-not');
+    assert.equal((await request(server.port, 'GET', '/other')).body, 'app: other');
+    assert.equal((await request(server.port, 'POST', '/echo-not/000/x/xhr')).body, 'app: echo-not xhr');
+    const greeting = await request(server.port, 'GET', '/echo');
     assert.equal(greeting.status, 200);
     assert.equal(greeting.body, 'Welcome to SockJS!\n');
-    assert.equal((await http(server.port, 'GET', '/echo/')).body, 'Welcome to SockJS!\n');
-    const info = await http(server.port, 'GET', '/echo/info');
+    assert.equal((await request(server.port, 'GET', '/echo/')).body, 'Welcome to SockJS!\n');
+    const info = await request(server.port, 'GET', '/echo/info');
     assert.equal(info.status, 200);
     assert.equal((JSON.parse(info.body) as { websocket: unknown }).websocket, true);
-    const unknown = await http(server.port, 'GET', '/echo/a/b/c/d');
+    const unknown = await request(server.port, 'GET', '/echo/a/b/c/d');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body, '404 Error: Page not found\n');
   });
 
   test('app.use(middleware) without a path: the middleware passes every path outside its prefix to next()', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
     const app = express();
     app.use(endpoint.middleware);
     app.use((req, res) => void res.status(299).send(`next: ${req.method} ${req.url}`));
     const server = createServer(app);
     endpoint.attach(server);
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
     for (const path of ['/echo-not', '/echoes/info', '/ech', '/other', '/', '/other/echo/info']) {
-      const response = await http(running.port, 'GET', path);
+      const response = await request(running.port, 'GET', path);
       assert.equal(response.status, 299, path);
       assert.equal(response.body, `next: GET ${path}`);
     }
-    const post = await http(running.port, 'POST', '/echo-not/000/x/xhr');
+    const post = await request(running.port, 'POST', '/echo-not/000/x/xhr');
     assert.equal(post.body, 'next: POST /echo-not/000/x/xhr');
-    assert.equal((await http(running.port, 'GET', '/echo/info')).status, 200);
-    assert.equal((await http(running.port, 'GET', '/echo?x=1')).body, 'Welcome to SockJS!\n');
+    assert.equal((await request(running.port, 'GET', '/echo/info')).status, 200);
+    assert.equal((await request(running.port, 'GET', '/echo?x=1')).body, 'Welcome to SockJS!\n');
   });
 
   test("app.use('/mount', middleware): served under /mount/echo, as behind a proxy that strips /mount; the iframe page's script resolves there", { timeout: 10_000 }, async () => {
@@ -122,9 +117,9 @@ describe('Express middleware', () => {
     const b = new Recorder({ onMessage: (s, m) => void s.send(`b:${m}`) });
     const server = resources.add(
       await serveEndpoints([
-        { prefix: '/a', handler: a.handler, logger: quietLogger() },
-        { prefix: '/b', handler: b.handler, logger: quietLogger() },
-        { prefix: '/a-longer', handler: echo, logger: quietLogger() },
+        { prefix: '/a', handler: a.handler, logger: new RecordingLogger() },
+        { prefix: '/b', handler: b.handler, logger: new RecordingLogger() },
+        { prefix: '/a-longer', handler: echo, logger: new RecordingLogger() },
       ]),
       (s) => s.close(),
     );
@@ -133,7 +128,7 @@ describe('Express middleware', () => {
       ['/b', 'b'],
       ['/a-longer', ''],
     ] as const) {
-      const ws = await openWs(wsUrl(server.baseUrl, `${prefix}/000/${sessionId()}/websocket`));
+      const ws = await openWs(wsUrl(server.baseUrl, `${prefix}/000/${newSessionId()}/websocket`));
       assert.equal(await ws.next('o'), 'o');
       ws.send('["hi"]');
       assert.deepEqual(messagesOf(await ws.next('the echo')), [tag === '' ? 'hi' : `${tag}:hi`]);
@@ -142,9 +137,9 @@ describe('Express middleware', () => {
       assert.equal(await raw.next('the raw echo'), tag === '' ? 'raw' : `${tag}:raw`);
     }
     // The same session id on two endpoints is two sessions.
-    const id = sessionId();
-    assert.equal((await http(server.port, 'POST', `/a/000/${id}/xhr`)).body, 'o\n');
-    assert.equal((await http(server.port, 'POST', `/b/000/${id}/xhr`)).body, 'o\n');
+    const id = newSessionId();
+    assert.equal((await request(server.port, 'POST', `/a/000/${id}/xhr`)).body, 'o\n');
+    assert.equal((await request(server.port, 'POST', `/b/000/${id}/xhr`)).body, 'o\n');
     assert.equal(a.count('open'), 3);
     assert.equal(b.count('open'), 3);
     assert.equal(server.endpoints[0]?.sessions.get(id)?.transport, 'xhr-polling');
@@ -158,13 +153,13 @@ describe('nested prefixes', () => {
     // The inner endpoint is mounted (and attached) first, as Express needs for the HTTP routes.
     const server = resources.add(
       await serveEndpoints([
-        { prefix: '/nest/inner', handler: tagged('inner'), logger: quietLogger() },
-        { prefix: '/nest', handler: tagged('outer'), logger: quietLogger() },
+        { prefix: '/nest/inner', handler: tagged('inner'), logger: new RecordingLogger() },
+        { prefix: '/nest', handler: tagged('outer'), logger: new RecordingLogger() },
       ]),
       (s) => s.close(),
     );
-    assert.equal((await http(server.port, 'GET', '/nest/inner/info')).status, 200);
-    assert.equal((await http(server.port, 'GET', '/nest/info')).status, 200);
+    assert.equal((await request(server.port, 'GET', '/nest/inner/info')).status, 200);
+    assert.equal((await request(server.port, 'GET', '/nest/info')).status, 200);
 
     const outer = await openWs(wsUrl(server.baseUrl, '/nest/websocket'));
     outer.send('x');
@@ -176,7 +171,7 @@ describe('nested prefixes', () => {
     assert.equal(await innerRaw.next('the inner raw echo'), 'inner:y');
     assert.equal(innerRaw.isClosed, false);
 
-    const innerSockJs = await openWs(wsUrl(server.baseUrl, `/nest/inner/000/${sessionId()}/websocket`));
+    const innerSockJs = await openWs(wsUrl(server.baseUrl, `/nest/inner/000/${newSessionId()}/websocket`));
     assert.equal(await innerSockJs.next('o'), 'o');
     innerSockJs.send('["z"]');
     assert.deepEqual(messagesOf(await innerSockJs.next('the inner echo')), ['inner:z']);
@@ -185,7 +180,7 @@ describe('nested prefixes', () => {
 
 describe('attach()', () => {
   test("attach() adds one upgrade listener, leaves the server's other upgrade and request listeners working", { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
     const app = express();
     app.get('/plain', (_req, res) => void res.send('plain'));
     const server = createServer(app);
@@ -197,7 +192,7 @@ describe('attach()', () => {
     assert.deepEqual(server.listeners('request'), requestListeners, 'request listeners untouched');
     assert.equal(server.listenerCount('upgrade'), 2);
     assert.ok(server.listeners('upgrade').includes(other.listener));
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
 
     const otherWs = await openWs(wsUrl(running.baseUrl, '/other-ws'));
     otherWs.send('ping');
@@ -205,18 +200,18 @@ describe('attach()', () => {
     const raw = await openWs(wsUrl(running.baseUrl, '/echo/websocket'));
     raw.send('ping');
     assert.equal(await raw.next('the raw echo'), 'ping');
-    const sockjs = await openWs(wsUrl(running.baseUrl, `/echo/000/${sessionId()}/websocket`));
+    const sockjs = await openWs(wsUrl(running.baseUrl, `/echo/000/${newSessionId()}/websocket`));
     assert.equal(await sockjs.next('o'), 'o');
-    assert.equal((await http(running.port, 'GET', '/plain')).body, 'plain');
+    assert.equal((await request(running.port, 'GET', '/plain')).body, 'plain');
   });
 
   test('the function attach() returns removes exactly its own listener; the other ws server keeps working', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
     const server = createServer((_req, res) => void res.end('plain'));
     const other = otherWsServer();
     const detach = endpoint.attach(server);
     server.on('upgrade', other.listener);
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
     const before = await openWs(wsUrl(running.baseUrl, '/echo/websocket'));
     before.send('x');
     assert.equal(await before.next('echo before detaching'), 'x');
@@ -234,24 +229,24 @@ describe('attach()', () => {
   });
 
   test('after detaching, upgrades to the prefix are no longer taken (they fall through to the request handler)', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
     const app = express();
     app.use('/echo', endpoint.middleware);
     const server = createServer(app);
     const detach = endpoint.attach(server);
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
     const ws = await openWs(wsUrl(running.baseUrl, '/echo/websocket'));
     await ws.close();
     detach();
     assert.equal(server.listenerCount('upgrade'), 0);
     // With no upgrade listener Node hands the request to 'request': our middleware answers 400.
-    await assert.rejects(WsQueue.open(wsUrl(running.baseUrl, '/echo/websocket')), /HTTP 400/);
+    await assert.rejects(WsClient.open(wsUrl(running.baseUrl, '/echo/websocket')), /HTTP 400/);
   });
 });
 
 describe('plain http.createServer', () => {
   test('endpoint.handleRequest serves SockJS and answers false (writing nothing) for other paths', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/sock', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/sock', handler: echo, logger: new RecordingLogger() }));
     const handled: Array<[string, boolean]> = [];
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const ours = endpoint.handleRequest(req, res);
@@ -263,22 +258,22 @@ describe('plain http.createServer', () => {
       }
     });
     endpoint.attach(server);
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
 
-    assert.equal((await http(running.port, 'GET', '/sock')).body, 'Welcome to SockJS!\n');
-    assert.equal((await http(running.port, 'GET', '/sock/info')).status, 200);
-    const other = await http(running.port, 'GET', '/sockets');
+    assert.equal((await request(running.port, 'GET', '/sock')).body, 'Welcome to SockJS!\n');
+    assert.equal((await request(running.port, 'GET', '/sock/info')).status, 200);
+    const other = await request(running.port, 'GET', '/sockets');
     assert.equal(other.status, 418);
     assert.equal(other.body, 'not sockjs');
-    assert.equal((await http(running.port, 'GET', '/')).status, 418);
+    assert.equal((await request(running.port, 'GET', '/')).status, 418);
 
-    const id = sessionId();
-    assert.equal((await http(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'o\n');
-    const sent = await http(running.port, 'POST', `/sock/000/${id}/xhr_send`, { body: '["x","y"]', headers: { 'Content-Type': 'text/plain' } });
+    const id = newSessionId();
+    assert.equal((await request(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'o\n');
+    const sent = await request(running.port, 'POST', `/sock/000/${id}/xhr_send`, { body: '["x","y"]', headers: { 'Content-Type': 'text/plain' } });
     assert.equal(sent.status, 204);
-    assert.equal((await http(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'a["x","y"]\n');
+    assert.equal((await request(running.port, 'POST', `/sock/000/${id}/xhr`)).body, 'a["x","y"]\n');
 
-    const ws = await openWs(wsUrl(running.baseUrl, `/sock/000/${sessionId()}/websocket`));
+    const ws = await openWs(wsUrl(running.baseUrl, `/sock/000/${newSessionId()}/websocket`));
     assert.equal(await ws.next('o'), 'o');
     ws.send('["z"]');
     assert.deepEqual(messagesOf(await ws.next('the echo')), ['z']);
@@ -290,7 +285,7 @@ describe('plain http.createServer', () => {
   });
 
   test('endpoint.handleUpgrade answers false and leaves the socket alone outside its prefix', { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/sock', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/sock', handler: echo, logger: new RecordingLogger() }));
     const other = otherWsServer();
     const results: boolean[] = [];
     const server = createServer((_req, res) => void res.end());
@@ -299,7 +294,7 @@ describe('plain http.createServer', () => {
       results.push(ours);
       if (!ours) other.listener(req, socket, head);
     });
-    const running = resources.add(await listen(server), (r) => r.close());
+    const running = resources.add(await listenTracked(server), (r) => r.close());
     const otherWs = await openWs(wsUrl(running.baseUrl, '/other-ws'));
     otherWs.send('a');
     assert.equal(await otherWs.next('the other ws echo'), 'other:a');
@@ -313,10 +308,10 @@ describe('plain http.createServer', () => {
 describe('heartbeats', () => {
   test('with heartbeatDelay 100, an idle xhr-streaming receiver gets an h frame', { timeout: 10_000 }, async () => {
     const server = resources.add(
-      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: quietLogger() }]),
+      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
-    const stream = resources.add(await HttpStream.open(server.port, 'POST', `/hb/000/${sessionId()}/xhr_streaming`), (s) => s.close());
+    const stream = resources.add(await HttpStream.open(server.port, 'POST', `/hb/000/${newSessionId()}/xhr_streaming`), (s) => s.close());
     await stream.waitFor((text) => text.includes('\no\n'), 'the open frame');
     await stream.waitFor((t) => t.endsWith('\no\nh\n'), 'a heartbeat frame', 2000);
     await stream.waitFor((t) => t.endsWith('\no\nh\nh\n'), 'a second heartbeat frame', 2000);
@@ -324,10 +319,10 @@ describe('heartbeats', () => {
 
   test('with heartbeatDelay 100, an idle websocket gets an h frame', { timeout: 10_000 }, async () => {
     const server = resources.add(
-      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: quietLogger() }]),
+      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
-    const ws = await openWs(wsUrl(server.baseUrl, `/hb/000/${sessionId()}/websocket`));
+    const ws = await openWs(wsUrl(server.baseUrl, `/hb/000/${newSessionId()}/websocket`));
     assert.equal(await ws.next('o'), 'o');
     assert.equal(await ws.next('a heartbeat', 2000), 'h');
     assert.equal(await ws.next('a second heartbeat', 2000), 'h');
@@ -335,11 +330,11 @@ describe('heartbeats', () => {
 
   test('with heartbeatDelay 100, an idle xhr poll is answered with h', { timeout: 10_000 }, async () => {
     const server = resources.add(
-      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: quietLogger() }]),
+      await serveEndpoints([{ prefix: '/hb', handler: echo, heartbeatDelay: 100, logger: new RecordingLogger() }]),
       (s) => s.close(),
     );
-    const id = sessionId();
-    assert.equal((await http(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'o\n');
-    assert.equal((await http(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'h\n');
+    const id = newSessionId();
+    assert.equal((await request(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'o\n');
+    assert.equal((await request(server.port, 'POST', `/hb/000/${id}/xhr`)).body, 'h\n');
   });
 });

@@ -1,18 +1,18 @@
 /**
  * Shared pieces of the browser tests: one headless Chromium per test file (Debian's, never a
  * downloaded one), plain HTTP servers on 127.0.0.1:0 that destroy their connections on close,
- * the test messages, and bounded waits. No fixed sleeps: every wait is for an event or a
+ * and the messages they send. No fixed sleeps: every wait is for an event or a
  * condition, with a deadline.
  */
-import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CLIENT_TRANSPORTS } from '../../demo/page';
 import type { TransportName } from '../../server';
+import { MIXED_UNIT, sized } from '../support/messages';
+import { listenTracked } from '../support/servers';
 
 /** Debian's Chromium; `CHROMIUM_PATH` points elsewhere. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -72,31 +72,8 @@ export interface HttpServer {
 /** An Express app on 127.0.0.1:0; `close()` destroys every connection it accepted. */
 export async function startHttpServer(app: Express = express()): Promise<HttpServer> {
   app.disable('x-powered-by');
-  const server = createServer(app);
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    app,
-    server,
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
+  const { server, port, baseUrl, close } = await listenTracked(createServer(app));
+  return { app, server, port, origin: baseUrl, close };
 }
 
 /** Text for a `<script>` block: JSON that cannot end the element early. */
@@ -149,34 +126,7 @@ export async function withPageReport<T>(problems: readonly string[], fn: () => P
 }
 
 // ---------------------------------------------------------------------------------------------
-// Waiting
-
-export class Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve!: (value: T) => void;
-  reject!: (error: unknown) => void;
-  constructor() {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
-
-export { withTimeout } from '../support/wait';
-
-// ---------------------------------------------------------------------------------------------
 // Messages
-
-/** One unit of mixed text: accents, CJK, an astral emoji, U+2028, quotes, a backslash, NUL, U+FFFF. */
-const MIXED_UNIT = 'aé中😀\u2028"\\\u0000\uffff';
-
-/** About `size` UTF-16 code units of `pattern`, never ending on half a surrogate pair. */
-function sized(pattern: string, size: number): string {
-  let text = pattern.repeat(Math.ceil(size / pattern.length)).slice(0, size);
-  if (/[\ud800-\udbff]$/.test(text)) text = text.slice(0, -1) + 'z';
-  return text;
-}
 
 /** Messages the browser can hand over CDP unchanged: no lone surrogates. */
 const SPECIALS = [
@@ -223,25 +173,4 @@ export function testMessages(count = 200): string[] {
     messages.push(i % 5 === 0 ? body : `${i}:${body}`);
   }
   return messages.slice(0, count);
-}
-
-/** A JSON string literal with everything outside printable ASCII as `\uXXXX`. */
-function visible(text: string): string {
-  return JSON.stringify(text).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Where a mismatch first occurs, for a readable failure; undefined when equal. */
-export function firstDifference(actual: readonly string[], expected: readonly string[]): string | undefined {
-  for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
-    if (actual[i] !== expected[i]) {
-      const show = (s: string | undefined): string => (s === undefined ? 'nothing' : `${visible(s.slice(0, 80))} (${s.length} chars)`);
-      return `message ${i}: expected ${show(expected[i])}, got ${show(actual[i])}`;
-    }
-  }
-  return undefined;
-}
-
-export function assertSameMessages(actual: readonly string[], expected: readonly string[], what: string): void {
-  assert.equal(firstDifference(actual, expected), undefined, what);
-  assert.deepEqual(actual, expected, what);
 }

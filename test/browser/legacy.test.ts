@@ -5,82 +5,46 @@
  * from the server's own origin and from another one.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { createEndpoint, ReadyState, type SockJsEndpoint, type SockJsSession } from '../../server';
-import {
-  assertSameMessages,
-  launchBrowser,
-  noBrowser,
-  openPage,
-  startHttpServer,
-  testMessages,
-  withPageReport,
-  type HttpServer,
-} from './browser';
-import { PageHarness, harnessPage } from './harness';
+import { describe, test } from 'node:test';
+import { createEndpoint, ReadyState, type SockJsSession } from '../../server';
+import { assertSameMessages } from '../support/messages';
+import { noBrowser, openPage, testMessages, withPageReport } from './browser';
+import { PageHarness } from './harness';
+import { useBrowserRig } from './rig';
 
 const PREFIX = '/legacy';
 const MESSAGES = testMessages(200);
 
 describe('sockjs-client in Chromium without WebSocket', { skip: noBrowser }, () => {
-  let browser: Browser | undefined;
-  let sockjsServer: HttpServer | undefined;
-  let pageServer: HttpServer | undefined;
-  let endpoint: SockJsEndpoint | undefined;
   const opened: SockJsSession[] = [];
   let upgrades = 0;
-  const pages = { 'same-origin': '', 'cross-origin': '' };
-
-  before(async () => {
-    pageServer = await startHttpServer();
-    const otherOrigin = `http://localhost:${pageServer.port}`;
-    sockjsServer = await startHttpServer();
-    sockjsServer.server.on('upgrade', () => upgrades++);
-    endpoint = createEndpoint({
-      prefix: PREFIX,
-      allowedOrigins: [otherOrigin],
-      handler: {
-        onOpen: (session) => void opened.push(session),
-        onMessage: (session, message) => void session.send(message),
-      },
-    });
-    sockjsServer.app.use(endpoint.prefix, endpoint.middleware);
-    endpoint.attach(sockjsServer.server);
-    const samePage = harnessPage({ clientScriptUrl: endpoint.clientScriptUrl, sockjsUrl: PREFIX, withoutWebSocket: true });
-    sockjsServer.app.get('/legacy.html', (_req, res) => {
-      res.type('html').send(samePage);
-    });
-    const crossPage = harnessPage({
-      clientScriptUrl: sockjsServer.origin + endpoint.clientScriptUrl,
-      sockjsUrl: sockjsServer.origin + PREFIX,
-      withoutWebSocket: true,
-    });
-    pageServer.app.get('/legacy.html', (_req, res) => {
-      res.type('html').send(crossPage);
-    });
-    pages['same-origin'] = `${sockjsServer.origin}/legacy.html`;
-    pages['cross-origin'] = `${otherOrigin}/legacy.html`;
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await endpoint?.close();
-    await sockjsServer?.close();
-    await pageServer?.close();
+  const rig = useBrowserRig({
+    pagePath: '/legacy.html',
+    withoutWebSocket: true,
+    prepare(sockjsServer) {
+      sockjsServer.server.on('upgrade', () => upgrades++);
+    },
+    endpoints: (otherOrigin) => [
+      createEndpoint({
+        prefix: PREFIX,
+        allowedOrigins: [otherOrigin],
+        handler: {
+          onOpen: (session) => void opened.push(session),
+          onMessage: (session, message) => void session.send(message),
+        },
+      }),
+    ],
   });
 
   for (const placement of ['same-origin', 'cross-origin'] as const) {
     test(`${placement}: with no transports option, sockjs-client falls back to xhr-streaming by itself and echoes 200 messages`, { timeout: 45_000 }, async () => {
-      assert.ok(browser, 'setup failed');
-      const { context, page, problems } = await openPage(browser);
+      const { context, page, problems } = await openPage(rig().browser);
       const harness = new PageHarness(page);
       const openedBefore = opened.length;
       const upgradesBefore = upgrades;
       try {
         await withPageReport(problems, async () => {
-          await page.goto(pages[placement]);
+          await page.goto(rig().pages[placement]);
           assert.equal((await harness.status()).webSocketType, 'undefined', 'the page has no WebSocket');
           await harness.open(null);
           const status = await harness.opened(`${placement} without WebSocket`);

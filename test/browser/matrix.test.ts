@@ -9,25 +9,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { BrowserContext } from 'playwright-core';
 import { createEndpoint, ReadyState, type CloseInfo, type SockJsEndpoint, type SockJsHandler, type SockJsSession } from '../../server';
-import {
-  CLIENT_TRANSPORTS,
-  Deferred,
-  SERVER_TRANSPORT,
-  assertSameMessages,
-  launchBrowser,
-  noBrowser,
-  openPage,
-  startHttpServer,
-  testMessages,
-  withPageReport,
-  withTimeout,
-  type ClientTransport,
-  type HttpServer,
-} from './browser';
-import { PageHarness, harnessPage } from './harness';
+import { Deferred } from '../support/deferred';
+import { assertSameMessages } from '../support/messages';
+import { withTimeout } from '../support/wait';
+import { CLIENT_TRANSPORTS, SERVER_TRANSPORT, noBrowser, openPage, testMessages, withPageReport, type ClientTransport } from './browser';
+import { PageHarness } from './harness';
+import { useBrowserRig, type Placement } from './rig';
 
 const PREFIX = '/matrix';
 const QUICK_PREFIX = '/matrix-quick';
@@ -80,8 +70,6 @@ function matrixHandler(observed: Map<string, Observed>): SockJsHandler {
   };
 }
 
-type Placement = 'same-origin' | 'cross-origin';
-
 /**
  * What the server reports when the page closes a connection itself. sockjs-client closes its
  * WebSocket without a status code (1005) and aborts the HTTP receivers it can abort (1002); a
@@ -101,68 +89,28 @@ const CLOSED_BY_PAGE: Readonly<Record<ClientTransport, CloseInfo>> = {
 
 describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser }, () => {
   const observed = new Map<string, Observed>();
-  let browser: Browser | undefined;
-  let sockjsServer: HttpServer | undefined;
-  let pageServer: HttpServer | undefined;
-  /** The endpoint of the matrix, with default delays. */
-  let endpoint: SockJsEndpoint | undefined;
-  /** The same service with short heartbeat and disconnect delays, for closes the server must detect. */
-  let quick: SockJsEndpoint | undefined;
-  /** Page URL for each placement, plus one on an origin the endpoint does not allow. */
-  const pages = { 'same-origin': '', 'cross-origin': '', refused: '' };
-  let otherOrigin = '';
   /** Every response of the SockJS server: `<status> <method> <path> <Origin>`. */
   const served: string[] = [];
-
-  before(async () => {
-    // The page's server first: its origin goes into the endpoint's allowedOrigins.
-    pageServer = await startHttpServer();
-    otherOrigin = `http://localhost:${pageServer.port}`;
-    sockjsServer = await startHttpServer();
-    sockjsServer.app.use((req, res, next) => {
-      const path = req.originalUrl.split('?')[0] ?? '';
-      res.on('finish', () => served.push(`${res.statusCode} ${req.method} ${path} ${req.headers.origin ?? '-'}`));
-      next();
-    });
-    const handler = matrixHandler(observed);
-    endpoint = createEndpoint({ prefix: PREFIX, handler, allowedOrigins: [otherOrigin] });
-    // Short enough for the JSONP case to finish in seconds, long enough that a poll does not miss it.
-    quick = createEndpoint({ prefix: QUICK_PREFIX, handler, allowedOrigins: [otherOrigin], heartbeatDelay: 1000, disconnectDelay: 2000 });
-    for (const e of [endpoint, quick]) {
-      sockjsServer.app.use(e.prefix, e.middleware);
-      e.attach(sockjsServer.server);
-    }
-
-    const samePage = harnessPage({ clientScriptUrl: endpoint.clientScriptUrl, sockjsUrl: PREFIX });
-    sockjsServer.app.get('/matrix.html', (_req, res) => {
-      res.type('html').send(samePage);
-    });
-    const crossPage = harnessPage({
-      clientScriptUrl: sockjsServer.origin + endpoint.clientScriptUrl,
-      sockjsUrl: sockjsServer.origin + PREFIX,
-    });
-    pageServer.app.get('/matrix.html', (_req, res) => {
-      res.type('html').send(crossPage);
-    });
-    pages['same-origin'] = `${sockjsServer.origin}/matrix.html`;
-    pages['cross-origin'] = `${otherOrigin}/matrix.html`;
-    // The same page server under its IP address: a third origin, not in allowedOrigins.
-    pages.refused = `${pageServer.origin}/matrix.html`;
-    browser = await launchBrowser();
+  const handler = matrixHandler(observed);
+  const rig = useBrowserRig({
+    pagePath: '/matrix.html',
+    prepare(sockjsServer) {
+      sockjsServer.app.use((req, res, next) => {
+        const path = req.originalUrl.split('?')[0] ?? '';
+        res.on('finish', () => served.push(`${res.statusCode} ${req.method} ${path} ${req.headers.origin ?? '-'}`));
+        next();
+      });
+    },
+    endpoints: (otherOrigin) => [
+      // The endpoint of the matrix, with default delays.
+      createEndpoint({ prefix: PREFIX, handler, allowedOrigins: [otherOrigin] }),
+      // The same service with short heartbeat and disconnect delays, for closes the server must
+      // detect: short enough for the JSONP case to finish in seconds, long enough that a poll does not miss it.
+      createEndpoint({ prefix: QUICK_PREFIX, handler, allowedOrigins: [otherOrigin], heartbeatDelay: 1000, disconnectDelay: 2000 }),
+    ],
   });
-
-  after(async () => {
-    await browser?.close();
-    await endpoint?.close();
-    await quick?.close();
-    await sockjsServer?.close();
-    await pageServer?.close();
-  });
-
-  const running = (): { browser: Browser; endpoint: SockJsEndpoint; sockjsOrigin: string } => {
-    assert.ok(browser && endpoint && sockjsServer, 'setup failed');
-    return { browser, endpoint, sockjsOrigin: sockjsServer.origin };
-  };
+  /** The endpoint of the matrix (not the quick one). */
+  const matrixEndpoint = (): SockJsEndpoint => rig().endpoints[0] as SockJsEndpoint;
 
   interface Opened {
     context: BrowserContext;
@@ -177,19 +125,19 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
    * both sides agree on the transport and that the page really is where `placement` says.
    */
   async function openForced(placement: Placement, transport: ClientTransport, prefix: string): Promise<Opened> {
-    const { context, page, problems } = await openPage(running().browser);
+    const { context, page, problems } = await openPage(rig().browser);
     const harness = new PageHarness(page);
     const token = randomUUID();
     const what = `${placement} ${transport}`;
-    const url = placement === 'same-origin' ? prefix : running().sockjsOrigin + prefix;
+    const url = placement === 'same-origin' ? prefix : rig().sockjsServer.origin + prefix;
     try {
       const seen = await withPageReport(problems, async () => {
-        await page.goto(pages[placement]);
+        await page.goto(rig().pages[placement]);
         await harness.open(transport, url);
         const status = await harness.opened(what);
         assert.equal(status.transportAtOpen, transport, 'sock.transport at open');
         assert.equal(status.transport, transport, 'sock.transport while open');
-        assert.equal(status.origin, placement === 'same-origin' ? running().sockjsOrigin : otherOrigin, 'the page origin');
+        assert.equal(status.origin, placement === 'same-origin' ? rig().sockjsServer.origin : rig().otherOrigin, 'the page origin');
 
         await harness.send([`#hello ${token}`]);
         await harness.received(2, `${what}: the open push and the welcome`);
@@ -204,13 +152,13 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
           const origin = session.headers.origin;
           if (transport.startsWith('iframe-')) {
             // The iframe is on the SockJS server's origin: its requests are not the page's.
-            assert.notEqual(origin, otherOrigin, 'iframe transports send from the iframe');
+            assert.notEqual(origin, rig().otherOrigin, 'iframe transports send from the iframe');
           } else if (transport === 'jsonp-polling') {
             // A plain <script> GET: no CORS, no Origin.
             assert.equal(origin, undefined, 'no Origin on a JSONP poll');
           } else {
             // WebSocket, XHR and EventSource requests carry the page's origin: CORS for real.
-            assert.equal(origin, otherOrigin, 'the Origin of the first request');
+            assert.equal(origin, rig().otherOrigin, 'the Origin of the first request');
           }
         }
         return registered;
@@ -244,7 +192,7 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
               await harness.send(['#close-me 4001']);
               const closed = await harness.closed(`${what}: the server's close`);
               assert.deepEqual(closed, { code: 4001, reason: 'bye', wasClean: true });
-              const serverSide = await withTimeout(seen.closed.promise, 5000, `${what}: the server's onClose`);
+              const serverSide = await withTimeout(seen.closed.promise, `${what}: the server's onClose`, 5000);
               assert.deepEqual(serverSide, { code: 4001, reason: 'bye' });
               const after = await harness.status();
               assert.equal(after.readyState, 3);
@@ -265,7 +213,7 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
               await harness.close(3002, 'client bye');
               const closed = await harness.closed(`${what}: the page's close`);
               assert.deepEqual(closed, { code: 3002, reason: 'client bye', wasClean: true });
-              const serverSide = await withTimeout(seen.closed.promise, 10_000, `${what}: the server's onClose`);
+              const serverSide = await withTimeout(seen.closed.promise, `${what}: the server's onClose`, 10_000);
               assert.deepEqual(serverSide, expected);
               // CLOSING while an HTTP session's id lingers for its close frame, then CLOSED.
               assert.ok(seen.session.readyState >= ReadyState.CLOSING, `readyState ${seen.session.readyState} after onClose`);
@@ -281,22 +229,22 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
 
   test('a page on an origin not in allowedOrigins cannot connect (xhr-streaming, websocket)', { timeout: 30_000 }, async () => {
     for (const transport of ['xhr-streaming', 'websocket'] as const) {
-      const { context, page, problems } = await openPage(running().browser);
+      const { context, page, problems } = await openPage(rig().browser);
       const harness = new PageHarness(page);
-      const sessionsBefore = new Set(running().endpoint.sessions.keys());
+      const sessionsBefore = new Set(matrixEndpoint().sessions.keys());
       const servedBefore = served.length;
       try {
         await withPageReport(problems, async () => {
-          await page.goto(pages.refused);
+          await page.goto(rig().pages.refused);
           await harness.open(transport);
           const closed = await harness.closed(`refused ${transport}`);
           const status = await harness.status();
           assert.equal(status.opened, false, 'never opened');
           assert.deepEqual(closed, { code: 1002, reason: 'Cannot connect to server', wasClean: false });
-          const created = [...running().endpoint.sessions.keys()].filter((id) => !sessionsBefore.has(id));
+          const created = [...matrixEndpoint().sessions.keys()].filter((id) => !sessionsBefore.has(id));
           assert.deepEqual(created, [], 'no session on the server');
           // Everything the page asked of the endpoint with its Origin: /info, refused.
-          const refusedOrigin = new URL(pages.refused).origin;
+          const refusedOrigin = new URL(rig().pages.refused).origin;
           const requests = served.slice(servedBefore).filter((line) => line.endsWith(` ${refusedOrigin}`));
           assert.deepEqual(requests, [`403 GET ${PREFIX}/info ${refusedOrigin}`], 'the server refused /info, and saw nothing else');
         });

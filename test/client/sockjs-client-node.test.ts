@@ -6,40 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestServices, type RunningServices } from '../../demo/test-services';
 import { ReadyState, type SockJsEndpoint } from '../../server';
-import { Deferred, Resources, withTimeout } from '../api/helpers';
-
-interface SockJsCloseEvent {
-  code: number;
-  reason: string;
-  wasClean: boolean;
-}
-
-interface SockJsClient {
-  readonly readyState: number;
-  /** The transport in use while open (null once closed). */
-  readonly transport: string | null;
-  onopen: (() => void) | null;
-  onmessage: ((event: { data: string }) => void) | null;
-  onclose: ((event: SockJsCloseEvent) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-
-type SockJsConstructor = new (url: string, protocols: null, options: { transports: string[]; timeout?: number }) => SockJsClient;
-
-// sockjs-client ships no types; this is the part of its API the tests use.
-const SockJS = require('sockjs-client') as SockJsConstructor;
-
-const TRANSPORTS = ['websocket', 'xhr-streaming', 'xhr-polling'] as const;
-
-const MIXED_UNIT = 'aé中😀\u2028"\\\u0000\uffff';
-
-/** About `size` UTF-16 code units of `pattern`, never ending on half a surrogate pair. */
-function sized(pattern: string, size: number): string {
-  let text = pattern.repeat(Math.ceil(size / pattern.length)).slice(0, size);
-  if (/[\ud800-\udbff]$/.test(text)) text = text.slice(0, -1) + 'z';
-  return text;
-}
+import { firstDifference, MIXED_UNIT, sized } from '../support/messages';
+import { Resources } from '../support/resources';
+import { connectSockJs, NODE_CLIENT_TRANSPORTS } from '../support/sockjs-client';
+import { withTimeout } from '../support/wait';
 
 /**
  * 100 messages: protocol-hostile characters, and sizes from 0 B to 64 KiB. They total about
@@ -96,73 +66,6 @@ function endpointOf(services: RunningServices, prefix: string): SockJsEndpoint {
   return endpoint;
 }
 
-interface Connection {
-  sock: SockJsClient;
-  opened: Promise<void>;
-  /** `sock.transport` when the open event fired. */
-  transportAtOpen: () => string | null | undefined;
-  messages: string[];
-  /** Resolves once `count` messages have arrived. */
-  received(count: number, what: string, ms?: number): Promise<string[]>;
-  closed: Promise<SockJsCloseEvent>;
-}
-
-function connect(url: string, transport: string, resources: Resources): Connection {
-  const sock = new SockJS(url, null, { transports: [transport] });
-  resources.add(sock, (s) => {
-    if (s.readyState === 0 || s.readyState === 1) s.close();
-  });
-  const opened = new Deferred<void>();
-  const closed = new Deferred<SockJsCloseEvent>();
-  const messages: string[] = [];
-  const waiters = new Set<() => void>();
-  let transportAtOpen: string | null | undefined;
-  sock.onopen = () => {
-    transportAtOpen = sock.transport;
-    opened.resolve();
-  };
-  sock.onmessage = (event) => {
-    messages.push(event.data);
-    for (const wake of [...waiters]) wake();
-  };
-  sock.onclose = (event) => {
-    opened.reject(new Error(`closed before open: ${event.code} ${event.reason}`));
-    closed.resolve({ code: event.code, reason: event.reason, wasClean: event.wasClean });
-  };
-  opened.promise.catch(() => undefined);
-  return {
-    sock,
-    opened: withTimeout(opened.promise, `sockjs-client to open with ${transport}`),
-    transportAtOpen: () => transportAtOpen,
-    messages,
-    received(count, what, ms = 10_000) {
-      if (messages.length >= count) return Promise.resolve(messages);
-      let wake: (() => void) | undefined;
-      const done = new Promise<string[]>((resolve) => {
-        wake = () => {
-          if (messages.length >= count) resolve(messages);
-        };
-        waiters.add(wake);
-      });
-      return withTimeout(done, what, ms).finally(() => {
-        if (wake) waiters.delete(wake);
-      });
-    },
-    closed: closed.promise,
-  };
-}
-
-/** Where a mismatch first occurs, for a readable failure. */
-function firstDifference(actual: readonly string[], expected: readonly string[]): string | undefined {
-  for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
-    if (actual[i] !== expected[i]) {
-      const show = (s: string | undefined): string => (s === undefined ? 'nothing' : `${JSON.stringify(s.slice(0, 60))} (${s.length} chars)`);
-      return `message ${i}: expected ${show(expected[i])}, got ${show(actual[i])}`;
-    }
-  }
-  return undefined;
-}
-
 describe('sockjs-client (Node) against /echo and /close', () => {
   const resources = new Resources();
   let services: RunningServices | undefined;
@@ -177,15 +80,15 @@ describe('sockjs-client (Node) against /echo and /close', () => {
   });
   after(() => resources.closeAll());
 
-  for (const transport of TRANSPORTS) {
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
     test(`${transport}: 100 mixed-unicode messages of 0 B to 64 KiB echo back exactly and in order, then the client closes with 3001`, { timeout: 30_000 }, async () => {
       const echo = endpointOf(running(), '/echo');
       const before = new Set(echo.sessions.keys());
-      const connection = connect(running().baseUrl + '/echo', transport, resources);
+      const connection = connectSockJs(running().baseUrl + '/echo', transport, resources);
       await connection.opened;
 
       // The transport really used, as the client and the server see it.
-      assert.equal(connection.transportAtOpen(), transport);
+      assert.equal(connection.transportAtOpen, transport);
       assert.equal(connection.sock.transport, transport);
       const created = [...echo.sessions.values()].filter((s) => !before.has(s.id));
       assert.equal(created.length, 1, 'exactly one new server session');
@@ -195,7 +98,7 @@ describe('sockjs-client (Node) against /echo and /close', () => {
       const sent = testMessages();
       assert.equal(sent.length, 100);
       for (const message of sent) connection.sock.send(message);
-      const echoed = await connection.received(sent.length, `${sent.length} echoes over ${transport}`, 20_000);
+      const echoed = await connection.messages.waitForCount(sent.length, `${sent.length} echoes over ${transport}`, 20_000);
       assert.equal(firstDifference(echoed, sent), undefined);
       assert.deepEqual(echoed, sent);
 
@@ -204,22 +107,22 @@ describe('sockjs-client (Node) against /echo and /close', () => {
       assert.equal(closed.code, 3001);
       assert.equal(closed.reason, 'bye');
       assert.equal(connection.sock.readyState, 3);
-      assert.equal(connection.messages.length, sent.length, 'nothing after the echoes');
+      assert.equal(connection.messages.items.length, sent.length, 'nothing after the echoes');
     });
   }
 
-  for (const transport of TRANSPORTS) {
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
     // sockjs-client sends every message queued while an xhr_send is in flight as one POST body, so
     // a burst of messages that are each far below the message size limit makes one large body.
     test(`${transport}: a burst of 20 messages of 64 KiB (1.25 MiB, one sockjs-client xhr_send batch) all echo back`, { timeout: 30_000 }, async () => {
-      const connection = connect(running().baseUrl + '/echo', transport, resources);
+      const connection = connectSockJs(running().baseUrl + '/echo', transport, resources);
       await connection.opened;
       const sent = Array.from({ length: 20 }, (_, i) => `${i}:` + 'b'.repeat(65_536));
       for (const message of sent) connection.sock.send(message);
       const result = await Promise.race([
-        connection.received(sent.length, `${sent.length} echoes over ${transport}`, 20_000),
+        connection.messages.waitForCount(sent.length, `${sent.length} echoes over ${transport}`, 20_000),
         connection.closed.then((event) => {
-          throw new Error(`session closed after ${connection.messages.length} echoes: ${event.code} ${JSON.stringify(event.reason)}`);
+          throw new Error(`session closed after ${connection.messages.items.length} echoes: ${event.code} ${JSON.stringify(event.reason)}`);
         }),
       ]);
       assert.equal(firstDifference(result, sent), undefined);
@@ -228,16 +131,16 @@ describe('sockjs-client (Node) against /echo and /close', () => {
     });
   }
 
-  for (const transport of TRANSPORTS) {
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
     test(`${transport}: the /close service closes the client with 3000 "Go away!"`, { timeout: 15_000 }, async () => {
-      const connection = connect(running().baseUrl + '/close', transport, resources);
+      const connection = connectSockJs(running().baseUrl + '/close', transport, resources);
       const closed = await withTimeout(connection.closed, 'the close event from /close');
       await connection.opened;
-      assert.equal(connection.transportAtOpen(), transport);
+      assert.equal(connection.transportAtOpen, transport);
       assert.equal(closed.code, 3000);
       assert.equal(closed.reason, 'Go away!');
       assert.equal(closed.wasClean, true);
-      assert.deepEqual(connection.messages, []);
+      assert.deepEqual(connection.messages.items, []);
     });
   }
 });

@@ -1,43 +1,22 @@
 /** `ws` as a client of the SockJS websocket transport, `{prefix}/<server>/<session>/websocket`. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startTestServices, type RunningServices } from '../../demo/test-services';
+import { describe, test } from 'node:test';
 import { ReadyState } from '../../server';
-import {
-  Recorder,
-  Resources,
-  WsQueue,
-  messagesOf,
-  quietLogger,
-  readMessages,
-  serveEndpoints,
-  sessionId,
-  wsUrl,
-  type ExpressServer,
-} from '../api/helpers';
+import { Recorder } from '../support/recorder';
+import { useServicesAndCustomEndpoint } from '../support/servers';
+import { messagesOf, newSessionId, readMessages, wsUrl } from '../support/sockjs';
+import { WsClient } from '../support/ws-client';
 
 describe('SockJS websocket transport with a ws client', () => {
-  const resources = new Resources();
-  let services: RunningServices | undefined;
-  let custom: ExpressServer | undefined;
   const recorder = new Recorder({
     onMessage(session, message) {
       session.send(message);
     },
   });
+  const { running, resources } = useServicesAndCustomEndpoint(recorder.handler);
 
-  before(async () => {
-    services = resources.add(await startTestServices(), (s) => s.close());
-    custom = resources.add(
-      await serveEndpoints([{ prefix: '/custom', handler: recorder.handler, logger: quietLogger() }]),
-      (s) => s.close(),
-    );
-  });
-  after(() => resources.closeAll());
-
-  const echo = async (): Promise<WsQueue> => {
-    assert.ok(services);
-    const ws = resources.add(await WsQueue.open(wsUrl(services.baseUrl, `/echo/000/${sessionId()}/websocket`)), (w) => w.close());
+  const echo = async (): Promise<WsClient> => {
+    const ws = resources.add(await WsClient.open(wsUrl(running().services.baseUrl, `/echo/000/${newSessionId()}/websocket`)), (w) => w.close());
     assert.equal(await ws.next('the open frame'), 'o');
     return ws;
   };
@@ -86,9 +65,8 @@ describe('SockJS websocket transport with a ws client', () => {
   }
 
   test('broken framing reaches onClose as 3000 and drops nothing sent before it', { timeout: 10_000 }, async () => {
-    assert.ok(custom);
     const from = recorder.mark();
-    const ws = resources.add(await WsQueue.open(wsUrl(custom.baseUrl, `/custom/000/${sessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)), (w) => w.close());
     assert.equal(await ws.next('the open frame'), 'o');
     const session = await recorder.waitForOpen(from);
     ws.send('["fine"]');
@@ -100,27 +78,25 @@ describe('SockJS websocket transport with a ws client', () => {
   });
 
   test("a client close reaches onClose with the client's code and reason, once", { timeout: 10_000 }, async () => {
-    assert.ok(custom);
     const from = recorder.mark();
-    const ws = resources.add(await WsQueue.open(wsUrl(custom.baseUrl, `/custom/000/${sessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)), (w) => w.close());
     assert.equal(await ws.next('the open frame'), 'o');
     const session = await recorder.waitForOpen(from);
     assert.equal(session.transport, 'websocket');
     assert.equal(session.readyState, ReadyState.OPEN);
-    assert.ok(custom.endpoints[0]?.sessions.has(session.id));
+    assert.ok(running().custom.endpoints[0]?.sessions.has(session.id));
     ws.send('["m1","m2"]');
     assert.deepEqual(await readMessages(ws, 2), ['m1', 'm2']);
     assert.equal((await ws.close(4001, 'client says bye')).code, 4001);
     assert.deepEqual(await recorder.waitForClose(session), { code: 4001, reason: 'client says bye' });
     assert.deepEqual(recorder.trace(session), ['open', 'message:m1', 'message:m2', 'close:4001']);
     assert.equal(session.readyState, ReadyState.CLOSED);
-    assert.ok(!custom.endpoints[0]?.sessions.has(session.id), 'the session is forgotten');
+    assert.ok(!running().custom.endpoints[0]?.sessions.has(session.id), 'the session is forgotten');
   });
 
   test('a client dropping the connection without a close frame reaches onClose as 1006', { timeout: 10_000 }, async () => {
-    assert.ok(custom);
     const from = recorder.mark();
-    const ws = resources.add(await WsQueue.open(wsUrl(custom.baseUrl, `/custom/000/${sessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)), (w) => w.close());
     assert.equal(await ws.next('the open frame'), 'o');
     const session = await recorder.waitForOpen(from);
     ws.terminate();

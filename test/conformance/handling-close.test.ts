@@ -17,6 +17,17 @@ async function streamAfterPrelude(path: string) {
   return stream.conn;
 }
 
+/** A second xhr_streaming receiver on `session`: refused with 2010, and its response ends. */
+async function assertSecondReceiverRefused(session: string): Promise<void> {
+  const r2 = await streamAfterPrelude(session);
+  try {
+    assert.equal(await r2.readChunkText(), ANOTHER_CONNECTION_FRAME + '\n');
+    assert.equal(await r2.readChunkText(), null);
+  } finally {
+    r2.destroy();
+  }
+}
+
 /**
  * Polls until the server has let go of an aborted receiver: a new receiver
  * may briefly still see 2010 while the abort is being processed. Returns the
@@ -55,13 +66,7 @@ describe('handling close', () => {
     const r1 = await streamAfterPrelude(session);
     try {
       assert.equal(await r1.readChunkText(), 'o\n');
-      const r2 = await streamAfterPrelude(session);
-      try {
-        assert.equal(await r2.readChunkText(), ANOTHER_CONNECTION_FRAME + '\n');
-        assert.equal(await r2.readChunkText(), null);
-      } finally {
-        r2.destroy();
-      }
+      await assertSecondReceiverRefused(session);
     } finally {
       r1.destroy();
     }
@@ -80,13 +85,7 @@ describe('handling close', () => {
       assert.ok(await r1conn.readChunkText(), 'prelude');
       assert.equal(await r1conn.readChunkText(), 'o\n');
 
-      const r2 = await streamAfterPrelude(session);
-      try {
-        assert.equal(await r2.readChunkText(), ANOTHER_CONNECTION_FRAME + '\n');
-        assert.equal(await r2.readChunkText(), null);
-      } finally {
-        r2.destroy();
-      }
+      await assertSecondReceiverRefused(session);
     } finally {
       r1conn.destroy();
     }

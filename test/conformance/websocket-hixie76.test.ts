@@ -4,10 +4,10 @@
  * then answer the body with the 16-byte MD5 challenge response.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { useTarget } from '../support/targets';
 import { RawHttpConnection } from '../support/raw-http';
+import { hixieAnswer } from '../support/raw-ws';
 import { newSessionPath } from '../support/sockjs';
 
 const target = useTarget();
@@ -19,21 +19,6 @@ const KEY3 = Buffer.from('aaaaaaaa', 'latin1');
 const EXPECTED_ANSWER = Buffer.from([
   0xca, 0x34, 0x00, 0xd8, 0xa5, 0x08, 0x47, 0x97, 0x2c, 0xd5, 0x71, 0x5a, 0xba, 0xbf, 0x43, 0x7b,
 ]);
-
-/** hixie-76: the digits of a key read as a number, divided by the key's space count. */
-function keyValue(key: string): number {
-  const digits = key.replace(/[^0-9]/g, '');
-  const spaces = key.split(' ').length - 1;
-  return Number(digits) / spaces;
-}
-
-function challengeAnswer(key1: string, key2: string, key3: Buffer): Buffer {
-  const input = Buffer.alloc(16);
-  input.writeUInt32BE(keyValue(key1), 0);
-  input.writeUInt32BE(keyValue(key2), 4);
-  key3.copy(input, 8);
-  return createHash('md5').update(input).digest();
-}
 
 /** hixie-76 text frame: 0x00, UTF-8 payload, 0xFF. */
 const hixieFrame = (text: string): Buffer => Buffer.concat([Buffer.from([0x00]), Buffer.from(text, 'utf8'), Buffer.from([0xff])]);
@@ -54,7 +39,7 @@ async function handshake(conn: RawHttpConnection, path: string, origin: string):
 
 describe('websocket hixie-76 (haproxy ordering)', () => {
   test('the challenge answer computed for the test keys is the published one', { timeout: 1_000 }, () => {
-    assert.deepEqual(challengeAnswer(KEY1, KEY2, KEY3), EXPECTED_ANSWER);
+    assert.deepEqual(hixieAnswer(KEY1, KEY2, KEY3), EXPECTED_ANSWER);
   });
 
   test('response headers arrive before the 8-byte key body, then the 16-byte MD5 answer follows it', { timeout: 10_000 }, async () => {

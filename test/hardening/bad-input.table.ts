@@ -13,16 +13,12 @@
  * Limits of /hard (see fixture.ts): text message 1024 B, request body 4096 B, body timeout 500 ms,
  * allowed origin http://good.example.
  */
+import type { RawRequest } from '../support/http-message';
 
 export type Setup = 'xhr-polling' | 'xhr-streaming' | 'jsonp-polling';
 
-export interface Req {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  httpVersion?: '1.0' | '1.1';
-  omitContentLength?: boolean;
+/** A request as the raw client sends it, from any local address. */
+export interface Req extends RawRequest {
   /** Local address to connect from; default 127.0.0.1. */
   from?: string;
 }

@@ -9,14 +9,13 @@ import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { RawHttpConnection, type HttpHead } from '../support/raw-http';
+import { encodeFrame, HandshakeRefused, hixieAnswer, OP, RawWs } from '../support/raw-ws';
 import { requestArrival } from '../support/server-events';
-import { withTimeout } from '../support/wait';
+import { XHR_STREAMING_PRELUDE } from '../support/sockjs';
+import { until, withTimeout } from '../support/wait';
 import { CAPACITY_GROUP, HIXIE_KEY_BYTES, ROWS, type Action, type Req, type Res, type Row, type Setup, type Step, type WsFrame } from './bad-input.table';
-import { assertHealthy, eventually, startFixture, type Fixture } from './fixture';
-import { Conn, encodeFrame, HandshakeRefused, hixieAnswer, OP, RawWs, WAIT_MS } from './raw-client';
-import type { HttpHead } from '../support/raw-http';
-
-const XHR_STREAMING_PRELUDE = 'h'.repeat(2048) + '\n';
+import { assertHealthy, startFixture, type Fixture } from './fixture';
 
 let fixture: Fixture | undefined;
 function fx(): Fixture {
@@ -38,10 +37,10 @@ interface Context {
   sid: string;
   full: string;
   nullok: string;
-  stream?: Conn;
+  stream?: RawHttpConnection;
   streamHead?: HttpHead;
   /** Connections a row opened, destroyed when it ends. */
-  conns: Conn[];
+  conns: RawHttpConnection[];
 }
 
 function newContext(): Context {
@@ -67,8 +66,8 @@ function fillBytes(part: string | Buffer, ctx: Context): string | Buffer {
   return typeof part === 'string' ? Buffer.from(fill(part, ctx), 'latin1') : part;
 }
 
-async function connect(ctx: Context, from?: string): Promise<Conn> {
-  const conn = await Conn.connect(fx().port, from ? { localAddress: from } : {});
+async function connect(ctx: Context, from?: string): Promise<RawHttpConnection> {
+  const conn = await RawHttpConnection.connect(fx().port, from ? { localAddress: from } : {});
   ctx.conns.push(conn);
   return conn;
 }
@@ -85,7 +84,7 @@ function fillReq(req: Req, ctx: Context): Req {
 }
 
 /** Reads and checks one response on `conn` (the whole body, or a stream up to `streamIncludes`). */
-async function expectResponse(conn: Conn, res: Res, method: string, what: string): Promise<void> {
+async function expectResponse(conn: RawHttpConnection, res: Res, method: string, what: string): Promise<void> {
   const head = await conn.readHead();
   let body: string;
   if (res.streamIncludes !== undefined) {
@@ -195,8 +194,8 @@ async function runWs(action: Extract<Action, { kind: 'ws' }>, ctx: Context): Pro
   assert.equal(end.code, 1000, 'the server answers a clean close with 1000');
 }
 
-async function readHixieFrame(conn: Conn): Promise<string> {
-  return conn.waitFor('a hixie-76 frame', WAIT_MS, () => {
+async function readHixieFrame(conn: RawHttpConnection): Promise<string> {
+  return conn.waitFor('a hixie-76 frame', () => {
     const buf = conn.pending;
     if (buf.length === 0) return undefined;
     assert.equal(buf[0], 0x00, `a hixie-76 text frame starts with 0x00, got ${JSON.stringify(buf.toString('latin1').slice(0, 40))}`);
@@ -234,7 +233,7 @@ async function runHixie(action: Extract<Action, { kind: 'hixie' }>, ctx: Context
  * listener, which would hide an 'error' the server leaves unhandled — exactly what rows look for.
  */
 function closeEvent(emitter: EventEmitter, what: string): Promise<void> {
-  return withTimeout(new Promise<void>((resolve) => emitter.once('close', () => resolve())), WAIT_MS, what);
+  return withTimeout(new Promise<void>((resolve) => emitter.once('close', () => resolve())), what);
 }
 
 async function runAction(action: Action, ctx: Context): Promise<void> {
@@ -271,7 +270,7 @@ async function runAction(action: Action, ctx: Context): Promise<void> {
       } finally {
         if (trickle) clearInterval(trickle);
       }
-      if (action.res.closes) await withTimeout(conn.closed, WAIT_MS, 'the server to close the slow connection');
+      if (action.res.closes) await withTimeout(conn.closed, 'the server to close the slow connection');
       return;
     }
     case 'abort': {
@@ -343,7 +342,7 @@ async function runConcurrentOpens(action: Extract<Action, { kind: 'concurrent-op
   };
   const attempts = Array.from({ length: action.n }, () => attempt());
   try {
-    await eventually(() => gate.arrivals + refused >= action.n, 'every open to reach the handshake gate or be refused');
+    await until(() => gate.arrivals + refused >= action.n, 'every open to reach the handshake gate or be refused');
     gate.release();
     const statuses = await Promise.all(attempts);
     const opened = statuses.filter((status) => status === 101 || status === 200).length;
@@ -353,7 +352,7 @@ async function runConcurrentOpens(action: Extract<Action, { kind: 'concurrent-op
     gate.release();
     await Promise.allSettled(attempts);
     for (const conn of ctx.conns) conn.destroy();
-    await eventually(() => gated.sessions.size === 0, '/gated to forget its sessions');
+    await until(() => gated.sessions.size === 0, '/gated to forget its sessions');
   }
 }
 
@@ -408,7 +407,7 @@ for (const [group, rows] of groups) {
       });
       after(async () => {
         for (const ws of holders) ws.destroy();
-        await eventually(() => fx().full.sessions.size === 0, '/full to forget its sessions');
+        await until(() => fx().full.sessions.size === 0, '/full to forget its sessions');
       });
     }
     for (const row of rows) {
@@ -418,7 +417,7 @@ for (const [group, rows] of groups) {
 }
 
 test('/full takes new sessions again once its holders are gone', { timeout: 10_000 }, async () => {
-  const conn = await Conn.connect(fx().port);
+  const conn = await RawHttpConnection.connect(fx().port);
   try {
     await conn.sendRequest({ method: 'POST', path: `/full/000/${randomUUID()}/xhr` });
     await expectResponse(conn, { status: 200, body: 'o\n' }, 'POST', '/full after the capacity group');

@@ -14,20 +14,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { createEndpoint, type CloseInfo, type EndpointOptions, type Logger, type SockJsEndpoint, type SockJsHandler } from '../../server';
-import { exchange, RawWs, WAIT_MS } from './raw-client';
+import type { Socket } from 'node:net';
+import { createEndpoint, type CloseInfo, type EndpointOptions, type SockJsEndpoint, type SockJsHandler } from '../../server';
+import { RecordingLogger, type LogEntry } from '../support/logger';
+import { POST } from '../support/raw-http';
+import { RawWs } from '../support/raw-ws';
+import { listenTracked } from '../support/servers';
 import { withTimeout } from '../support/wait';
 
 export const LIMITS = { maxTextMessageBytes: 1024, maxRequestBytes: 4096, bodyTimeout: 500 } as const;
 export const GOOD_ORIGIN = 'http://good.example';
 export const CLOSE_COMMAND = '__close__';
-
-export interface LogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  msg: string;
-  obj: object;
-}
 
 /** What one endpoint's handler saw. */
 export interface HandlerRecord {
@@ -74,21 +71,13 @@ export interface Fixture {
   gated: SockJsEndpoint;
   gate: Gate;
   record: HandlerRecord;
-  logs: LogEntry[];
+  /** Everything the endpoints logged. */
+  logs: readonly LogEntry[];
   /** Errors thrown out of the process's reach (uncaught), as `uncaughtExceptionMonitor` saw them. */
   uncaught: Error[];
   /** Server-side sockets by the client's `address:port`. */
   serverSocket(localAddress: string, localPort: number): Socket | undefined;
   close(): Promise<void>;
-}
-
-function recordingLogger(logs: LogEntry[]): Logger {
-  const at =
-    (level: LogEntry['level']) =>
-    (obj: object, msg?: string): void => {
-      logs.push({ level, msg: msg ?? '', obj });
-    };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 function echo(record: HandlerRecord): SockJsHandler {
@@ -110,14 +99,13 @@ function echo(record: HandlerRecord): SockJsHandler {
 }
 
 export async function startFixture(): Promise<Fixture> {
-  const logs: LogEntry[] = [];
   const uncaught: Error[] = [];
   const onUncaught = (error: Error): void => {
     uncaught.push(error);
   };
   process.on('uncaughtExceptionMonitor', onUncaught);
   const record: HandlerRecord = { opened: 0, closed: [], messages: new Map() };
-  const logger = recordingLogger(logs);
+  const logger = new RecordingLogger();
   const make = (options: Omit<EndpointOptions, 'handler' | 'logger'>): SockJsEndpoint =>
     createEndpoint({ ...options, handler: echo(record), logger });
   const hard = make({ prefix: '/hard', ...LIMITS, allowedOrigins: [GOOD_ORIGIN] });
@@ -138,25 +126,23 @@ export async function startFixture(): Promise<Fixture> {
     sockets.set(key, socket);
     socket.once('close', () => sockets.delete(key));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenTracked(server);
   return {
     server,
-    port,
+    port: listening.port,
     hard,
     full,
     nullok,
     gated,
     gate,
     record,
-    logs,
+    logs: logger.entries,
     uncaught,
     serverSocket: (localAddress, localPort) => sockets.get(`${localAddress}:${localPort}`),
     close: async () => {
       gate.release();
       await Promise.all(endpoints.map((endpoint) => endpoint.close({ flushTimeout: 0 })));
-      for (const socket of sockets.values()) socket.destroy();
-      await withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), WAIT_MS, 'the server to close');
+      await withTimeout(listening.close(), 'the server to close');
       process.off('uncaughtExceptionMonitor', onUncaught);
     },
   };
@@ -182,7 +168,7 @@ export async function assertHealthy(fixture: Fixture, label: string): Promise<vo
   }
   const session = `/hard/000/${randomUUID()}`;
   const step = async (path: string, body: string | undefined, status: number, expected: string, what: string): Promise<void> => {
-    const r = await exchange(port, { method: 'POST', path: session + path, ...(body === undefined ? {} : { body }) });
+    const r = await POST(port, session + path, body === undefined ? {} : { body });
     assert.equal(r.status, status, `health (${label}): ${what} status (body ${JSON.stringify(r.body)})`);
     assert.equal(r.body, expected, `health (${label}): ${what} body`);
   };
@@ -191,13 +177,4 @@ export async function assertHealthy(fixture: Fixture, label: string): Promise<vo
   await step('/xhr', undefined, 200, 'a["health"]\n', 'xhr echo');
   await step('/xhr_send', JSON.stringify([CLOSE_COMMAND]), 204, '', 'xhr_send close');
   await step('/xhr', undefined, 200, 'c[3001,"bye"]\n', 'xhr close frame');
-}
-
-/** Waits (bounded, polling a cheap predicate) until `predicate` holds. */
-export async function eventually(predicate: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise<void>((resolve) => setTimeout(resolve, 10));
-  }
 }

@@ -4,7 +4,7 @@
  * on a full buffer or a long block, drop the oldest held messages).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import {
   SockJsError,
   decorate,
@@ -17,22 +17,17 @@ import {
   type SockJsHandler,
   type SockJsSession,
 } from '../../server';
+import { Events } from '../support/events';
+import { RecordingLogger } from '../support/logger';
 import { POST } from '../support/raw-http';
-import {
-  CLIENT_TRANSPORTS,
-  Events,
-  RecordingLogger,
-  Resources,
-  WsConn,
-  XhrPollingSession,
-  connect,
-  rawUpgrade,
-  sockjsWsPath,
-  startApp,
-  withTimeout,
-  wsUrl,
-  type SpringApp,
-} from './support';
+import { rawUpgrade } from '../support/raw-ws';
+import { Resources } from '../support/resources';
+import { sockjsWsPath, wsUrl } from '../support/sockjs';
+import { connectSockJs, NODE_CLIENT_TRANSPORTS } from '../support/sockjs-client';
+import { startApp, useSpringApp } from '../support/spring';
+import { withTimeout } from '../support/wait';
+import { WsClient } from '../support/ws-client';
+import { XhrPollingSession } from '../support/xhr-polling';
 
 /** A decorator that records `name` on every onMessage, before passing it on. */
 function tracing(name: string, trace: string[]): HandlerDecorator {
@@ -84,8 +79,8 @@ describe('decorate() and addDecorators(): the first decorator is outermost', () 
       }),
       (a) => a.close(),
     );
-    for (const transport of CLIENT_TRANSPORTS) {
-      const client = connect(app.baseUrl + '/traced', transport, resources);
+    for (const transport of NODE_CLIENT_TRANSPORTS) {
+      const client = connectSockJs(app.baseUrl + '/traced', transport, resources);
       await client.opened;
       client.sock.send('x');
       assert.equal(await client.message(0), 'a>b>c>handler', transport);
@@ -95,35 +90,27 @@ describe('decorate() and addDecorators(): the first decorator is outermost', () 
 });
 
 describe('logging()', () => {
-  const resources = new Resources();
   const log = new RecordingLogger();
-  let app: SpringApp | undefined;
-
-  before(async () => {
-    app = await startApp((registry) => {
-      registry
-        .addHandler(
-          {
-            onMessage(session, message) {
-              if (message === 'fail') throw new Error('handler failed');
-              if (message === 'bye') return session.close(3001, 'done');
-              session.send(message);
-            },
+  const { running, resources } = useSpringApp((registry) => {
+    registry
+      .addHandler(
+        {
+          onMessage(session, message) {
+            if (message === 'fail') throw new Error('handler failed');
+            if (message === 'bye') return session.close(3001, 'done');
+            session.send(message);
           },
-          '/logged',
-        )
-        .setPrincipalResolver(() => ({ name: 'carol' }))
-        .addDecorators(logging(log))
-        .withSockJS();
-    }, { logger: new RecordingLogger() });
-    resources.add(app, (a) => a.close());
+        },
+        '/logged',
+      )
+      .setPrincipalResolver(() => ({ name: 'carol' }))
+      .addDecorators(logging(log))
+      .withSockJS();
   });
-  after(() => resources.closeAll());
 
-  for (const transport of CLIENT_TRANSPORTS) {
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
     test(`${transport}: open and close at info, messages at debug, with session, transport and user`, { timeout: 15_000 }, async () => {
-      assert.ok(app);
-      const client = connect(app.baseUrl + '/logged', transport, resources);
+      const client = connectSockJs(running().baseUrl + '/logged', transport, resources);
       await client.opened;
       const open = await log.waitFor((e) => e.msg === 'session opened' && e.obj['transport'] === transport, 'the open log');
       const id = open.obj['session'];
@@ -149,8 +136,7 @@ describe('logging()', () => {
   }
 
   test('a handler that throws: the transport error is logged at warn', { timeout: 10_000 }, async () => {
-    assert.ok(app);
-    const client = connect(app.baseUrl + '/logged', 'websocket', resources);
+    const client = connectSockJs(running().baseUrl + '/logged', 'websocket', resources);
     await client.opened;
     client.sock.send('fail');
     const closed = await withTimeout(client.closed, 'the 1011 close');
@@ -162,157 +148,145 @@ describe('logging()', () => {
 });
 
 describe('exceptionHandling()', () => {
-  const resources = new Resources();
   const errors = new Events<{ session: SockJsSession; error: Error }>();
   const closes = new Events<{ session: SockJsSession; info: CloseInfo }>();
   const endpointLog = new RecordingLogger();
-  let app: SpringApp | undefined;
-  const running = (): SpringApp => {
-    assert.ok(app, 'app not started');
-    return app;
+  const handler: SockJsHandler = {
+    onOpen(session) {
+      if (session.attributes.get('fail-open') === true) throw new Error('open failed');
+    },
+    async onMessage(session, message) {
+      if (message === 'throw') throw new Error('thrown by onMessage');
+      if (message === 'reject') {
+        await new Promise((resolve) => setImmediate(resolve));
+        throw new Error('rejected by onMessage');
+      }
+      session.send(message);
+    },
+    onTransportError(session, error) {
+      errors.push({ session, error });
+    },
+    onClose(session, info) {
+      closes.push({ session, info });
+    },
   };
+  const { running, resources } = useSpringApp((registry) => {
+    registry
+      .addHandler(handler, '/guarded')
+      .addInterceptors({ beforeHandshake: (h) => void h.attributes.set('fail-open', h.req.url?.includes('fail-open') === true) })
+      .addDecorators(exceptionHandling())
+      .withSockJS();
+  },
+  { logger: endpointLog },
+);
 
-  before(async () => {
-    const handler: SockJsHandler = {
-      onOpen(session) {
-        if (session.attributes.get('fail-open') === true) throw new Error('open failed');
-      },
-      async onMessage(session, message) {
-        if (message === 'throw') throw new Error('thrown by onMessage');
-        if (message === 'reject') {
-          await new Promise((resolve) => setImmediate(resolve));
-          throw new Error('rejected by onMessage');
-        }
-        session.send(message);
-      },
-      onTransportError(session, error) {
-        errors.push({ session, error });
-      },
-      onClose(session, info) {
-        closes.push({ session, info });
-      },
-    };
-    app = await startApp(
-      (registry) => {
-        registry
-          .addHandler(handler, '/guarded')
-          .addInterceptors({ beforeHandshake: (h) => void h.attributes.set('fail-open', h.req.url?.includes('fail-open') === true) })
-          .addDecorators(exceptionHandling())
-          .withSockJS();
-      },
-      { logger: endpointLog },
-    );
-    resources.add(app, (a) => a.close());
-  });
-  after(() => resources.closeAll());
-
-  for (const transport of CLIENT_TRANSPORTS) {
-    for (const how of ['throw', 'reject'] as const) {
-      test(`${transport}: an onMessage that ${how}s closes the session with 1011 "Server error" and reaches onTransportError`, { timeout: 15_000 }, async () => {
-        const client = connect(running().baseUrl + '/guarded', transport, resources);
-        await client.opened;
-        client.sock.send('fine');
-        assert.equal(await client.message(0), 'fine');
-        client.sock.send(how);
-        const closed = await withTimeout(client.closed, 'the 1011 close');
-        assert.equal(closed.code, 1011);
-        assert.equal(closed.reason, 'Server error');
-        const reported = await errors.waitFor((e) => e.error.message.includes(`${how === 'throw' ? 'thrown' : 'rejected'} by onMessage`) && e.session.transport === transport, 'onTransportError');
-        assert.ok(reported.error instanceof SockJsError);
-        assert.equal(reported.error.code, 'ERR_HANDLER_FAILED');
-        assert.ok(reported.error.cause instanceof Error);
-        const onClose = await closes.waitFor((c) => c.session === reported.session, 'onClose');
-        assert.deepEqual(onClose.info, { code: 1011, reason: 'Server error' });
-      });
-    }
+for (const transport of NODE_CLIENT_TRANSPORTS) {
+  for (const how of ['throw', 'reject'] as const) {
+    test(`${transport}: an onMessage that ${how}s closes the session with 1011 "Server error" and reaches onTransportError`, { timeout: 15_000 }, async () => {
+      const client = connectSockJs(running().baseUrl + '/guarded', transport, resources);
+      await client.opened;
+      client.sock.send('fine');
+      assert.equal(await client.message(0), 'fine');
+      client.sock.send(how);
+      const closed = await withTimeout(client.closed, 'the 1011 close');
+      assert.equal(closed.code, 1011);
+      assert.equal(closed.reason, 'Server error');
+      const reported = await errors.waitFor((e) => e.error.message.includes(`${how === 'throw' ? 'thrown' : 'rejected'} by onMessage`) && e.session.transport === transport, 'onTransportError');
+      assert.ok(reported.error instanceof SockJsError);
+      assert.equal(reported.error.code, 'ERR_HANDLER_FAILED');
+      assert.ok(reported.error.cause instanceof Error);
+      const onClose = await closes.waitFor((c) => c.session === reported.session, 'onClose');
+      assert.deepEqual(onClose.info, { code: 1011, reason: 'Server error' });
+    });
   }
+}
 
-  test('raw xhr-polling: the next poll answers c[1011,"Server error"]', { timeout: 10_000 }, async () => {
-    const xhr = new XhrPollingSession(running().port, '/guarded');
-    await xhr.open();
-    assert.equal((await xhr.send(['throw'])).status, 204);
-    assert.equal(await xhr.pollFrame(), 'c[1011,"Server error"]');
-    const reported = await errors.waitFor((e) => e.session.id === xhr.id, 'onTransportError');
-    assert.match(reported.error.message, /thrown by onMessage/);
-  });
+test('raw xhr-polling: the next poll answers c[1011,"Server error"]', { timeout: 10_000 }, async () => {
+  const xhr = new XhrPollingSession(running().port, '/guarded');
+  await xhr.open();
+  assert.equal((await xhr.send(['throw'])).status, 204);
+  assert.equal(await xhr.pollFrame(), 'c[1011,"Server error"]');
+  const reported = await errors.waitFor((e) => e.session.id === xhr.id, 'onTransportError');
+  assert.match(reported.error.message, /thrown by onMessage/);
+});
 
-  test('raw websocket transport: the frame c[1011,"Server error"], then the websocket closes', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, sockjsWsPath('/guarded'))), (c) => c.close());
-    assert.equal(await ws.message(0), 'o');
-    ws.socket.send('["reject"]');
-    assert.equal(await ws.message(1), 'c[1011,"Server error"]');
-    await ws.waitForClose();
-  });
+test('raw websocket transport: the frame c[1011,"Server error"], then the websocket closes', { timeout: 10_000 }, async () => {
+  const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, sockjsWsPath('/guarded'))), (c) => c.close());
+  assert.equal(await ws.message(0), 'o');
+  ws.socket.send('["reject"]');
+  assert.equal(await ws.message(1), 'c[1011,"Server error"]');
+  await ws.waitForClose();
+});
 
-  test('an onOpen that throws closes with 1011 too', { timeout: 10_000 }, async () => {
-    const xhr = new XhrPollingSession(running().port, '/guarded');
-    const response = await POST(running().port, `${xhr.base}/xhr?fail-open`);
-    assert.equal(response.body, 'o\n');
-    assert.equal(await xhr.pollFrame(), 'c[1011,"Server error"]');
-  });
+test('an onOpen that throws closes with 1011 too', { timeout: 10_000 }, async () => {
+  const xhr = new XhrPollingSession(running().port, '/guarded');
+  const response = await POST(running().port, `${xhr.base}/xhr?fail-open`);
+  assert.equal(response.body, 'o\n');
+  assert.equal(await xhr.pollFrame(), 'c[1011,"Server error"]');
+});
 
-  test('the failures never reached the endpoint: nothing logged at error', { timeout: 5_000 }, () => {
-    assert.deepEqual(endpointLog.entries.filter((e) => e.level === 'error'), []);
-  });
+test('the failures never reached the endpoint: nothing logged at error', { timeout: 5_000 }, () => {
+  assert.deepEqual(endpointLog.entries.filter((e) => e.level === 'error'), []);
+});
 });
 
 describe('perConnection()', () => {
-  const resources = new Resources();
-  after(() => resources.closeAll());
+const resources = new Resources();
+after(() => resources.closeAll());
 
-  test('one handler instance per session: state in plain fields is not shared; onClose reaches the right one', { timeout: 15_000 }, async () => {
-    let created = 0;
-    const closedInstances = new Events<string>();
-    class Counter implements SockJsHandler {
-      private count = 0;
-      readonly name: string;
-      constructor(session: SockJsSession) {
-        created++;
-        this.name = `#${created}/${session.transport}`;
-      }
-      onOpen(session: SockJsSession): void {
-        session.send(`${this.name} open`);
-      }
-      onMessage(session: SockJsSession): void {
-        this.count++;
-        session.send(`${this.name} ${this.count}`);
-      }
-      onClose(): void {
-        closedInstances.push(this.name);
-      }
+test('one handler instance per session: state in plain fields is not shared; onClose reaches the right one', { timeout: 15_000 }, async () => {
+  let created = 0;
+  const closedInstances = new Events<string>();
+  class Counter implements SockJsHandler {
+    private count = 0;
+    readonly name: string;
+    constructor(session: SockJsSession) {
+      created++;
+      this.name = `#${created}/${session.transport}`;
     }
-    const app = resources.add(
-      await startApp((registry) => {
-        registry.addHandler(perConnection((session) => new Counter(session)), '/counter').withSockJS();
-        registry.addHandler(perConnection((session) => new Counter(session)), '/plain-counter');
-      }),
-      (a) => a.close(),
-    );
-    const first = connect(app.baseUrl + '/counter', 'websocket', resources);
-    await first.opened;
-    const second = connect(app.baseUrl + '/counter', 'xhr-polling', resources);
-    await second.opened;
-    assert.equal(await first.message(0), '#1/websocket open');
-    assert.equal(await second.message(0), '#2/xhr-polling open');
-    first.sock.send('x');
-    assert.equal(await first.message(1), '#1/websocket 1');
-    first.sock.send('x');
-    assert.equal(await first.message(2), '#1/websocket 2');
-    second.sock.send('x');
-    assert.equal(await second.message(1), '#2/xhr-polling 1', 'the second instance counts from 1');
-    first.sock.send('x');
-    assert.equal(await first.message(3), '#1/websocket 3');
-    assert.equal(created, 2);
-    second.sock.close();
-    assert.equal(await closedInstances.waitFor((n) => n.startsWith('#2'), 'onClose of #2'), '#2/xhr-polling');
-    assert.deepEqual(closedInstances.items, ['#2/xhr-polling']);
+    onOpen(session: SockJsSession): void {
+      session.send(`${this.name} open`);
+    }
+    onMessage(session: SockJsSession): void {
+      this.count++;
+      session.send(`${this.name} ${this.count}`);
+    }
+    onClose(): void {
+      closedInstances.push(this.name);
+    }
+  }
+  const app = resources.add(
+    await startApp((registry) => {
+      registry.addHandler(perConnection((session) => new Counter(session)), '/counter').withSockJS();
+      registry.addHandler(perConnection((session) => new Counter(session)), '/plain-counter');
+    }),
+    (a) => a.close(),
+  );
+  const first = connectSockJs(app.baseUrl + '/counter', 'websocket', resources);
+  await first.opened;
+  const second = connectSockJs(app.baseUrl + '/counter', 'xhr-polling', resources);
+  await second.opened;
+  assert.equal(await first.message(0), '#1/websocket open');
+  assert.equal(await second.message(0), '#2/xhr-polling open');
+  first.sock.send('x');
+  assert.equal(await first.message(1), '#1/websocket 1');
+  first.sock.send('x');
+  assert.equal(await first.message(2), '#1/websocket 2');
+  second.sock.send('x');
+  assert.equal(await second.message(1), '#2/xhr-polling 1', 'the second instance counts from 1');
+  first.sock.send('x');
+  assert.equal(await first.message(3), '#1/websocket 3');
+  assert.equal(created, 2);
+  second.sock.close();
+  assert.equal(await closedInstances.waitFor((n) => n.startsWith('#2'), 'onClose of #2'), '#2/xhr-polling');
+  assert.deepEqual(closedInstances.items, ['#2/xhr-polling']);
 
-    // A plain endpoint: binary to an instance without onBinaryMessage closes with 1003.
-    const plain = resources.add(await WsConn.open(wsUrl(app.baseUrl, '/plain-counter')), (c) => c.close());
-    assert.equal(await plain.message(0), '#3/websocket-raw open');
-    plain.socket.send(Buffer.from([1]), { binary: true });
-    assert.equal((await plain.waitForClose()).code, 1003);
-  });
+  // A plain endpoint: binary to an instance without onBinaryMessage closes with 1003.
+  const plain = resources.add(await WsClient.open(wsUrl(app.baseUrl, '/plain-counter')), (c) => c.close());
+  assert.equal(await plain.message(0), '#3/websocket-raw open');
+  plain.socket.send(Buffer.from([1]), { binary: true });
+  assert.equal((await plain.waitForClose()).code, 1003);
+});
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -322,80 +296,67 @@ describe('perConnection()', () => {
 const msg = (i: number): string => `m${String(i).padStart(2, '0')}-`.padEnd(20, '.');
 
 interface LimitedEndpoint {
-  sessions: Events<SockJsSession>;
-  closes: Events<{ session: SockJsSession; info: CloseInfo }>;
-  drains: Events<SockJsSession>;
+sessions: Events<SockJsSession>;
+closes: Events<{ session: SockJsSession; info: CloseInfo }>;
+drains: Events<SockJsSession>;
 }
 
 function limitedHandler(): LimitedEndpoint & { handler: SockJsHandler } {
-  const seen: LimitedEndpoint = { sessions: new Events(), closes: new Events(), drains: new Events() };
-  return {
-    ...seen,
-    handler: {
-      onOpen(session) {
-        seen.sessions.push(session);
-      },
-      onMessage(session, message) {
-        session.send(message);
-      },
-      onDrain(session) {
-        seen.drains.push(session);
-      },
-      onClose(session, info) {
-        seen.closes.push({ session, info: { ...info } });
-      },
+const seen: LimitedEndpoint = { sessions: new Events(), closes: new Events(), drains: new Events() };
+return {
+  ...seen,
+  handler: {
+    onOpen(session) {
+      seen.sessions.push(session);
     },
-  };
+    onMessage(session, message) {
+      session.send(message);
+    },
+    onDrain(session) {
+      seen.drains.push(session);
+    },
+    onClose(session, info) {
+      seen.closes.push({ session, info: { ...info } });
+    },
+  },
+};
 }
 
 describe('sendLimits()', () => {
-  const resources = new Resources();
-  const terminate = limitedHandler();
-  const timed = limitedHandler();
-  const drop = limitedHandler();
-  const ws = limitedHandler();
-  const ordered = limitedHandler();
-  let app: SpringApp | undefined;
-  const running = (): SpringApp => {
-    assert.ok(app, 'app not started');
-    return app;
-  };
-
-  before(async () => {
-    app = await startApp(
-      (registry) => {
-        // 64-byte high-water mark: the fourth 20-byte message blocks the session.
-        registry
-          .addHandler(terminate.handler, '/terminate')
-          .addDecorators(sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 100, overflow: 'terminate' }))
-          .setLimits({ sendHighWaterMark: 64 })
-          .withSockJS({ disconnectDelay: 30_000 });
-        registry
-          .addHandler(timed.handler, '/timed')
-          .addDecorators(sendLimits({ sendTimeLimit: 300, bufferSizeLimit: 10_000, overflow: 'terminate' }))
-          .setLimits({ sendHighWaterMark: 64 })
-          .withSockJS({ disconnectDelay: 30_000 });
-        registry
-          .addHandler(drop.handler, '/drop')
-          .addDecorators(sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 100, overflow: 'drop' }))
-          .setLimits({ sendHighWaterMark: 64 })
-          .withSockJS({ disconnectDelay: 30_000 });
-        registry
-          .addHandler(ordered.handler, '/ordered')
-          .addDecorators(sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 10_000, overflow: 'terminate' }))
-          .setLimits({ sendHighWaterMark: 64 })
-          .withSockJS({ disconnectDelay: 30_000 });
-        registry
-          .addHandler(ws.handler, '/ws-limited')
-          .addDecorators(sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 256 * 1024, overflow: 'terminate' }))
-          .setLimits({ sendHighWaterMark: 1024 })
-          .withSockJS();
-      },
-      { logger: new RecordingLogger() },
-    );
-    resources.add(app, (a) => a.close());
+const terminate = limitedHandler();
+const timed = limitedHandler();
+const drop = limitedHandler();
+const ws = limitedHandler();
+const ordered = limitedHandler();
+const { running, resources } = useSpringApp(
+  (registry) => {
+    // 64-byte high-water mark: the fourth 20-byte message blocks the session.
+    registry
+      .addHandler(terminate.handler, '/terminate')
+      .addDecorators(sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 100, overflow: 'terminate' }))
+      .setLimits({ sendHighWaterMark: 64 })
+      .withSockJS({ disconnectDelay: 30_000 });
+    registry
+      .addHandler(timed.handler, '/timed')
+      .addDecorators(sendLimits({ sendTimeLimit: 300, bufferSizeLimit: 10_000, overflow: 'terminate' }))
+      .setLimits({ sendHighWaterMark: 64 })
+      .withSockJS({ disconnectDelay: 30_000 });
+    registry
+      .addHandler(drop.handler, '/drop')
+      .addDecorators(sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 100, overflow: 'drop' }))
+      .setLimits({ sendHighWaterMark: 64 })
+      .withSockJS({ disconnectDelay: 30_000 });
+    registry
+      .addHandler(ordered.handler, '/ordered')
+      .addDecorators(sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 10_000, overflow: 'terminate' }))
+      .setLimits({ sendHighWaterMark: 64 })
+      .withSockJS({ disconnectDelay: 30_000 });
+    registry
+      .addHandler(ws.handler, '/ws-limited')
+      .addDecorators(sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 256 * 1024, overflow: 'terminate' }))
+      .setLimits({ sendHighWaterMark: 1024 })
+      .withSockJS();
   });
-  after(() => resources.closeAll());
 
   test('sendLimits() refuses bad limits', { timeout: 5_000 }, () => {
     assert.throws(() => sendLimits({ sendTimeLimit: 0, bufferSizeLimit: 1, overflow: 'drop' }), /sendLimits needs/);
@@ -472,9 +433,9 @@ describe('sendLimits()', () => {
 
   test("'terminate' over a websocket whose reader is paused (raw TCP): 4500 once the socket and the buffer are full", { timeout: 30_000 }, async () => {
     const answer = await rawUpgrade(running().port, sockjsWsPath('/ws-limited'));
-    resources.add(answer.socket, (s) => s.destroy());
-    assert.equal(answer.status, 101);
-    answer.socket.pause();
+    resources.add(answer.conn, (c) => c.destroy());
+    assert.equal(answer.head.status, 101);
+    answer.conn.pause();
     const session = await ws.sessions.waitFor(() => true, 'onOpen');
     const big = 'z'.repeat(64 * 1024);
     let sent = 0;

@@ -11,31 +11,19 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { after, before, describe, test } from 'node:test';
-import express, { type Express } from 'express';
+import { before, describe, test } from 'node:test';
+import express from 'express';
 import session from 'express-session';
-import { mountSpringDemo } from '../../demo/spring-demo';
 import { HTTP_SESSION_ID, httpSessionInterceptor, type HandshakeInterceptor, type SockJsHandler, type SockJsSession } from '../../server';
-import { HttpStream, listen } from '../api/helpers';
+import { Events } from '../support/events';
+import { HttpStream } from '../support/http-stream';
 import { GET, POST } from '../support/raw-http';
-import {
-  Events,
-  RecordingLogger,
-  Resources,
-  WsConn,
-  XhrPollingSession,
-  connect,
-  framesOf,
-  messagesOf,
-  sockjsWsPath,
-  startApp,
-  withTimeout,
-  wsRefusal,
-  wsUrl,
-  type SpringApp,
-  closeRegistry,
-} from './support';
+import { framesOf, messagesOf, sockjsWsPath, wsUrl } from '../support/sockjs';
+import { connectSockJs } from '../support/sockjs-client';
+import { useSpringApp, useSpringDemo } from '../support/spring';
+import { withTimeout } from '../support/wait';
+import { WsClient, wsRefusal } from '../support/ws-client';
+import { XhrPollingSession } from '../support/xhr-polling';
 
 const opened = new Events<{ endpoint: string; session: SockJsSession; attributes: Map<string, unknown> }>();
 
@@ -82,41 +70,29 @@ async function streamMessages(stream: HttpStream, count: number, what: string): 
 }
 
 describe('httpSessionInterceptor with express-session', () => {
-  const resources = new Resources();
-  let app: SpringApp | undefined;
-  const running = (): SpringApp => {
-    assert.ok(app, 'app not started');
-    return app;
-  };
-  let cookie = '';
-
-  before(async () => {
-    const sessionMiddleware = session({ secret: 'test secret', resave: false, saveUninitialized: false });
-    app = await startApp(
-      (registry, expressApp) => {
-        expressApp.use(sessionMiddleware);
-        expressApp.post('/login', express.json(), (req, res) => {
-          (req.session as unknown as Record<string, unknown>)['user'] = { name: String((req.body as { user?: unknown }).user) };
-          res.status(204).end();
-        });
-        registry.addHandler(recordingHandler('/chat'), '/chat').addInterceptors(httpSessionInterceptor({ sessionMiddleware })).withSockJS();
-        registry
-          .addHandler(recordingHandler('/guarded'), '/guarded')
-          .addInterceptors(httpSessionInterceptor({ sessionMiddleware }), requireLogin)
-          .withSockJS();
-        registry.addHandler(recordingHandler('/plain'), '/plain').addInterceptors(httpSessionInterceptor({ sessionMiddleware }), requireLogin);
-        registry.addHandler(recordingHandler('/no-middleware'), '/no-middleware').addInterceptors(httpSessionInterceptor()).withSockJS();
-        registry
-          .addHandler(recordingHandler('/only-user'), '/only-user')
-          .addInterceptors(httpSessionInterceptor({ sessionMiddleware, attributeNames: ['user'] }))
-          .withSockJS();
-      },
-      { logger: new RecordingLogger() },
-    );
-    resources.add(app, (a) => a.close());
-    cookie = await login(app.port, 'alice');
+  const sessionMiddleware = session({ secret: 'test secret', resave: false, saveUninitialized: false });
+  const { running, resources } = useSpringApp((registry, expressApp) => {
+    expressApp.use(sessionMiddleware);
+    expressApp.post('/login', express.json(), (req, res) => {
+      (req.session as unknown as Record<string, unknown>)['user'] = { name: String((req.body as { user?: unknown }).user) };
+      res.status(204).end();
+    });
+    registry.addHandler(recordingHandler('/chat'), '/chat').addInterceptors(httpSessionInterceptor({ sessionMiddleware })).withSockJS();
+    registry
+      .addHandler(recordingHandler('/guarded'), '/guarded')
+      .addInterceptors(httpSessionInterceptor({ sessionMiddleware }), requireLogin)
+      .withSockJS();
+    registry.addHandler(recordingHandler('/plain'), '/plain').addInterceptors(httpSessionInterceptor({ sessionMiddleware }), requireLogin);
+    registry.addHandler(recordingHandler('/no-middleware'), '/no-middleware').addInterceptors(httpSessionInterceptor()).withSockJS();
+    registry
+      .addHandler(recordingHandler('/only-user'), '/only-user')
+      .addInterceptors(httpSessionInterceptor({ sessionMiddleware, attributeNames: ['user'] }))
+      .withSockJS();
   });
-  after(() => resources.closeAll());
+  let cookie = '';
+  before(async () => {
+    cookie = await login(running().port, 'alice');
+  });
 
   const expectAttributes = (attributes: Map<string, unknown>): void => {
     assert.equal(attributes.get(HTTP_SESSION_ID), sessionIdOf(cookie));
@@ -125,7 +101,7 @@ describe('httpSessionInterceptor with express-session', () => {
   };
 
   test('websocket (sockjs-client, cookie through transportOptions.websocket.headers): HTTP.SESSION.ID and user', { timeout: 15_000 }, async () => {
-    const client = connect(running().baseUrl + '/chat', 'websocket', resources, {
+    const client = connectSockJs(running().baseUrl + '/chat', 'websocket', resources, {
       transportOptions: { websocket: { headers: { Cookie: cookie } } },
     });
     await client.opened;
@@ -136,14 +112,14 @@ describe('httpSessionInterceptor with express-session', () => {
   });
 
   test('websocket (ws with a Cookie header), SockJS and raw routes: HTTP.SESSION.ID and user', { timeout: 15_000 }, async () => {
-    const framed = resources.add(await WsConn.open(wsUrl(running().baseUrl, sockjsWsPath('/guarded')), { headers: { Cookie: cookie } }), (c) => c.close());
+    const framed = resources.add(await WsClient.open(wsUrl(running().baseUrl, sockjsWsPath('/guarded')), { headers: { Cookie: cookie } }), (c) => c.close());
     assert.equal(await framed.message(0), 'o');
     assert.equal(await framed.message(1), 'a["open websocket"]');
     expectAttributes((await opened.waitFor((o) => o.endpoint === '/guarded' && o.session.transport === 'websocket', 'onOpen')).attributes);
-    const raw = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/guarded/websocket'), { headers: { Cookie: cookie } }), (c) => c.close());
+    const raw = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/guarded/websocket'), { headers: { Cookie: cookie } }), (c) => c.close());
     assert.equal(await raw.message(0), 'open websocket-raw');
     expectAttributes((await opened.waitFor((o) => o.endpoint === '/guarded' && o.session.transport === 'websocket-raw', 'onOpen')).attributes);
-    const plain = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/plain'), { headers: { Cookie: cookie } }), (c) => c.close());
+    const plain = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/plain'), { headers: { Cookie: cookie } }), (c) => c.close());
     assert.equal(await plain.message(0), 'open websocket-raw');
     expectAttributes((await opened.waitFor((o) => o.endpoint === '/plain', 'onOpen on /plain')).attributes);
   });
@@ -199,7 +175,7 @@ describe('httpSessionInterceptor with express-session', () => {
     const xhr = new XhrPollingSession(running().port, '/no-middleware', { Cookie: cookie });
     await xhr.open();
     expectAttributes((await opened.waitFor((o) => o.endpoint === '/no-middleware' && o.session.id === xhr.id, 'xhr onOpen')).attributes);
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/no-middleware/websocket'), { headers: { Cookie: cookie } }), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/no-middleware/websocket'), { headers: { Cookie: cookie } }), (c) => c.close());
     assert.equal(await ws.message(0), 'open websocket-raw');
     const open = await opened.waitFor((o) => o.endpoint === '/no-middleware' && o.session.transport === 'websocket-raw', 'ws onOpen');
     assert.equal(open.attributes.size, 0);
@@ -227,7 +203,7 @@ describe('httpSessionInterceptor with express-session', () => {
     assert.equal((await POST(port, `${id()}/xhr`, { headers: { Cookie: forged } })).status, 401);
     assert.equal((await wsRefusal(wsUrl(baseUrl, '/guarded/websocket'), { headers: { Cookie: forged } })).status, 401);
     for (const transport of ['websocket', 'xhr-streaming', 'xhr-polling'] as const) {
-      const client = connect(baseUrl + '/guarded', transport, resources);
+      const client = connectSockJs(baseUrl + '/guarded', transport, resources);
       assert.equal((await withTimeout(client.closed, `sockjs-client ${transport} refused`, 10_000)).code, 2000);
     }
     assert.equal(opened.count((o) => o.endpoint === '/guarded' && !o.attributes.has('user')), 0);
@@ -235,29 +211,17 @@ describe('httpSessionInterceptor with express-session', () => {
 });
 
 describe('the demo: POST /login, /secure, POST /notify', () => {
-  const resources = new Resources();
-  let port = 0;
-  let baseUrl = '';
-
-  before(async () => {
-    const app: Express = express();
-    const server: Server = createServer(app);
-    const registry = mountSpringDemo(app, server);
-    const running = await listen(server);
-    resources.add(running, (r) => r.close());
-    resources.add(registry, (r) => closeRegistry(r, ['/secure', '/ws']));
-    port = running.port;
-    baseUrl = running.baseUrl;
-  });
-  after(() => resources.closeAll());
+  const { running: demo, resources } = useSpringDemo();
 
   const notify = async (body: Record<string, string>): Promise<number> => {
+    const { port } = demo();
     const response = await POST(port, '/notify', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(response.status, 200, response.body);
     return (JSON.parse(response.body) as { delivered: number }).delivered;
   };
 
   test('/secure without a login: 401 "Log in first." on every transport', { timeout: 15_000 }, async () => {
+    const { port, baseUrl } = demo();
     const id = (): string => `/secure/000/${randomUUID()}`;
     for (const response of [
       await POST(port, `${id()}/xhr`),
@@ -272,12 +236,13 @@ describe('the demo: POST /login, /secure, POST /notify', () => {
   });
 
   test('a notification reaches every /secure session of one user (websocket, xhr-streaming, xhr-polling), then everyone', { timeout: 20_000 }, async () => {
+    const { port, baseUrl } = demo();
     const aliceCookie = await login(port, 'alice');
     const aliceCookie2 = await login(port, 'alice');
     const bobCookie = await login(port, 'bob');
     assert.notEqual(aliceCookie, aliceCookie2, 'two HTTP sessions of one user');
 
-    const aliceWs = connect(baseUrl + '/secure', 'websocket', resources, { transportOptions: { websocket: { headers: { Cookie: aliceCookie } } } });
+    const aliceWs = connectSockJs(baseUrl + '/secure', 'websocket', resources, { transportOptions: { websocket: { headers: { Cookie: aliceCookie } } } });
     await aliceWs.opened;
     assert.equal(await aliceWs.message(0), 'hello alice');
 
@@ -292,7 +257,7 @@ describe('the demo: POST /login, /secure, POST /notify', () => {
     await alicePoll.open();
     assert.equal(await alicePoll.pollFrame(), 'a["hello alice"]');
 
-    const bob = resources.add(await WsConn.open(wsUrl(baseUrl, sockjsWsPath('/secure')), { headers: { Cookie: bobCookie } }), (c) => c.close());
+    const bob = resources.add(await WsClient.open(wsUrl(baseUrl, sockjsWsPath('/secure')), { headers: { Cookie: bobCookie } }), (c) => c.close());
     assert.equal(await bob.message(0), 'o');
     assert.equal(await bob.message(1), 'a["hello bob"]');
 
@@ -310,7 +275,7 @@ describe('the demo: POST /login, /secure, POST /notify', () => {
     assert.deepEqual(await streamMessages(aliceStream, 3, 'the broadcast'), ['hello alice', 'for alice', 'for everyone']);
     assert.equal(await alicePoll.pollFrame(), 'a["for everyone"]');
     assert.equal(await bob.message(2), 'a["for everyone"]');
-    assert.deepEqual(bob.messages.items, ['o', 'a["hello bob"]', 'a["for everyone"]'], 'bob never got alice\'s notification');
+    assert.deepEqual(bob.received, ['o', 'a["hello bob"]', 'a["for everyone"]'], 'bob never got alice\'s notification');
 
     assert.equal(await notify({ user: 'carol', message: 'nobody' }), 0);
     const bad = await POST(port, '/notify', { headers: { 'Content-Type': 'application/json' }, body: '{}' });
@@ -318,6 +283,7 @@ describe('the demo: POST /login, /secure, POST /notify', () => {
   });
 
   test('POST /logout: the next handshake with that cookie is refused', { timeout: 10_000 }, async () => {
+    const { port } = demo();
     const cookie = await login(port, 'dave');
     const poll = new XhrPollingSession(port, '/secure', { Cookie: cookie });
     await poll.open();

@@ -6,25 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SockJsError, type Handshake, type HandshakeInterceptor, type SockJsHandler, type SockJsSession } from '../../server';
-import { HttpStream } from '../api/helpers';
+import { Events } from '../support/events';
+import { HttpStream } from '../support/http-stream';
+import { RecordingLogger } from '../support/logger';
 import { GET, POST, type HttpResponse } from '../support/raw-http';
-import {
-  CLIENT_TRANSPORTS,
-  Events,
-  RecordingLogger,
-  Resources,
-  WsConn,
-  XhrPollingSession,
-  connect,
-  sockjsWsPath,
-  startApp,
-  withTimeout,
-  wsRefusal,
-  wsUrl,
-  type SpringApp,
-} from './support';
+import { sockjsWsPath, wsUrl } from '../support/sockjs';
+import { connectSockJs, NODE_CLIENT_TRANSPORTS } from '../support/sockjs-client';
+import { useSpringApp } from '../support/spring';
+import { withTimeout } from '../support/wait';
+import { WsClient, wsRefusal } from '../support/ws-client';
+import { XhrPollingSession } from '../support/xhr-polling';
 
 interface HandshakeCall {
   endpoint: string;
@@ -62,68 +55,56 @@ function echo(endpoint: string): SockJsHandler {
 }
 
 const logger = new RecordingLogger();
-const resources = new Resources();
-let app: SpringApp | undefined;
-const running = (): SpringApp => {
-  assert.ok(app, 'app not started');
-  return app;
-};
 
-before(async () => {
-  app = await startApp(
-    (registry) => {
-      registry
-        .addHandler(echo('/open'), '/open')
-        .addInterceptors(
-          recording('/open', 'A', (h) => {
-            h.attributes.set('from-A', h.transport);
-          }),
-          recording('/open', 'B', async (h) => {
-            await new Promise((resolve) => setImmediate(resolve));
-            h.attributes.set('from-B', { url: h.req.url });
-            return true;
-          }),
-        )
-        .setPrincipalResolver((h) => ({ name: `user-of-${String(h.attributes.get('from-A'))}` }))
-        .withSockJS({ disconnectDelay: 30_000 });
-      registry.addHandler(echo('/plain'), '/plain').addInterceptors(recording('/plain', 'A', (h) => void h.attributes.set('plain', true)));
-      registry.addHandler(echo('/deny'), '/deny').addInterceptors(recording('/deny', 'A', () => false)).withSockJS();
-      registry
-        .addHandler(echo('/auth'), '/auth')
-        .addInterceptors(recording('/auth', 'A', async () => ({ status: 401, body: 'Log in first.' })))
-        .withSockJS();
-      registry
-        .addHandler(echo('/chain'), '/chain')
-        .addInterceptors(
-          recording('/chain', 'A'),
-          recording('/chain', 'B', (h) => (h.req.url?.includes('refuse') ? { status: 429, body: 'slow down' } : true)),
-          recording('/chain', 'C'),
-        )
-        .withSockJS();
-      registry
-        .addHandler(echo('/boom'), '/boom')
-        .addInterceptors(
-          recording('/boom', 'A'),
-          recording('/boom', 'B', (h) => {
-            if (h.req.url?.includes('reject')) return Promise.reject(new Error('rejected in B'));
-            throw new Error('thrown in B');
-          }),
-        )
-        .withSockJS();
-    },
-    { logger },
-  );
-  resources.add(app, (a) => a.close());
-});
-after(() => resources.closeAll());
+const { running, resources } = useSpringApp((registry) => {
+  registry
+    .addHandler(echo('/open'), '/open')
+    .addInterceptors(
+      recording('/open', 'A', (h) => {
+        h.attributes.set('from-A', h.transport);
+      }),
+      recording('/open', 'B', async (h) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        h.attributes.set('from-B', { url: h.req.url });
+        return true;
+      }),
+    )
+    .setPrincipalResolver((h) => ({ name: `user-of-${String(h.attributes.get('from-A'))}` }))
+    .withSockJS({ disconnectDelay: 30_000 });
+  registry.addHandler(echo('/plain'), '/plain').addInterceptors(recording('/plain', 'A', (h) => void h.attributes.set('plain', true)));
+  registry.addHandler(echo('/deny'), '/deny').addInterceptors(recording('/deny', 'A', () => false)).withSockJS();
+  registry
+    .addHandler(echo('/auth'), '/auth')
+    .addInterceptors(recording('/auth', 'A', async () => ({ status: 401, body: 'Log in first.' })))
+    .withSockJS();
+  registry
+    .addHandler(echo('/chain'), '/chain')
+    .addInterceptors(
+      recording('/chain', 'A'),
+      recording('/chain', 'B', (h) => (h.req.url?.includes('refuse') ? { status: 429, body: 'slow down' } : true)),
+      recording('/chain', 'C'),
+    )
+    .withSockJS();
+  registry
+    .addHandler(echo('/boom'), '/boom')
+    .addInterceptors(
+      recording('/boom', 'A'),
+      recording('/boom', 'B', (h) => {
+        if (h.req.url?.includes('reject')) return Promise.reject(new Error('rejected in B'));
+        throw new Error('thrown in B');
+      }),
+    )
+    .withSockJS();
+},
+{ logger });
 
 const marked = (marker: string) => (c: HandshakeCall) => c.url.includes(marker);
 
 describe('beforeHandshake runs once per session, on its first request', () => {
-  for (const transport of CLIENT_TRANSPORTS) {
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
     test(`sockjs-client over ${transport}: one beforeHandshake per interceptor for a session with many requests`, { timeout: 15_000 }, async () => {
       const marker = randomUUID();
-      const client = connect(`${running().baseUrl}/open?m=${marker}`, transport, resources);
+      const client = connectSockJs(`${running().baseUrl}/open?m=${marker}`, transport, resources);
       await client.opened;
       for (let i = 0; i < 5; i++) {
         client.sock.send(`m${i}`);
@@ -200,7 +181,7 @@ describe('beforeHandshake runs once per session, on its first request', () => {
 
   test('websocket-raw ({prefix}/websocket and a plain endpoint): interceptors run once, attributes reach onOpen', { timeout: 10_000 }, async () => {
     const marker = randomUUID();
-    const raw = resources.add(await WsConn.open(wsUrl(running().baseUrl, `/open/websocket?m=${marker}`)), (c) => c.close());
+    const raw = resources.add(await WsClient.open(wsUrl(running().baseUrl, `/open/websocket?m=${marker}`)), (c) => c.close());
     raw.socket.send('one');
     raw.socket.send('two');
     assert.equal(await raw.message(1), 'two');
@@ -213,7 +194,7 @@ describe('beforeHandshake runs once per session, on its first request', () => {
     const session = await opened.waitFor((o) => o.endpoint === '/open' && o.attributes.get('from-A') === 'websocket-raw', 'onOpen');
     assert.deepEqual(session.attributes.get('from-B'), { url: `/open/websocket?m=${marker}` });
 
-    const plain = resources.add(await WsConn.open(wsUrl(running().baseUrl, `/plain?m=${marker}`)), (c) => c.close());
+    const plain = resources.add(await WsClient.open(wsUrl(running().baseUrl, `/plain?m=${marker}`)), (c) => c.close());
     plain.socket.send('p');
     assert.equal(await plain.message(0), 'p');
     const plainOpen = await opened.waitFor((o) => o.endpoint === '/plain', 'onOpen on /plain');
@@ -230,10 +211,10 @@ async function openStream(port: number, method: string, path: string): Promise<v
 }
 
 describe('attributes set in beforeHandshake reach session.attributes in onOpen', () => {
-  for (const transport of CLIENT_TRANSPORTS) {
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
     test(`sockjs-client over ${transport}`, { timeout: 15_000 }, async () => {
       const marker = randomUUID();
-      const client = connect(`${running().baseUrl}/open?m=${marker}`, transport, resources);
+      const client = connectSockJs(`${running().baseUrl}/open?m=${marker}`, transport, resources);
       await client.opened;
       const open = await opened.waitFor(
         (o) => o.endpoint === '/open' && String((o.attributes.get('from-B') as { url?: string } | undefined)?.url).includes(marker),
@@ -292,10 +273,10 @@ describe('vetoes', () => {
     assert.deepEqual(await wsRefusal(wsUrl(baseUrl, '/auth/websocket')), { status: 401, body: 'Log in first.' });
   });
 
-  for (const transport of CLIENT_TRANSPORTS) {
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
     test(`sockjs-client over ${transport} never opens on a refused endpoint (2000 "All transports failed")`, { timeout: 15_000 }, async () => {
       for (const prefix of ['/deny', '/auth']) {
-        const client = connect(running().baseUrl + prefix, transport, resources);
+        const client = connectSockJs(running().baseUrl + prefix, transport, resources);
         const closed = await withTimeout(client.closed, `the close of a refused ${transport}`, 10_000);
         assert.equal(closed.code, 2000);
         assert.equal(client.messages.items.length, 0);

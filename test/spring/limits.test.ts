@@ -5,27 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { CloseInfo, SockJsHandler, SockJsSession } from '../../server';
-import { HttpStream } from '../api/helpers';
+import { Events } from '../support/events';
+import { HttpStream } from '../support/http-stream';
 import { GET, POST, RawHttpConnection } from '../support/raw-http';
-import {
-  CLIENT_TRANSPORTS,
-  Events,
-  RecordingLogger,
-  Resources,
-  WsConn,
-  XhrPollingSession,
-  connect,
-  framesOf,
-  messagesOf,
-  rawUpgrade,
-  sockjsWsPath,
-  startApp,
-  withTimeout,
-  wsUrl,
-  type SpringApp,
-} from './support';
+import { rawUpgrade } from '../support/raw-ws';
+import { framesOf, messagesOf, sockjsWsPath, wsUrl } from '../support/sockjs';
+import { connectSockJs, NODE_CLIENT_TRANSPORTS } from '../support/sockjs-client';
+import { useSpringApp } from '../support/spring';
+import { withTimeout } from '../support/wait';
+import { WsClient } from '../support/ws-client';
+import { XhrPollingSession } from '../support/xhr-polling';
 
 interface Seen {
   endpoint: string;
@@ -62,36 +53,23 @@ function recording(endpoint: string): SockJsHandler {
   };
 }
 
-const resources = new Resources();
-let app: SpringApp | undefined;
-const running = (): SpringApp => {
-  assert.ok(app, 'app not started');
-  return app;
-};
 
-before(async () => {
-  app = await startApp(
-    (registry) => {
-      registry
-        .addHandler(recording('/small'), '/small')
-        .setLimits({ maxTextMessageBytes: 100 })
-        .withSockJS({ maxRequestBytes: 1000, disconnectDelay: 30_000 });
-      registry.addHandler(recording('/plain-small'), '/plain-small').setLimits({ maxTextMessageBytes: 100, maxBinaryMessageBytes: 200 });
-      registry.addHandler(recording('/plain-bin'), '/plain-bin').setLimits({ maxTextMessageBytes: 300, maxBinaryMessageBytes: 50 });
-      registry.addHandler(recording('/idle'), '/idle').setLimits({ idleTimeout: 600 }).withSockJS({ heartbeatDelay: 50, disconnectDelay: 30_000 });
-      registry.addHandler(recording('/plain-idle'), '/plain-idle').setLimits({ idleTimeout: 600 });
-      registry.addHandler(recording('/hwm'), '/hwm').setLimits({ sendHighWaterMark: 64 }).withSockJS({ disconnectDelay: 30_000 });
-      registry.addHandler(recording('/plain-hwm'), '/plain-hwm').setLimits({ sendHighWaterMark: 64 * 1024 });
-    },
-    { logger: new RecordingLogger() },
-  );
-  resources.add(app, (a) => a.close());
+const { running, resources } = useSpringApp((registry) => {
+  registry
+    .addHandler(recording('/small'), '/small')
+    .setLimits({ maxTextMessageBytes: 100 })
+    .withSockJS({ maxRequestBytes: 1000, disconnectDelay: 30_000 });
+  registry.addHandler(recording('/plain-small'), '/plain-small').setLimits({ maxTextMessageBytes: 100, maxBinaryMessageBytes: 200 });
+  registry.addHandler(recording('/plain-bin'), '/plain-bin').setLimits({ maxTextMessageBytes: 300, maxBinaryMessageBytes: 50 });
+  registry.addHandler(recording('/idle'), '/idle').setLimits({ idleTimeout: 600 }).withSockJS({ heartbeatDelay: 50, disconnectDelay: 30_000 });
+  registry.addHandler(recording('/plain-idle'), '/plain-idle').setLimits({ idleTimeout: 600 });
+  registry.addHandler(recording('/hwm'), '/hwm').setLimits({ sendHighWaterMark: 64 }).withSockJS({ disconnectDelay: 30_000 });
+  registry.addHandler(recording('/plain-hwm'), '/plain-hwm').setLimits({ sendHighWaterMark: 64 * 1024 });
 });
-after(() => resources.closeAll());
 
 describe('maxTextMessageBytes', () => {
   test('sockjs-client over websocket: 100 bytes pass (é counts 2), 101 bytes close the session with 1009', { timeout: 15_000 }, async () => {
-    const client = connect(running().baseUrl + '/small', 'websocket', resources);
+    const client = connectSockJs(running().baseUrl + '/small', 'websocket', resources);
     await client.opened;
     client.sock.send('x'.repeat(100));
     assert.equal(await client.message(0), 'x'.repeat(100));
@@ -106,7 +84,7 @@ describe('maxTextMessageBytes', () => {
   });
 
   test('raw SockJS websocket: a frame with one oversized message closes with 1009 "Message too big"', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, sockjsWsPath('/small'))), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, sockjsWsPath('/small'))), (c) => c.close());
     assert.equal(await ws.message(0), 'o');
     ws.socket.send(JSON.stringify(['ok', 'y'.repeat(101)]));
     const closed = await ws.waitForClose();
@@ -114,7 +92,7 @@ describe('maxTextMessageBytes', () => {
   });
 
   test('raw SockJS websocket: a frame far over the limit (past ws maxPayload) closes with 1009; the handler sees 1009, no transport error', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, sockjsWsPath('/small'))), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, sockjsWsPath('/small'))), (c) => c.close());
     assert.equal(await ws.message(0), 'o');
     const opened = await opens.waitFor((o) => o.endpoint === '/small' && o.session.transport === 'websocket' && !closes.items.some((c) => c.session === o.session), 'onOpen');
     ws.socket.send(JSON.stringify(['z'.repeat(10_000)]));
@@ -125,7 +103,7 @@ describe('maxTextMessageBytes', () => {
   });
 
   test('plain websocket: 100 bytes pass, 101 close with 1009 "Message too big"', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/plain-small')), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/plain-small')), (c) => c.close());
     ws.socket.send('a'.repeat(100));
     assert.equal(await ws.message(0), 'a'.repeat(100));
     ws.socket.send('a'.repeat(101));
@@ -133,7 +111,7 @@ describe('maxTextMessageBytes', () => {
   });
 
   test('plain websocket: a text message past ws maxPayload closes with 1009; the handler sees 1009, no transport error', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/plain-small')), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/plain-small')), (c) => c.close());
     ws.socket.send('hello');
     assert.equal(await ws.message(0), 'hello');
     const seen = await messages.waitFor((m) => m.endpoint === '/plain-small' && m.message === 'hello' && !closes.items.some((c) => c.session === m.session), 'onMessage');
@@ -167,7 +145,7 @@ describe('maxTextMessageBytes', () => {
 
   for (const transport of ['xhr-streaming', 'xhr-polling'] as const) {
     test(`sockjs-client over ${transport}: messages within the limit echo`, { timeout: 15_000 }, async () => {
-      const client = connect(running().baseUrl + '/small', transport, resources);
+      const client = connectSockJs(running().baseUrl + '/small', transport, resources);
       await client.opened;
       client.sock.send('é'.repeat(50));
       assert.equal(await client.message(0), 'é'.repeat(50));
@@ -178,7 +156,7 @@ describe('maxTextMessageBytes', () => {
 
 describe('maxBinaryMessageBytes', () => {
   test('plain websocket: 50 binary bytes pass, 51 close with 1009 "Message too big" (handler too)', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/plain-bin')), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/plain-bin')), (c) => c.close());
     const { session } = await opens.waitFor((o) => o.endpoint === '/plain-bin', 'onOpen');
     ws.socket.send(Buffer.alloc(50, 1), { binary: true });
     assert.equal(await ws.message(0), '<binary>' + '01'.repeat(50));
@@ -188,7 +166,7 @@ describe('maxBinaryMessageBytes', () => {
   });
 
   test('plain websocket: a binary message past ws maxPayload (the larger limit) closes with 1009; the handler sees 1009, no transport error', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/plain-small')), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/plain-small')), (c) => c.close());
     ws.socket.send(Buffer.alloc(200, 1), { binary: true });
     assert.equal(await ws.message(0), '<binary>' + '01'.repeat(200));
     const { session } = await opens.waitFor((o) => o.endpoint === '/plain-small' && !closes.items.some((c) => c.session === o.session), 'onOpen');
@@ -249,9 +227,9 @@ describe('idleTimeout', () => {
     assert.deepEqual((await closes.waitFor((c) => c.session.id === xhr.id, 'onClose')).info, { code: 1001, reason: 'Idle timeout' });
   });
 
-  for (const transport of CLIENT_TRANSPORTS) {
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
     test(`sockjs-client over ${transport}: an idle session closes with 1001 "Idle timeout"`, { timeout: 10_000 }, async () => {
-      const client = connect(running().baseUrl + '/idle', transport, resources);
+      const client = connectSockJs(running().baseUrl + '/idle', transport, resources);
       await client.opened;
       const closed = await withTimeout(client.closed, 'the idle close');
       assert.equal(closed.code, 1001);
@@ -260,7 +238,7 @@ describe('idleTimeout', () => {
   }
 
   test('sockjs-client over websocket: a client that keeps sending stays open past several idle timeouts', { timeout: 15_000 }, async () => {
-    const client = connect(running().baseUrl + '/idle', 'websocket', resources);
+    const client = connectSockJs(running().baseUrl + '/idle', 'websocket', resources);
     await client.opened;
     const started = Date.now();
     let sent = 0;
@@ -279,8 +257,8 @@ describe('idleTimeout', () => {
   });
 
   test('plain websocket: idle → 1001 "Idle timeout"; one that keeps sending stays open', { timeout: 15_000 }, async () => {
-    const idle = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/plain-idle')), (c) => c.close());
-    const busy = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/plain-idle')), (c) => c.close());
+    const idle = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/plain-idle')), (c) => c.close());
+    const busy = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/plain-idle')), (c) => c.close());
     const started = Date.now();
     let sent = 0;
     while (Date.now() - started < 1500) {
@@ -327,7 +305,7 @@ describe('sendHighWaterMark and onDrain', () => {
   });
 
   test('SockJS websocket: sends of one tick pile up to the mark (false), then onDrain once the frame is written', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, sockjsWsPath('/hwm'))), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, sockjsWsPath('/hwm'))), (c) => c.close());
     assert.equal(await ws.message(0), 'o');
     const { session } = await opens.waitFor((o) => o.endpoint === '/hwm' && o.session.transport === 'websocket', 'onOpen');
     const results = Array.from({ length: 5 }, (_, i) => session.send(msg(i)));
@@ -339,9 +317,9 @@ describe('sendHighWaterMark and onDrain', () => {
 
   test('plain websocket with a paused reader: send() turns false, onDrain fires once the reader resumes', { timeout: 30_000 }, async () => {
     const answer = await rawUpgrade(running().port, '/plain-hwm');
-    resources.add(answer.socket, (s) => s.destroy());
-    assert.equal(answer.status, 101);
-    answer.socket.pause();
+    resources.add(answer.conn, (c) => c.destroy());
+    assert.equal(answer.head.status, 101);
+    answer.conn.pause();
     const { session } = await opens.waitFor((o) => o.endpoint === '/plain-hwm', 'onOpen');
     const big = 'p'.repeat(64 * 1024);
     let sent = 0;
@@ -355,8 +333,7 @@ describe('sendHighWaterMark and onDrain', () => {
     assert.ok(session.bufferedAmount >= 64 * 1024);
     assert.equal(drains.count((d) => d.session === session), 0);
     // Read (and discard) everything: the server's buffer empties.
-    answer.socket.on('data', () => undefined);
-    answer.socket.resume();
+    answer.conn.discardIncoming();
     await drains.waitFor((d) => d.session === session, 'onDrain after the reader resumed', 20_000);
     assert.equal(session.send('after drain'), true);
   });

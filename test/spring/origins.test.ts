@@ -6,23 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { SockJsHandler } from '../../server';
-import { GET, OPTIONS, POST, openStream } from '../support/raw-http';
-import {
-  RecordingLogger,
-  Resources,
-  WsConn,
-  XhrPollingSession,
-  connect,
-  rawUpgrade,
-  sockjsWsPath,
-  startApp,
-  withTimeout,
-  wsRefusal,
-  wsUrl,
-  type SpringApp,
-} from './support';
+import { GET, openStream, OPTIONS, POST } from '../support/raw-http';
+import { rawUpgrade } from '../support/raw-ws';
+import { sockjsWsPath, wsUrl } from '../support/sockjs';
+import { connectSockJs } from '../support/sockjs-client';
+import { useSpringApp } from '../support/spring';
+import { withTimeout } from '../support/wait';
+import { WsClient, wsRefusal } from '../support/ws-client';
+import { XhrPollingSession } from '../support/xhr-polling';
 
 const echo: SockJsHandler = {
   onMessage(session, message) {
@@ -30,32 +23,19 @@ const echo: SockJsHandler = {
   },
 };
 
-const resources = new Resources();
-let app: SpringApp | undefined;
-const running = (): SpringApp => {
-  assert.ok(app, 'app not started');
-  return app;
-};
 
-before(async () => {
-  app = await startApp(
-    (registry) => {
-      registry.addHandler(echo, '/same').withSockJS({ disconnectDelay: 30_000 });
-      registry.addHandler(echo, '/plain-same');
-      registry
-        .addHandler(echo, '/listed')
-        .setAllowedOrigins('https://app.example.com')
-        .setAllowedOriginPatterns('http://*.example.com', 'http://localhost:*')
-        .withSockJS({ disconnectDelay: 30_000 });
-      registry.addHandler(echo, '/plain-listed').setAllowedOrigins('https://app.example.com', 'http://*.example.com');
-      registry.addHandler(echo, '/nulls').setAllowedOrigins('null', 'https://app.example.com').withSockJS({ disconnectDelay: 30_000 });
-      registry.addHandler(echo, '/any').setAllowedOrigins('*').withSockJS({ disconnectDelay: 30_000 });
-    },
-    { logger: new RecordingLogger() },
-  );
-  resources.add(app, (a) => a.close());
+const { running, resources } = useSpringApp((registry) => {
+  registry.addHandler(echo, '/same').withSockJS({ disconnectDelay: 30_000 });
+  registry.addHandler(echo, '/plain-same');
+  registry
+    .addHandler(echo, '/listed')
+    .setAllowedOrigins('https://app.example.com')
+    .setAllowedOriginPatterns('http://*.example.com', 'http://localhost:*')
+    .withSockJS({ disconnectDelay: 30_000 });
+  registry.addHandler(echo, '/plain-listed').setAllowedOrigins('https://app.example.com', 'http://*.example.com');
+  registry.addHandler(echo, '/nulls').setAllowedOrigins('null', 'https://app.example.com').withSockJS({ disconnectDelay: 30_000 });
+  registry.addHandler(echo, '/any').setAllowedOrigins('*').withSockJS({ disconnectDelay: 30_000 });
 });
-after(() => resources.closeAll());
 
 type Check =
   | 'info'
@@ -94,9 +74,9 @@ async function streamStatus(port: number, method: string, path: string, headers:
 }
 
 async function upgradeStatus(port: number, path: string, headers: Record<string, string>): Promise<number> {
-  const { status, socket } = await rawUpgrade(port, path, headers);
-  socket.destroy();
-  return status;
+  const { conn, head } = await rawUpgrade(port, path, headers);
+  conn.destroy();
+  return head.status;
 }
 
 /** What every origin-checked route of a SockJS endpoint answers a request with these headers. */
@@ -180,7 +160,7 @@ describe('default: same origin only', () => {
     const { baseUrl } = running();
     assert.deepEqual(await wsRefusal(wsUrl(baseUrl, sockjsWsPath('/same')), { origin: 'http://evil.example' }), { status: 403, body: 'Origin not allowed' });
     assert.equal((await wsRefusal(wsUrl(baseUrl, '/plain-same'), { origin: 'http://evil.example' })).status, 403);
-    const allowed = resources.add(await WsConn.open(wsUrl(baseUrl, sockjsWsPath('/same')), { origin: `http://127.0.0.1:${port}` }), (c) => c.close());
+    const allowed = resources.add(await WsClient.open(wsUrl(baseUrl, sockjsWsPath('/same')), { origin: `http://127.0.0.1:${port}` }), (c) => c.close());
     assert.equal(await allowed.message(0), 'o');
   });
 
@@ -204,7 +184,7 @@ describe('default: same origin only', () => {
 
   test('sockjs-client in Node (no Origin header) opens on every transport of a same-origin endpoint', { timeout: 20_000 }, async () => {
     for (const transport of ['websocket', 'xhr-streaming', 'xhr-polling'] as const) {
-      const client = connect(running().baseUrl + '/same', transport, resources);
+      const client = connectSockJs(running().baseUrl + '/same', transport, resources);
       await client.opened;
       client.sock.send('hi');
       assert.equal(await client.message(0), 'hi');

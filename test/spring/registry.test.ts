@@ -7,25 +7,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import express from 'express';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { SockJsError, WebSocketHandlerRegistry, type SockJsHandler, type SockJsSession } from '../../server';
-import { HttpStream } from '../api/helpers';
+import { Events } from '../support/events';
+import { HttpStream } from '../support/http-stream';
 import { GET, POST } from '../support/raw-http';
-import {
-  CLIENT_TRANSPORTS,
-  Events,
-  RecordingLogger,
-  Resources,
-  WsConn,
-  XhrPollingSession,
-  connect,
-  framesOf,
-  sockjsWsPath,
-  startApp,
-  withTimeout,
-  wsUrl,
-  type SpringApp,
-} from './support';
+import { Resources } from '../support/resources';
+import { framesOf, sockjsWsPath, wsUrl } from '../support/sockjs';
+import { connectSockJs, NODE_CLIENT_TRANSPORTS } from '../support/sockjs-client';
+import { startApp, useSpringApp } from '../support/spring';
+import { withTimeout } from '../support/wait';
+import { WsClient } from '../support/ws-client';
+import { XhrPollingSession } from '../support/xhr-polling';
 
 interface Seen {
   path: string;
@@ -61,32 +54,19 @@ function echoHandler(events: Events<Seen>, path: () => string, binary = true): S
 const isSockJsError = (code: string) => (error: unknown) => error instanceof SockJsError && error.code === code;
 
 describe('registry: plain websocket endpoints and SockJS endpoints', () => {
-  const resources = new Resources();
   const events = new Events<Seen>();
   const textOnlyEvents = new Events<Seen>();
-  let app: SpringApp | undefined;
-  const running = (): SpringApp => {
-    assert.ok(app, 'app not started');
-    return app;
-  };
   /** The handler shared by /plain and /sockjs: which endpoint a session came from is in its transport. */
   const shared = echoHandler(events, () => 'shared');
 
-  before(async () => {
-    app = await startApp(
-      (registry) => {
-        registry.addHandler(shared, '/plain');
-        registry.addHandler(shared, '/sockjs').withSockJS();
-        registry.addHandler(echoHandler(textOnlyEvents, () => 'text-only', false), '/text-only');
-      },
-      { logger: new RecordingLogger() },
-    );
-    resources.add(app, (a) => a.close());
+  const { running, resources } = useSpringApp((registry) => {
+    registry.addHandler(shared, '/plain');
+    registry.addHandler(shared, '/sockjs').withSockJS();
+    registry.addHandler(echoHandler(textOnlyEvents, () => 'text-only', false), '/text-only');
   });
-  after(() => resources.closeAll());
 
   test('a plain endpoint (no withSockJS) echoes text and binary messages; the session is websocket-raw', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/plain')), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/plain')), (c) => c.close());
     ws.socket.send('hello plain');
     assert.equal(await ws.message(0), 'hello plain');
     ws.socket.send(Buffer.from([0, 1, 2, 254, 255]), { binary: true });
@@ -110,7 +90,7 @@ describe('registry: plain websocket endpoints and SockJS endpoints', () => {
   });
 
   test('a binary message to a handler without onBinaryMessage closes the plain websocket with 1003', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/text-only')), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/text-only')), (c) => c.close());
     ws.socket.send('text is fine');
     assert.equal(await ws.message(0), 'text is fine');
     ws.socket.send(Buffer.from('binary is not'), { binary: true });
@@ -123,9 +103,9 @@ describe('registry: plain websocket endpoints and SockJS endpoints', () => {
     assert.equal(textOnlyEvents.count((e) => e.kind === 'binary'), 0);
   });
 
-  for (const transport of CLIENT_TRANSPORTS) {
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
     test(`withSockJS(): sockjs-client over ${transport} echoes through the same handler object`, { timeout: 15_000 }, async () => {
-      const client = connect(running().baseUrl + '/sockjs', transport, resources);
+      const client = connectSockJs(running().baseUrl + '/sockjs', transport, resources);
       await client.opened;
       assert.equal(client.sock.transport, transport);
       client.sock.send(`via ${transport}`);
@@ -153,10 +133,10 @@ describe('registry: plain websocket endpoints and SockJS endpoints', () => {
     await xhr.open();
     assert.equal((await xhr.send(['polled'])).status, 204);
     assert.deepEqual(framesOf((await xhr.poll()).body), ['a["polled"]']);
-    const raw = resources.add(await WsConn.open(wsUrl(baseUrl, '/sockjs/websocket')), (c) => c.close());
+    const raw = resources.add(await WsClient.open(wsUrl(baseUrl, '/sockjs/websocket')), (c) => c.close());
     raw.socket.send('raw route');
     assert.equal(await raw.message(0), 'raw route');
-    const sockjsWs = resources.add(await WsConn.open(wsUrl(baseUrl, sockjsWsPath('/sockjs'))), (c) => c.close());
+    const sockjsWs = resources.add(await WsClient.open(wsUrl(baseUrl, sockjsWsPath('/sockjs'))), (c) => c.close());
     assert.equal(await sockjsWs.message(0), 'o');
     sockjsWs.socket.send('["framed"]');
     assert.equal(await sockjsWs.message(1), 'a["framed"]');
@@ -183,8 +163,8 @@ describe('registry: several paths, duplicates, lookups, messaging', () => {
     assert.notEqual(a, b);
     assert.equal(a.prefix, '/a');
     assert.equal(b.prefix, '/b');
-    const onA = connect(app.baseUrl + '/a', 'websocket', resources);
-    const onB = connect(app.baseUrl + '/b', 'xhr-polling', resources);
+    const onA = connectSockJs(app.baseUrl + '/a', 'websocket', resources);
+    const onB = connectSockJs(app.baseUrl + '/b', 'xhr-polling', resources);
     await Promise.all([onA.opened, onB.opened]);
     onA.sock.send('to a');
     onB.sock.send('to b');
@@ -242,9 +222,9 @@ describe('registry: several paths, duplicates, lookups, messaging', () => {
     );
     const endpoint = app.registry.endpoint('/push');
     // sockjs-client keeps the query string on every transport URL.
-    const alice1 = connect(app.baseUrl + '/push?user=alice', 'websocket', resources);
-    const alice2 = connect(app.baseUrl + '/push?user=alice', 'xhr-streaming', resources);
-    const bob = connect(app.baseUrl + '/push?user=bob', 'xhr-polling', resources);
+    const alice1 = connectSockJs(app.baseUrl + '/push?user=alice', 'websocket', resources);
+    const alice2 = connectSockJs(app.baseUrl + '/push?user=alice', 'xhr-streaming', resources);
+    const bob = connectSockJs(app.baseUrl + '/push?user=bob', 'xhr-polling', resources);
     await Promise.all([alice1.opened, alice2.opened, bob.opened]);
     assert.equal(endpoint.sessions.size, 3);
     assert.equal(endpoint.broadcast('to all'), 3);
@@ -284,11 +264,11 @@ describe('registry: several paths, duplicates, lookups, messaging', () => {
       await xhr.open();
       assert.equal((await xhr.send(['x'])).status, 204);
       assert.equal(await xhr.pollFrame(), 'a["inner:x"]');
-      const ws = resources.add(await WsConn.open(wsUrl(app.baseUrl, sockjsWsPath('/chat/admin'))), (c) => c.close());
+      const ws = resources.add(await WsClient.open(wsUrl(app.baseUrl, sockjsWsPath('/chat/admin'))), (c) => c.close());
       assert.equal(await ws.message(0), 'o');
       ws.socket.send('["y"]');
       assert.equal(await ws.message(1), 'a["inner:y"]');
-      const outerWs = resources.add(await WsConn.open(wsUrl(app.baseUrl, sockjsWsPath('/chat'))), (c) => c.close());
+      const outerWs = resources.add(await WsClient.open(wsUrl(app.baseUrl, sockjsWsPath('/chat'))), (c) => c.close());
       assert.equal(await outerWs.message(0), 'o');
       outerWs.socket.send('["z"]');
       assert.equal(await outerWs.message(1), 'a["outer:z"]');

@@ -4,13 +4,14 @@
  * demo's plain /ws endpoint with v1.chat and v2.chat.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { after, before, describe, test } from 'node:test';
-import express from 'express';
-import { mountSpringDemo } from '../../demo/spring-demo';
+import { describe, test } from 'node:test';
 import type { SockJsHandler, SockJsSession } from '../../server';
-import { listen } from '../api/helpers';
-import { Events, RecordingLogger, Resources, WsConn, XhrPollingSession, closeRegistry, rawUpgrade, sockjsWsPath, startApp, wsUrl, type SpringApp } from './support';
+import { Events } from '../support/events';
+import { rawUpgrade } from '../support/raw-ws';
+import { sockjsWsPath, wsUrl } from '../support/sockjs';
+import { useSpringApp, useSpringDemo } from '../support/spring';
+import { WsClient } from '../support/ws-client';
+import { XhrPollingSession } from '../support/xhr-polling';
 
 const opened = new Events<{ endpoint: string; session: SockJsSession }>();
 
@@ -24,25 +25,12 @@ function announcing(endpoint: string): SockJsHandler {
 }
 
 describe('setSubprotocols on a plain websocket endpoint', () => {
-  const resources = new Resources();
-  let app: SpringApp | undefined;
-  const running = (): SpringApp => {
-    assert.ok(app, 'app not started');
-    return app;
-  };
 
-  before(async () => {
-    app = await startApp(
-      (registry) => {
-        registry.addHandler(announcing('/chat'), '/chat').setSubprotocols('v1.chat', 'v2.chat');
-        registry.addHandler(announcing('/none'), '/none');
-        registry.addHandler(announcing('/sockjs'), '/sockjs').setSubprotocols('v1.chat', 'v2.chat').withSockJS();
-      },
-      { logger: new RecordingLogger() },
-    );
-    resources.add(app, (a) => a.close());
+  const { running, resources } = useSpringApp((registry) => {
+    registry.addHandler(announcing('/chat'), '/chat').setSubprotocols('v1.chat', 'v2.chat');
+    registry.addHandler(announcing('/none'), '/none');
+    registry.addHandler(announcing('/sockjs'), '/sockjs').setSubprotocols('v1.chat', 'v2.chat').withSockJS();
   });
-  after(() => resources.closeAll());
 
   const cases: Array<{ offered: string[]; agreed: string }> = [
     { offered: ['v3', 'v2.chat'], agreed: 'v2.chat' },
@@ -53,7 +41,7 @@ describe('setSubprotocols on a plain websocket endpoint', () => {
   ];
   for (const { offered, agreed } of cases) {
     test(`client offers [${offered.join(', ')}] → ${JSON.stringify(agreed)} on both sides`, { timeout: 10_000 }, async () => {
-      const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/chat'), {}, offered), (c) => c.close());
+      const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/chat'), { protocols: offered }), (c) => c.close());
       assert.equal(ws.socket.protocol, agreed, 'ws.protocol');
       assert.equal(await ws.message(0), `protocol=${agreed}`, 'session.protocol in onOpen');
       const session = [...running().registry.endpoint('/chat').sessions.values()].find((s) => s.protocol === agreed);
@@ -65,29 +53,29 @@ describe('setSubprotocols on a plain websocket endpoint', () => {
   test('no protocol in common: the upgrade succeeds without a Sec-WebSocket-Protocol header, session.protocol is ""', { timeout: 10_000 }, async () => {
     const before = opened.items.length;
     const answer = await rawUpgrade(running().port, '/chat', { 'Sec-WebSocket-Protocol': 'v3, v4' });
-    resources.add(answer.socket, (s) => s.destroy());
-    assert.equal(answer.status, 101);
-    assert.equal(answer.headers['sec-websocket-protocol'], undefined);
+    resources.add(answer.conn, (c) => c.destroy());
+    assert.equal(answer.head.status, 101);
+    assert.equal(answer.head.header('sec-websocket-protocol'), undefined);
     const open = await opened.waitFor((o) => o.endpoint === '/chat' && opened.items.indexOf(o) >= before, 'onOpen');
     assert.equal(open.session.protocol, '');
   });
 
   test('an endpoint without setSubprotocols agrees on none, whatever is offered', { timeout: 10_000 }, async () => {
     const answer = await rawUpgrade(running().port, '/none', { 'Sec-WebSocket-Protocol': 'v1.chat' });
-    resources.add(answer.socket, (s) => s.destroy());
-    assert.equal(answer.status, 101);
-    assert.equal(answer.headers['sec-websocket-protocol'], undefined);
-    const ws = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/none')), (c) => c.close());
+    resources.add(answer.conn, (c) => c.destroy());
+    assert.equal(answer.head.status, 101);
+    assert.equal(answer.head.header('sec-websocket-protocol'), undefined);
+    const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/none')), (c) => c.close());
     assert.equal(ws.socket.protocol, '');
     assert.equal(await ws.message(0), 'protocol=');
   });
 
   test('a SockJS endpoint agrees on a protocol on its websocket transports; other transports have ""', { timeout: 10_000 }, async () => {
-    const framed = resources.add(await WsConn.open(wsUrl(running().baseUrl, sockjsWsPath('/sockjs')), {}, ['v3', 'v2.chat']), (c) => c.close());
+    const framed = resources.add(await WsClient.open(wsUrl(running().baseUrl, sockjsWsPath('/sockjs')), { protocols: ['v3', 'v2.chat'] }), (c) => c.close());
     assert.equal(framed.socket.protocol, 'v2.chat');
     assert.equal(await framed.message(0), 'o');
     assert.equal(await framed.message(1), 'a["protocol=v2.chat"]');
-    const raw = resources.add(await WsConn.open(wsUrl(running().baseUrl, '/sockjs/websocket'), {}, ['v1.chat']), (c) => c.close());
+    const raw = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/sockjs/websocket'), { protocols: ['v1.chat'] }), (c) => c.close());
     assert.equal(raw.socket.protocol, 'v1.chat');
     assert.equal(await raw.message(0), 'protocol=v1.chat');
     const xhr = new XhrPollingSession(running().port, '/sockjs', { 'Sec-WebSocket-Protocol': 'v1.chat' });
@@ -97,22 +85,11 @@ describe('setSubprotocols on a plain websocket endpoint', () => {
 });
 
 describe('the demo /ws endpoint (v1.chat, v2.chat)', () => {
-  const resources = new Resources();
-  let baseUrl = '';
-
-  before(async () => {
-    const app = express();
-    const server = createServer(app);
-    const registry = mountSpringDemo(app, server);
-    const running = await listen(server);
-    resources.add(running, (r) => r.close());
-    resources.add(registry, (r) => closeRegistry(r, ['/secure', '/ws']));
-    baseUrl = running.baseUrl;
-  });
-  after(() => resources.closeAll());
+  const { running: demo, resources } = useSpringDemo();
 
   test('offering [v3, v2.chat]: v2.chat, JSON echoes', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(baseUrl, '/ws'), {}, ['v3', 'v2.chat']), (c) => c.close());
+    const { baseUrl } = demo();
+    const ws = resources.add(await WsClient.open(wsUrl(baseUrl, '/ws'), { protocols: ['v3', 'v2.chat'] }), (c) => c.close());
     assert.equal(ws.socket.protocol, 'v2.chat');
     assert.equal(await ws.message(0), 'protocol v2.chat');
     ws.socket.send('hi');
@@ -120,7 +97,8 @@ describe('the demo /ws endpoint (v1.chat, v2.chat)', () => {
   });
 
   test('offering [v1.chat]: v1.chat, plain echoes and binary echoes', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(baseUrl, '/ws'), {}, ['v1.chat']), (c) => c.close());
+    const { baseUrl } = demo();
+    const ws = resources.add(await WsClient.open(wsUrl(baseUrl, '/ws'), { protocols: ['v1.chat'] }), (c) => c.close());
     assert.equal(ws.socket.protocol, 'v1.chat');
     assert.equal(await ws.message(0), 'protocol v1.chat');
     ws.socket.send('hi');
@@ -130,7 +108,8 @@ describe('the demo /ws endpoint (v1.chat, v2.chat)', () => {
   });
 
   test('offering nothing: no protocol ("protocol none")', { timeout: 10_000 }, async () => {
-    const ws = resources.add(await WsConn.open(wsUrl(baseUrl, '/ws')), (c) => c.close());
+    const { baseUrl } = demo();
+    const ws = resources.add(await WsClient.open(wsUrl(baseUrl, '/ws')), (c) => c.close());
     assert.equal(ws.socket.protocol, '');
     assert.equal(await ws.message(0), 'protocol none');
   });

@@ -1,90 +1,39 @@
 /**
  * A small HTTP/1.x client written directly on top of `net`.
  *
- * Node's own http client merges and hides transfer-coding details; the SockJS
- * conformance tests need the opposite: exact request bytes, the raw list of
- * response headers, and chunked bodies read one chunk at a time (each SockJS
- * frame on a streaming transport must travel in its own HTTP chunk).
+ * Node's own http client merges and hides transfer-coding details; the SockJS conformance and
+ * hostile-input tests need the opposite: exact request bytes (or any bytes at all), the raw list
+ * of response headers, chunked bodies read one chunk at a time (each SockJS frame on a streaming
+ * transport must travel in its own HTTP chunk), connections from any local address, half-closes
+ * and resets. Every read has a deadline.
  */
 import net from 'node:net';
-import { DEFAULT_WAIT_MS, withTimeout } from './wait';
+import { encodeRequest, HttpHead, HttpResponse, parseHead, type RawRequest } from './http-message';
+import { ChangeBus, DEFAULT_WAIT_MS, withTimeout } from './wait';
+
+export { encodeRequest, HttpHead, HttpResponse, type RawRequest };
 
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
 
-/** Status line and headers of one response, as they appeared on the wire. */
-export class HttpHead {
-  constructor(
-    /** e.g. "1.1" */
-    readonly httpVersion: string,
-    readonly status: number,
-    readonly reason: string,
-    /** Every header line in order, names as sent by the server. */
-    readonly rawHeaders: ReadonlyArray<readonly [string, string]>,
-  ) {}
-
-  /** Case-insensitive lookup; repeated headers are joined with ", ". */
-  header(name: string): string | undefined {
-    const wanted = name.toLowerCase();
-    const values = this.rawHeaders.filter(([n]) => n.toLowerCase() === wanted).map(([, v]) => v);
-    return values.length === 0 ? undefined : values.join(', ');
-  }
-
-  has(name: string): boolean {
-    return this.header(name) !== undefined;
-  }
-
-  /** Content-Type with every space removed (the suite compares it that way). */
-  contentTypeNoSpaces(): string | undefined {
-    return this.header('content-type')?.replace(/ /g, '');
-  }
-
-  isChunked(): boolean {
-    return (this.header('transfer-encoding') ?? '').toLowerCase() === 'chunked';
-  }
-}
-
-export interface RawRequest {
-  method: string;
-  /** Path plus optional query string, sent verbatim. */
-  path: string;
-  /** Header name to value. A Host header is added unless one is given. */
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** "1.1" (default) or "1.0". */
-  httpVersion?: '1.0' | '1.1';
-  /**
-   * By default a POST always carries Content-Length (0 when there is no body),
-   * like the Python suite's client. Set true to send no Content-Length at all.
-   */
-  omitContentLength?: boolean;
-}
-
-/** Serialises a request exactly as it will be written to the socket. */
-export function encodeRequest(req: RawRequest, hostHeader: string): Buffer {
-  const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
-  const headers: Array<[string, string]> = [];
-  const given = req.headers ?? {};
-  const givenNames = new Set(Object.keys(given).map((n) => n.toLowerCase()));
-  if (!givenNames.has('host')) headers.push(['Host', hostHeader]);
-  for (const [name, value] of Object.entries(given)) headers.push([name, value]);
-  if (!req.omitContentLength && !givenNames.has('content-length')) {
-    if (body !== undefined) headers.push(['Content-Length', String(body.length)]);
-    else if (req.method === 'POST') headers.push(['Content-Length', '0']);
-  }
-  const head =
-    `${req.method} ${req.path} HTTP/${req.httpVersion ?? '1.1'}\r\n` +
-    headers.map(([n, v]) => `${n}: ${v}\r\n`).join('') +
-    '\r\n';
-  return body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
+export interface ConnectOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Local address to connect from (any of 127.0.0.0/8 works on Linux). */
+  localAddress?: string;
+  /** Deadline of the connect, and of each read of the helpers below that take options. */
+  timeoutMs?: number;
 }
 
 /** One TCP connection to the server, read incrementally. */
 export class RawHttpConnection {
   private buffer: Buffer = Buffer.alloc(0);
   private eof = false;
-  private socketError: Error | undefined;
-  private wake: (() => void) | undefined;
+  private error: Error | undefined;
+  private discarding = false;
+  private readonly changes = new ChangeBus();
+  /** Resolves when the socket has fully closed. */
+  readonly closed: Promise<void>;
 
   private constructor(
     readonly socket: net.Socket,
@@ -92,32 +41,32 @@ export class RawHttpConnection {
     readonly host: string,
   ) {
     socket.on('data', (data: Buffer) => {
+      if (this.discarding) return;
       this.buffer = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
-      this.notify();
+      this.changes.changed();
     });
-    socket.on('end', () => {
-      this.eof = true;
-      this.notify();
-    });
-    socket.on('close', () => {
-      this.eof = true;
-      this.notify();
-    });
+    socket.on('end', () => this.peerEnded());
     socket.on('error', (err: Error) => {
-      this.socketError = err;
-      this.eof = true;
-      this.notify();
+      this.error = err;
+      this.peerEnded();
     });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.peerEnded();
+        resolve();
+      }),
+    );
   }
 
-  static connect(port: number, host = '127.0.0.1', timeoutMs = DEFAULT_WAIT_MS): Promise<RawHttpConnection> {
-    const socket = net.connect({ port, host });
+  static connect(port: number, options: ConnectOptions = {}): Promise<RawHttpConnection> {
+    const host = options.host ?? '127.0.0.1';
+    const socket = net.connect({ port, host, ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) });
     socket.setNoDelay(true);
     const connected = new Promise<RawHttpConnection>((resolve, reject) => {
       socket.once('connect', () => resolve(new RawHttpConnection(socket, port, host)));
       socket.once('error', reject);
     });
-    return withTimeout(connected, timeoutMs, `TCP connect to ${host}:${port}`).catch((err: unknown) => {
+    return withTimeout(connected, `TCP connect to ${host}:${port}`, options.timeoutMs).catch((err: unknown) => {
       socket.destroy();
       throw err;
     });
@@ -133,18 +82,17 @@ export class RawHttpConnection {
     return `${this.host}:${this.port}`;
   }
 
-  /** Writes raw bytes; resolves once they have been handed to the kernel. */
-  write(data: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket.write(data, (err?: Error | null) => (err ? reject(err) : resolve()));
-    });
+  /** True once the server has closed its side (EOF or reset). */
+  get ended(): boolean {
+    return this.eof;
   }
 
-  sendRequest(req: RawRequest): Promise<void> {
-    return this.write(encodeRequest(req, this.hostHeader));
+  /** The socket error seen, if any (ECONNRESET...). */
+  get socketError(): Error | undefined {
+    return this.error;
   }
 
-  /** True once the server has closed its side (EOF) and every received byte was consumed. */
+  /** True once the server has closed its side and every received byte was consumed. */
   get drainedAndClosed(): boolean {
     return this.eof && this.buffer.length === 0;
   }
@@ -154,51 +102,130 @@ export class RawHttpConnection {
     return this.buffer;
   }
 
-  /** Reads a status line and headers. */
-  readHead(timeoutMs = DEFAULT_WAIT_MS): Promise<HttpHead> {
-    return this.waitFor('response status line and headers', timeoutMs, () => {
-      const end = this.buffer.indexOf(HEAD_END);
-      if (end < 0) return undefined;
-      const text = this.buffer.subarray(0, end).toString('latin1');
-      this.consume(end + HEAD_END.length);
-      return parseHead(text);
+  /**
+   * Writes bytes; resolves once they are handed to the kernel. Never rejects: the server may
+   * have closed on purpose, and the reads that follow say so (with the socket error).
+   */
+  write(data: string | Buffer): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed || !this.socket.writable) return resolve();
+      this.socket.write(data, () => resolve());
     });
   }
 
+  sendRequest(req: RawRequest): Promise<void> {
+    return this.write(encodeRequest(req, this.hostHeader));
+  }
+
+  /** Half-closes: sends FIN, keeps reading. */
+  end(): void {
+    this.socket.end();
+  }
+
+  /** Drops the connection with a TCP RST. */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
+  /** Abruptly closes the connection (like a browser aborting a request). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Stops reading from the socket (the server's writes back up). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Reads on and drops everything, from now on: a client that only drains what the server sends. */
+  discardIncoming(): void {
+    this.discarding = true;
+    this.buffer = Buffer.alloc(0);
+    this.socket.resume();
+  }
+
+  /** Drops `n` received bytes (a caller that parsed them itself). */
+  consume(n: number): void {
+    this.buffer = this.buffer.subarray(n);
+  }
+
+  /** Takes every byte received so far. */
+  takePending(): Buffer {
+    const out = this.buffer;
+    this.buffer = Buffer.alloc(0);
+    return out;
+  }
+
   /**
-   * Reads exactly one chunk of a chunked body and returns its payload, or null
-   * when the terminating zero-length chunk (and its trailer section) arrives.
+   * Takes one complete chunk of a chunked body if it has arrived: its payload, null for the last
+   * chunk (with its trailer section), undefined if it is not complete yet.
    */
-  readChunk(timeoutMs = DEFAULT_WAIT_MS): Promise<Buffer | null> {
-    return this.waitFor('one HTTP chunk', timeoutMs, () => {
-      const lineEnd = this.buffer.indexOf(CRLF);
-      if (lineEnd < 0) return undefined;
-      const sizeField = this.buffer.subarray(0, lineEnd).toString('latin1').split(';')[0]?.trim() ?? '';
-      if (!/^[0-9a-fA-F]+$/.test(sizeField)) {
-        throw new Error(`malformed chunk size line: ${JSON.stringify(this.buffer.subarray(0, lineEnd).toString('latin1'))}`);
-      }
-      const size = parseInt(sizeField, 16);
-      const dataStart = lineEnd + CRLF.length;
-      if (size === 0) {
-        // Last chunk: optional trailer fields, then an empty line.
-        if (this.buffer.length < dataStart + CRLF.length) return undefined;
-        if (this.buffer.subarray(dataStart, dataStart + CRLF.length).equals(CRLF)) {
-          this.consume(dataStart + CRLF.length);
-          return null;
-        }
-        const trailerEnd = this.buffer.indexOf(HEAD_END, dataStart);
-        if (trailerEnd < 0) return undefined;
-        this.consume(trailerEnd + HEAD_END.length);
+  takeChunk(): Buffer | null | undefined {
+    const lineEnd = this.buffer.indexOf(CRLF);
+    if (lineEnd < 0) return undefined;
+    const sizeLine = this.buffer.subarray(0, lineEnd).toString('latin1');
+    const sizeField = sizeLine.split(';')[0]?.trim() ?? '';
+    if (!/^[0-9a-fA-F]+$/.test(sizeField)) throw new Error(`malformed chunk size line: ${JSON.stringify(sizeLine)}`);
+    const size = parseInt(sizeField, 16);
+    const dataStart = lineEnd + CRLF.length;
+    if (size === 0) {
+      // Last chunk: optional trailer fields, then an empty line.
+      if (this.buffer.length < dataStart + CRLF.length) return undefined;
+      if (this.buffer.subarray(dataStart, dataStart + CRLF.length).equals(CRLF)) {
+        this.consume(dataStart + CRLF.length);
         return null;
       }
-      if (this.buffer.length < dataStart + size + CRLF.length) return undefined;
-      const payload = Buffer.from(this.buffer.subarray(dataStart, dataStart + size));
-      if (!this.buffer.subarray(dataStart + size, dataStart + size + CRLF.length).equals(CRLF)) {
-        throw new Error('chunk payload is not followed by CRLF');
-      }
-      this.consume(dataStart + size + CRLF.length);
-      return payload;
-    });
+      const trailerEnd = this.buffer.indexOf(HEAD_END, dataStart);
+      if (trailerEnd < 0) return undefined;
+      this.consume(trailerEnd + HEAD_END.length);
+      return null;
+    }
+    if (this.buffer.length < dataStart + size + CRLF.length) return undefined;
+    const payload = Buffer.from(this.buffer.subarray(dataStart, dataStart + size));
+    if (!this.buffer.subarray(dataStart + size, dataStart + size + CRLF.length).equals(CRLF)) {
+      throw new Error('chunk payload is not followed by CRLF');
+    }
+    this.consume(dataStart + size + CRLF.length);
+    return payload;
+  }
+
+  /**
+   * Resolves with the first value `extract` returns other than undefined, tried now and on every
+   * byte received. Rejects after `timeoutMs`, when `extract` throws, or when the server closes
+   * first (unless `eofIsExpected`: then `extract` sees the end via `ended`).
+   */
+  waitFor<T>(what: string, extract: () => T | undefined, timeoutMs = DEFAULT_WAIT_MS, eofIsExpected = false): Promise<T> {
+    const attempt = (): T | undefined => {
+      const value = extract();
+      if (value !== undefined || !this.eof || eofIsExpected) return value;
+      const detail = this.error ? ` (${this.error.message})` : '';
+      throw new Error(`connection closed by the server while waiting for ${what}${detail}; ${this.describePending()}`);
+    };
+    return this.changes.until(attempt, timeoutMs, what, () => this.describePending());
+  }
+
+  /** Reads a status line and headers. */
+  readHead(timeoutMs = DEFAULT_WAIT_MS): Promise<HttpHead> {
+    return this.waitFor(
+      'response status line and headers',
+      () => {
+        const end = this.buffer.indexOf(HEAD_END);
+        if (end < 0) return undefined;
+        const text = this.buffer.subarray(0, end).toString('latin1');
+        this.consume(end + HEAD_END.length);
+        return parseHead(text);
+      },
+      timeoutMs,
+    );
+  }
+
+  /** Reads exactly one chunk of a chunked body: its payload, or null for the terminating chunk. */
+  readChunk(timeoutMs = DEFAULT_WAIT_MS): Promise<Buffer | null> {
+    return this.waitFor('one HTTP chunk', () => this.takeChunk(), timeoutMs);
   }
 
   /** readChunk() decoded as UTF-8. */
@@ -209,22 +236,21 @@ export class RawHttpConnection {
 
   /** Reads exactly `length` bytes (identity-coded data). */
   readExact(length: number, timeoutMs = DEFAULT_WAIT_MS): Promise<Buffer> {
-    return this.waitFor(`${length} body bytes`, timeoutMs, () => {
-      if (this.buffer.length < length) return undefined;
-      const out = Buffer.from(this.buffer.subarray(0, length));
-      this.consume(length);
-      return out;
-    });
+    return this.waitFor(
+      `${length} body bytes`,
+      () => {
+        if (this.buffer.length < length) return undefined;
+        const out = Buffer.from(this.buffer.subarray(0, length));
+        this.consume(length);
+        return out;
+      },
+      timeoutMs,
+    );
   }
 
   /** Reads everything until the server closes the connection. */
   readToEnd(timeoutMs = DEFAULT_WAIT_MS): Promise<Buffer> {
-    return this.waitFor('the server to close the connection', timeoutMs, () => {
-      if (!this.eof) return undefined;
-      const out = this.buffer;
-      this.buffer = Buffer.alloc(0);
-      return out;
-    }, true);
+    return this.waitFor('the server to close the connection', () => (this.eof ? this.takePending() : undefined), timeoutMs, true);
   }
 
   /** Resolves true if the server closed the connection without sending more bytes. */
@@ -251,112 +277,69 @@ export class RawHttpConnection {
     return this.readToEnd(timeoutMs);
   }
 
+  /** Reads one complete response (head and body). */
+  async readResponse(method: string, timeoutMs = DEFAULT_WAIT_MS): Promise<HttpResponse> {
+    const head = await this.readHead(timeoutMs);
+    return new HttpResponse(head, await this.readBody(head, method, timeoutMs));
+  }
+
   /** Sends a request and reads the complete response on this connection. */
   async roundTrip(req: RawRequest, timeoutMs = DEFAULT_WAIT_MS): Promise<HttpResponse> {
     await this.sendRequest(req);
-    const head = await this.readHead(timeoutMs);
-    const bodyBytes = await this.readBody(head, req.method, timeoutMs);
-    return new HttpResponse(head, bodyBytes);
+    return this.readResponse(req.method, timeoutMs);
   }
 
-  /** Abruptly closes the connection (like a browser aborting a request). */
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  private consume(n: number): void {
-    this.buffer = this.buffer.subarray(n);
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  private waitFor<T>(what: string, timeoutMs: number, extract: () => T | undefined, eofIsExpected = false): Promise<T> {
-    const attempt = async (): Promise<T> => {
-      for (;;) {
-        const value = extract();
-        if (value !== undefined) return value;
-        if (this.eof && !eofIsExpected) {
-          const detail = this.socketError ? ` (${this.socketError.message})` : '';
-          throw new Error(
-            `connection closed by the server while waiting for ${what}${detail}; unconsumed bytes: ` +
-              JSON.stringify(this.buffer.toString('latin1').slice(0, 300)),
-          );
-        }
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
+  /**
+   * Reads a streaming response's body (chunked or close-delimited) until `done` says the text so
+   * far is enough, or the body ends; leaves the connection open.
+   */
+  async readStreamUntil(head: HttpHead, done: (text: string) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<string> {
+    let text = '';
+    if (head.isChunked()) {
+      while (!done(text)) {
+        const chunk = await this.readChunk(timeoutMs);
+        if (chunk === null) break;
+        text += chunk.toString('utf8');
       }
-    };
-    return withTimeout(attempt(), timeoutMs, what).catch((err: unknown) => {
-      this.wake = undefined;
-      if (err instanceof Error && err.name === 'WaitTimeoutError') {
-        err.message += `; unconsumed bytes: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 300))}`;
-      }
-      throw err;
-    });
+      return text;
+    }
+    return this.waitFor(
+      'streamed body text',
+      () => {
+        const sofar = this.buffer.toString('utf8');
+        if (!done(sofar) && !this.eof) return undefined;
+        this.buffer = Buffer.alloc(0);
+        return sofar;
+      },
+      timeoutMs,
+      true,
+    );
+  }
+
+  private peerEnded(): void {
+    this.eof = true;
+    this.changes.changed();
+  }
+
+  private describePending(): string {
+    return `unconsumed bytes: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 300))}`;
   }
 }
 
-function parseHead(text: string): HttpHead {
-  const lines = text.split('\r\n');
-  const statusLine = lines.shift() ?? '';
-  const m = /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/.exec(statusLine);
-  if (!m || m[1] === undefined || m[2] === undefined) throw new Error(`malformed status line: ${JSON.stringify(statusLine)}`);
-  const headers: Array<[string, string]> = [];
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new Error(`malformed header line: ${JSON.stringify(line)}`);
-    headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
-  }
-  return new HttpHead(m[1], parseInt(m[2], 10), m[3] ?? '', headers);
-}
-
-/** A complete response. */
-export class HttpResponse {
-  constructor(
-    readonly head: HttpHead,
-    readonly bodyBytes: Buffer,
-  ) {}
-
-  get status(): number {
-    return this.head.status;
-  }
-
-  get body(): string {
-    return this.bodyBytes.toString('utf8');
-  }
-
-  header(name: string): string | undefined {
-    return this.head.header(name);
-  }
-}
-
-export interface RequestOptions {
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  httpVersion?: '1.0' | '1.1';
-  omitContentLength?: boolean;
-  timeoutMs?: number;
-}
+export type RequestOptions = Omit<RawRequest, 'method' | 'path'> & ConnectOptions;
 
 /** Opens a connection, sends one request, reads the whole response, closes. */
 export async function request(port: number, method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
-  const conn = await RawHttpConnection.connect(port);
+  const conn = await RawHttpConnection.connect(port, options);
   try {
-    return await conn.roundTrip({ method, path, ...options }, options.timeoutMs ?? DEFAULT_WAIT_MS);
+    return await conn.roundTrip({ method, path, ...options }, options.timeoutMs);
   } finally {
     conn.destroy();
   }
 }
 
-export const GET = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> =>
-  request(port, 'GET', path, options);
-export const POST = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> =>
-  request(port, 'POST', path, options);
+export const GET = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> => request(port, 'GET', path, options);
+export const POST = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> => request(port, 'POST', path, options);
 export const OPTIONS = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> =>
   request(port, 'OPTIONS', path, options);
 
@@ -368,10 +351,10 @@ export interface OpenStream {
 
 /** Sends a request and returns once the response head has arrived, leaving the body unread. */
 export async function openStream(port: number, method: string, path: string, options: RequestOptions = {}): Promise<OpenStream> {
-  const conn = await RawHttpConnection.connect(port);
+  const conn = await RawHttpConnection.connect(port, options);
   try {
     await conn.sendRequest({ method, path, ...options });
-    const head = await conn.readHead(options.timeoutMs ?? DEFAULT_WAIT_MS);
+    const head = await conn.readHead(options.timeoutMs);
     return { conn, head };
   } catch (err) {
     conn.destroy();

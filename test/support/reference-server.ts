@@ -3,8 +3,10 @@
  * services, mounted the way sockjs-node's own examples/test_server does it.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { EventEmitter } from 'node:events';
+import { listenTracked } from './servers';
+import { nextTurn } from './wait';
 
 /** The few parts of sockjs-node's API used here (the package ships no types). */
 interface SockjsConnection extends EventEmitter {
@@ -127,32 +129,16 @@ export async function startReferenceServer(): Promise<ReferenceServer> {
   amplify.installHandlers(server, { prefix: '/amplify' });
   broadcast.installHandlers(server, { prefix: '/broadcast' });
 
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-
+  const listening = await listenTracked(server);
   return {
     server,
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
+    port: listening.port,
+    baseUrl: listening.baseUrl,
     close: async () => {
-      // Upgraded (websocket) sockets are no longer tracked by the http server,
-      // so destroy everything we have seen, then stop listening.
-      await new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      // Destroys every socket it has seen (upgraded websockets too), then stops listening.
+      await listening.close();
       // Let the sessions react to their aborted receivers, then release their timers.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       unrefSessionTimers();
     },
   };

@@ -19,7 +19,7 @@ export function requestArrival(server: Server, clientPort: number, timeoutMs = D
     };
     server.on('request', listener);
   });
-  return withTimeout(arrived, timeoutMs, `the server to receive a request from client port ${clientPort}`).finally(() => {
+  return withTimeout(arrived, `the server to receive a request from client port ${clientPort}`, timeoutMs).finally(() => {
     if (listener) server.removeListener('request', listener);
   });
 }
@@ -27,9 +27,5 @@ export function requestArrival(server: Server, clientPort: number, timeoutMs = D
 /** Resolves when a server-side socket has closed. */
 export function socketClosed(socket: Socket, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
   if (socket.destroyed) return Promise.resolve();
-  return withTimeout(
-    new Promise<void>((resolve) => socket.once('close', () => resolve())),
-    timeoutMs,
-    'the server-side socket to close',
-  );
+  return withTimeout(new Promise<void>((resolve) => socket.once('close', () => resolve())), 'the server-side socket to close', timeoutMs);
 }

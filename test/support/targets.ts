@@ -6,7 +6,6 @@
  */
 import { after, before } from 'node:test';
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
 import { startTestServices } from '../../demo/test-services';
 import { startReferenceServer } from './reference-server';
 import { withTimeout } from './wait';
@@ -33,21 +32,15 @@ export function targetName(): TargetName {
 const CLOSE_DEADLINE_MS = 5000;
 
 export async function startTarget(): Promise<Target> {
+  // Both close every connection they accepted (upgraded websockets too): teardown cannot be held
+  // up by a lingering socket.
   const running = targetName() === 'reference' ? await startReferenceServer() : await startTestServices({ host: '127.0.0.1', port: 0 });
-  // Track every TCP connection (including upgraded websockets, which the http
-  // server forgets) so teardown can never be held up by a lingering socket.
-  const sockets = new Set<Socket>();
-  running.server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
   return {
     baseUrl: running.baseUrl,
     port: running.port,
     server: running.server,
     close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await withTimeout(running.close(), CLOSE_DEADLINE_MS, `${targetName()} target to close`);
+      await withTimeout(running.close(), `${targetName()} target to close`, CLOSE_DEADLINE_MS);
     },
   };
 }

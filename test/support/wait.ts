@@ -1,33 +1,53 @@
 /**
- * Bounded waiting helpers. Every wait in the conformance tests has a deadline so
- * that a broken server makes a test fail quickly instead of hanging the run.
+ * Bounded waiting. Every wait in the tests has a deadline, so that a broken server makes a test
+ * fail quickly, saying what it waited for, instead of hanging the run. Every wait takes what it
+ * waits for first and its deadline last: `withTimeout(promise, what, ms)`.
+ *
+ * Waiting on something that changes on events (a queue of messages, recorded calls, bytes on a
+ * socket) is `ChangeBus.until`, the proxy demo's, re-exported here: call `changed()` on every
+ * event, and each pending wait re-checks its condition.
  */
+import { ChangeBus, DeadlineError } from '../../demo/proxy/wait';
 
-/** Default deadline for a single network wait (one response head, one chunk, one message). */
+export { ChangeBus, DeadlineError };
+
+/** Default deadline of a single wait (one response head, one chunk, one message, one callback). */
 export const DEFAULT_WAIT_MS = 5000;
 
-export class WaitTimeoutError extends Error {
-  constructor(what: string, ms: number) {
-    super(`timed out after ${ms}ms waiting for ${what}`);
-    this.name = 'WaitTimeoutError';
-  }
-}
-
-/** Resolves or rejects like `promise`, but rejects with WaitTimeoutError after `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Resolves or rejects like `promise`, but rejects with a DeadlineError after `ms`. */
+export function withTimeout<T>(promise: Promise<T>, what: string, ms = DEFAULT_WAIT_MS): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new WaitTimeoutError(what, ms)), ms);
+    const timer = setTimeout(() => reject(new DeadlineError(what, ms)), ms);
     promise.then(
       (value) => {
         clearTimeout(timer);
         resolve(value);
       },
-      (err: unknown) => {
+      (error: unknown) => {
         clearTimeout(timer);
-        reject(err);
+        reject(error);
       },
     );
   });
+}
+
+/**
+ * Calls `attempt` until it returns something other than `undefined`, pausing `intervalMs`
+ * between attempts; fails once `ms` have passed.
+ */
+export async function pollUntil<T>(attempt: () => Promise<T | undefined> | T | undefined, what: string, ms = DEFAULT_WAIT_MS, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const result = await attempt();
+    if (result !== undefined) return result;
+    if (Date.now() >= deadline) throw new DeadlineError(what, ms);
+    await delay(intervalMs);
+  }
+}
+
+/** Polls `condition` (every few ms) until it holds; fails after `ms`. For state no event announces. */
+export async function until(condition: () => boolean, what: string, ms = DEFAULT_WAIT_MS): Promise<void> {
+  await pollUntil(() => (condition() ? true : undefined), what, ms, 5);
 }
 
 /** Resolves after the current turn of the event loop (no timers involved). */
@@ -35,20 +55,7 @@ export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/**
- * Calls `attempt` until it returns something other than `undefined`, pausing
- * `intervalMs` between attempts, and fails once `timeoutMs` has elapsed.
- */
-export async function pollUntil<T>(
-  attempt: () => Promise<T | undefined>,
-  what: string,
-  { timeoutMs = DEFAULT_WAIT_MS, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await attempt();
-    if (result !== undefined) return result;
-    if (Date.now() >= deadline) throw new WaitTimeoutError(what, timeoutMs);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/** Resolves after `ms`. Only to make a handler slow on purpose, never to wait for an outcome. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

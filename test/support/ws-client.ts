@@ -1,38 +1,66 @@
 /**
- * A WebSocket (RFC 6455) test client on top of the `ws` package that queues
- * incoming text messages so tests can read them one by one with deadlines.
+ * A WebSocket (RFC 6455) test client on top of the `ws` package that keeps every message it
+ * receives, so that tests can read them one by one (`next`) or by position (`message`), with
+ * deadlines; and `wsRefusal` for an upgrade that must be refused.
  */
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { DEFAULT_WAIT_MS, withTimeout } from './wait';
+import { ChangeBus, DEFAULT_WAIT_MS, withTimeout } from './wait';
 
 export interface CloseInfo {
   code: number;
   reason: string;
 }
 
+export interface WsClientOptions {
+  /** Extra request headers (a Cookie, say). */
+  headers?: Record<string, string>;
+  /** The Origin header. */
+  origin?: string;
+  /** Offered subprotocols (Sec-WebSocket-Protocol). */
+  protocols?: string[];
+  /** Deadline of the handshake. */
+  timeoutMs?: number;
+}
+
 export class ConnectionClosedError extends Error {
-  constructor(readonly info: CloseInfo) {
-    super(`websocket closed (code ${info.code}, reason ${JSON.stringify(info.reason)})`);
+  constructor(
+    readonly info: CloseInfo,
+    what: string,
+  ) {
+    super(`websocket closed (code ${info.code}, reason ${JSON.stringify(info.reason)}) before ${what}`);
     this.name = 'ConnectionClosedError';
   }
 }
 
+function newSocket(url: string, options: WsClientOptions): WebSocket {
+  return new WebSocket(url, options.protocols ?? [], {
+    perMessageDeflate: false,
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+  });
+}
+
 export class WsClient {
-  private readonly messages: string[] = [];
-  private closeInfo: CloseInfo | undefined;
-  private wake: (() => void) | undefined;
+  /** Every message received, in order; binary ones as `<binary>` and their bytes in hex. */
+  readonly received: string[] = [];
   /** Resolves when the connection is closed, with the close code and reason. */
   readonly closed: Promise<CloseInfo>;
+  private closeInfo: CloseInfo | undefined;
+  /** Index in `received` of the message next() returns. */
+  private cursor = 0;
+  private readonly changes = new ChangeBus();
 
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data: WebSocket.RawData) => {
-      this.messages.push(rawDataToString(data));
-      this.notify();
+    socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      this.received.push(isBinary ? `<binary>${bytes.toString('hex')}` : bytes.toString('utf8'));
+      this.changes.changed();
     });
     this.closed = new Promise((resolve) => {
       socket.on('close', (code: number, reason: Buffer) => {
         this.closeInfo = { code, reason: reason.toString('utf8') };
-        this.notify();
+        this.changes.changed();
         resolve(this.closeInfo);
       });
     });
@@ -40,18 +68,20 @@ export class WsClient {
     socket.on('error', () => undefined);
   }
 
-  /** Opens a connection and waits for the handshake to complete. */
-  static open(url: string, timeoutMs = DEFAULT_WAIT_MS): Promise<WsClient> {
-    const socket = new WebSocket(url, { perMessageDeflate: false });
+  /** Opens a connection and waits for the handshake; rejects (with the HTTP status) if refused. */
+  static open(url: string, options: WsClientOptions = {}): Promise<WsClient> {
+    const socket = newSocket(url, options);
     const opened = new Promise<WsClient>((resolve, reject) => {
       const client = new WsClient(socket);
       socket.once('open', () => resolve(client));
       socket.once('error', reject);
-      socket.once('unexpected-response', (_req, res) => reject(new Error(`websocket handshake answered with HTTP ${res.statusCode}`)));
+      socket.once('unexpected-response', (_req: unknown, res: IncomingMessage) =>
+        reject(new Error(`websocket handshake with ${url} answered HTTP ${String(res.statusCode)}`)),
+      );
     });
-    return withTimeout(opened, timeoutMs, `websocket handshake with ${url}`).catch((err: unknown) => {
+    return withTimeout(opened, `websocket handshake with ${url}`, options.timeoutMs).catch((error: unknown) => {
       socket.terminate();
-      throw err;
+      throw error;
     });
   }
 
@@ -60,19 +90,23 @@ export class WsClient {
     return this.closeInfo !== undefined;
   }
 
-  /** Returns the next queued message; rejects with ConnectionClosedError if the connection closes first. */
-  next(timeoutMs = DEFAULT_WAIT_MS): Promise<string> {
-    const attempt = async (): Promise<string> => {
-      for (;;) {
-        const message = this.messages.shift();
-        if (message !== undefined) return message;
-        if (this.closeInfo) throw new ConnectionClosedError(this.closeInfo);
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
-      }
-    };
-    return withTimeout(attempt(), timeoutMs, 'a websocket message');
+  /** Messages received but not read with next(). */
+  get unread(): readonly string[] {
+    return this.received.slice(this.cursor);
+  }
+
+  /** The next message not read yet; rejects with ConnectionClosedError if the connection closes first. */
+  next(what = 'a websocket message', ms = DEFAULT_WAIT_MS): Promise<string> {
+    return this.waitForMessage(() => {
+      const message = this.received[this.cursor];
+      if (message !== undefined) this.cursor++;
+      return message;
+    }, what, ms);
+  }
+
+  /** The `index`-th message (0-based) received, waiting for it; rejects if the connection closes first. */
+  message(index: number, what = `websocket message ${index}`, ms = DEFAULT_WAIT_MS): Promise<string> {
+    return this.waitForMessage(() => this.received[index], what, ms);
   }
 
   send(text: string): void {
@@ -80,35 +114,57 @@ export class WsClient {
   }
 
   /** Waits for the server to close the connection. */
-  waitForClose(timeoutMs = DEFAULT_WAIT_MS): Promise<CloseInfo> {
-    return withTimeout(this.closed, timeoutMs, 'the websocket to close');
+  waitForClose(what = 'the websocket to close', ms = DEFAULT_WAIT_MS): Promise<CloseInfo> {
+    return withTimeout(this.closed, what, ms);
   }
 
-  /** Messages received but not read with next(). */
-  get unread(): readonly string[] {
-    return this.messages;
-  }
-
-  /** Closes politely, falling back to terminate() if the close handshake stalls. */
-  async close(timeoutMs = 2000): Promise<void> {
-    if (this.closeInfo) return;
-    this.socket.close();
+  /** Closes with a handshake (terminates if it stalls) and resolves with the close info. */
+  async close(code?: number, reason?: string): Promise<CloseInfo> {
+    if (this.closeInfo) return this.closeInfo;
+    this.socket.close(code, reason);
     try {
-      await withTimeout(this.closed, timeoutMs, 'the websocket close handshake');
+      return await this.waitForClose('the websocket closing handshake', 2000);
     } catch {
       this.socket.terminate();
+      return this.closed;
     }
   }
 
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+  /** Drops the connection without a close frame. */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  /** Resolves with what `take` finds, tried now and on every message; rejects once closed without it. */
+  private waitForMessage(take: () => string | undefined, what: string, ms: number): Promise<string> {
+    const check = (): string | undefined => {
+      const message = take();
+      if (message !== undefined) return message;
+      if (this.closeInfo) throw new ConnectionClosedError(this.closeInfo, what);
+      return undefined;
+    };
+    return this.changes.until(check, ms, what);
   }
 }
 
-function rawDataToString(data: WebSocket.RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
+export interface WsRefusal {
+  status: number;
+  body: string;
+}
+
+/** Opens a `ws` client expecting the upgrade to be refused; resolves with the HTTP status and body. */
+export function wsRefusal(url: string, options: WsClientOptions = {}): Promise<WsRefusal> {
+  const socket = newSocket(url, options);
+  const outcome = new Promise<WsRefusal>((resolve, reject) => {
+    socket.once('open', () => reject(new Error(`websocket ${url} opened; a refusal was expected`)));
+    socket.once('error', (error) => reject(error));
+    socket.once('unexpected-response', (_req: unknown, res: IncomingMessage) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+  });
+  return withTimeout(outcome, `the refusal of ${url}`, options.timeoutMs).finally(() => socket.terminate());
 }

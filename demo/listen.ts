@@ -1,0 +1,50 @@
+/**
+ * Listening so that closing never waits for a client: every connection the server accepts is
+ * tracked (upgraded websockets included, which the http server itself forgets), and `close()`
+ * destroys those left. Port 0 picks a free port.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface Listening {
+  readonly server: Server;
+  readonly port: number;
+  /** e.g. http://127.0.0.1:43210 (no trailing slash) */
+  readonly baseUrl: string;
+  /** Stops listening and destroys every connection still open. */
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+}
+
+export async function listenTracked(server: Server, options: ListenOptions = {}): Promise<Listening> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      return closed;
+    },
+  };
+}
