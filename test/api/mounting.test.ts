@@ -92,23 +92,23 @@ describe('Express middleware', () => {
   });
 
   test("app.use('/mount', middleware): served under /mount/echo, as behind a proxy that strips /mount; the iframe page's script resolves there", { timeout: 10_000 }, async () => {
-    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: quietLogger() }));
+    const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
     const app = express();
     app.use('/mount', endpoint.middleware);
     app.use((req, res) => void res.status(299).send(`next: ${req.method} ${req.originalUrl}`));
-    const running = resources.add(await listen(createServer(app)), (r) => r.close());
-    assert.equal((await http(running.port, 'GET', '/mount/echo')).body, 'Welcome to SockJS!\n');
-    assert.equal((await http(running.port, 'GET', '/mount/echo/info')).status, 200);
-    assert.equal((await http(running.port, 'POST', `/mount/echo/000/${sessionId()}/xhr`)).body, 'o\n');
+    const running = resources.add(await listenTracked(createServer(app)), (r) => r.close());
+    assert.equal((await request(running.port, 'GET', '/mount/echo')).body, 'Welcome to SockJS!\n');
+    assert.equal((await request(running.port, 'GET', '/mount/echo/info')).status, 200);
+    assert.equal((await request(running.port, 'POST', `/mount/echo/000/${newSessionId()}/xhr`)).body, 'o\n');
     for (const path of ['/mount/other', '/mount/echo-not/info', '/echo/info']) {
-      assert.equal((await http(running.port, 'GET', path)).body, `next: GET ${path}`, path);
+      assert.equal((await request(running.port, 'GET', path)).body, `next: GET ${path}`, path);
     }
-    const page = await http(running.port, 'GET', '/mount/echo/iframe.html');
+    const page = await request(running.port, 'GET', '/mount/echo/iframe.html');
     const src = /<script src="([^"]*)"><\/script>/.exec(page.body)?.[1] ?? '';
     assert.match(src, /^\.\/sockjs-client\.[0-9a-f]{12}\.min\.js$/, 'relative to the page');
-    const script = await http(running.port, 'GET', new URL(src, `http://127.0.0.1/mount/echo/iframe.html`).pathname);
+    const script = await request(running.port, 'GET', new URL(src, `http://127.0.0.1/mount/echo/iframe.html`).pathname);
     assert.equal(script.status, 200);
-    assert.match(script.headers['content-type'] ?? '', /^application\/javascript/);
+    assert.match(script.header('content-type') ?? '', /^application\/javascript/);
     assert.equal(endpoint.clientScriptUrl, `/echo${src.slice(1)}`, 'for pages elsewhere: the path under the prefix');
   });
 

@@ -9,9 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Socket } from 'node:net';
 import { startFixture, type Fixture } from './fixture';
-import { Conn, encodeFrame, hixieAnswer, OP, RawWs, WAIT_MS } from './raw-client';
+import { RawHttpConnection } from '../support/raw-http';
+import { encodeFrame, hixieAnswer, OP, RawWs } from '../support/raw-ws';
 import { socketClosed } from '../support/server-events';
-import { nextTurn, withTimeout } from '../support/wait';
+import { DEFAULT_WAIT_MS, nextTurn, withTimeout } from '../support/wait';
 
 let fixture: Fixture | undefined;
 function fx(): Fixture {
@@ -42,8 +43,8 @@ const HIXIE = {
 };
 
 /** Sends one request on a fresh connection; the response and whether the server then closed. */
-async function ask(request: Parameters<Conn['sendRequest']>[0]): Promise<{ status: number; body: string; conn: Conn }> {
-  const conn = await Conn.connect(fx().port);
+async function ask(request: Parameters<RawHttpConnection['sendRequest']>[0]): Promise<{ status: number; body: string; conn: RawHttpConnection }> {
+  const conn = await RawHttpConnection.connect(fx().port);
   await conn.sendRequest(request);
   const response = await conn.readResponse(request.method);
   return { status: response.status, body: response.body, conn };
@@ -61,11 +62,11 @@ describe('websocket upgrades over HTTP/1.0 are refused (RFC 6455 §4.1)', () => 
       try {
         assert.equal(refused.status, 400);
         assert.equal(refused.body, 'WebSocket upgrades need HTTP/1.1.');
-        await withTimeout(refused.conn.closed, WAIT_MS, 'the refused connection to close');
+        await withTimeout(refused.conn.closed, 'the refused connection to close', DEFAULT_WAIT_MS);
       } finally {
         refused.conn.destroy();
       }
-      const conn = await Conn.connect(fx().port);
+      const conn = await RawHttpConnection.connect(fx().port);
       try {
         await conn.sendRequest({ method: 'GET', path: path(), headers, omitContentLength: true });
         assert.equal((await conn.readHead()).status, 101);
@@ -90,7 +91,7 @@ describe('X-Content-Type-Options: nosniff on every script and HTML answer', () =
   ];
   for (const [name, method, path, type] of answers) {
     test(name, { timeout: 10_000 }, async () => {
-      const conn = await Conn.connect(fx().port);
+      const conn = await RawHttpConnection.connect(fx().port);
       try {
         await conn.sendRequest({ method, path: path() });
         const head = await conn.readHead();
@@ -109,7 +110,7 @@ const WHOLE_MESSAGE = 50 * 1024 * 1024;
 const READ_AFTER_REFUSAL = 1024 * 1024;
 
 /** The server's end of a client connection (found by the client's port). */
-function serverEnd(conn: Conn): Socket {
+function serverEnd(conn: RawHttpConnection): Socket {
   const socket = fx().serverSocket('127.0.0.1', conn.localPort);
   assert.ok(socket, 'the server-side socket');
   return socket;
@@ -120,7 +121,7 @@ function serverEnd(conn: Conn): Socket {
  * out; returns the bytes sent. Client and server share this event loop: each write is followed by a
  * turn of it, so the server reads as the fragments come and its answer can overtake the rest.
  */
-async function sendUntilRefused(conn: Conn, fragment: () => Buffer, refused: () => boolean): Promise<number> {
+async function sendUntilRefused(conn: RawHttpConnection, fragment: () => Buffer, refused: () => boolean): Promise<number> {
   let sent = 0;
   while (!refused() && sent < WHOLE_MESSAGE && !conn.ended) {
     const bytes = fragment();
@@ -135,13 +136,13 @@ async function sendUntilRefused(conn: Conn, fragment: () => Buffer, refused: () 
  * After the refusal the client goes on sending 8 MB more (not waiting for the kernel to take it): the
  * server must neither drain it nor keep the connection.
  */
-async function assertStopsReading(conn: Conn, server: Socket, sentBefore: number, more: () => Buffer): Promise<void> {
+async function assertStopsReading(conn: RawHttpConnection, server: Socket, sentBefore: number, more: () => Buffer): Promise<void> {
   for (let queued = 0; queued < 8 * 1024 * 1024 && !conn.socket.destroyed; ) {
     const bytes = more();
     conn.socket.write(bytes, () => undefined);
     queued += bytes.length;
   }
-  await socketClosed(server, WAIT_MS);
+  await socketClosed(server, DEFAULT_WAIT_MS);
   assert.ok(
     server.bytesRead < sentBefore + READ_AFTER_REFUSAL,
     `the server read ${server.bytesRead} bytes, ${server.bytesRead - sentBefore} after the ${sentBefore} sent before the refusal`,
@@ -163,7 +164,7 @@ describe('a websocket message in many fragments is refused with 1009 once it cro
         const server = serverEnd(ws.conn);
         if (opcode === OP.TEXT) assert.equal(await ws.nextText(), 'o');
         let close: { code: number } | undefined;
-        const closing = ws.untilClose(WAIT_MS * 3).then((end) => (close = end));
+        const closing = ws.untilClose(DEFAULT_WAIT_MS * 3).then((end) => (close = end));
         await ws.send({ opcode, payload: kilobyte, fin: false });
         const sent = await sendUntilRefused(ws.conn, continuation, () => close !== undefined);
         await closing;
@@ -177,7 +178,7 @@ describe('a websocket message in many fragments is refused with 1009 once it cro
   }
 
   test('a hixie-76 websocket whose frame never ends (limit 6 148 bytes)', { timeout: 20_000 }, async () => {
-    const conn = await Conn.connect(fx().port);
+    const conn = await RawHttpConnection.connect(fx().port);
     try {
       const key3 = Buffer.from('^n:ds[4U', 'latin1');
       const head =
@@ -189,7 +190,7 @@ describe('a websocket message in many fragments is refused with 1009 once it cro
       assert.deepEqual(await conn.readExact(3), Buffer.from([0x00, 0x6f, 0xff]), 'the open frame');
       const server = serverEnd(conn);
       let closeFrame: Buffer | undefined;
-      const closing = conn.readExact(2, WAIT_MS * 3).then((bytes) => (closeFrame = bytes));
+      const closing = conn.readExact(2, DEFAULT_WAIT_MS * 3).then((bytes) => (closeFrame = bytes));
       await conn.write(Buffer.from([0x00]));
       const sent = await sendUntilRefused(conn, () => kilobyte, () => closeFrame !== undefined);
       await closing;
@@ -224,7 +225,7 @@ describe('a request body over maxRequestBytes is refused before 100 Continue, an
   for (const send of ['xhr_send', 'jsonp_send'] as const) {
     test(`${send}: Expect: 100-continue with Content-Length over the limit gets 413 and no 100 Continue`, { timeout: 10_000 }, async () => {
       const session = await openSession(send);
-      const conn = await Conn.connect(fx().port);
+      const conn = await RawHttpConnection.connect(fx().port);
       try {
         await conn.write(head(`${session}/${send}`, { 'Content-Type': 'text/plain', 'Content-Length': '5000', Expect: '100-continue' }));
         const response = await conn.readResponse('POST');
@@ -240,7 +241,7 @@ describe('a request body over maxRequestBytes is refused before 100 Continue, an
 
   test('Expect: 100-continue within the limit: 100 Continue, then the body is taken', { timeout: 10_000 }, async () => {
     const session = await openSession('xhr_send');
-    const conn = await Conn.connect(fx().port);
+    const conn = await RawHttpConnection.connect(fx().port);
     try {
       await conn.write(head(`${session}/xhr_send`, { 'Content-Length': '7', Expect: '100-continue' }));
       assert.equal((await conn.readHead()).status, 100);
@@ -255,7 +256,7 @@ describe('a request body over maxRequestBytes is refused before 100 Continue, an
   });
 
   test('Expect: 100-continue for an unknown session: 404, no 100 Continue', { timeout: 10_000 }, async () => {
-    const conn = await Conn.connect(fx().port);
+    const conn = await RawHttpConnection.connect(fx().port);
     try {
       await conn.write(head(`/hard/000/${randomUUID()}/xhr_send`, { 'Content-Length': '7', Expect: '100-continue' }));
       const response = await conn.readResponse('POST');
@@ -268,7 +269,7 @@ describe('a request body over maxRequestBytes is refused before 100 Continue, an
   });
 
   test('Expect: 100-continue on a route that is not the endpoint\'s still gets 100 Continue at once', { timeout: 10_000 }, async () => {
-    const conn = await Conn.connect(fx().port);
+    const conn = await RawHttpConnection.connect(fx().port);
     try {
       await conn.write(head('/elsewhere', { 'Content-Length': '7', Expect: '100-continue' }));
       assert.equal((await conn.readHead()).status, 100);
@@ -282,7 +283,7 @@ describe('a request body over maxRequestBytes is refused before 100 Continue, an
 
   test('Content-Length over the limit without Expect: 413 before any of the body, which is then not read', { timeout: 10_000 }, async () => {
     const session = await openSession('xhr_send');
-    const conn = await Conn.connect(fx().port);
+    const conn = await RawHttpConnection.connect(fx().port);
     try {
       const request = head(`${session}/xhr_send`, { 'Content-Length': String(WHOLE_MESSAGE) });
       await conn.write(request);

@@ -39,7 +39,7 @@ export const GO_AWAY_FRAME = 'c[3000,"Go away!"]';
 /** The close frame a session may answer with after its receiver was aborted. */
 export const INTERRUPTED_FRAME = 'c[1002,"Connection interrupted"]';
 
-/** xhr-streaming prelude: 2048 'h' then a newline. */
+/** xhr-streaming prelude: 2048 'h' then a newline (written out, not imported from protocol/: the tests check the server's bytes). */
 export const XHR_STREAMING_PRELUDE = 'h'.repeat(2048) + '\n';
 
 /** The messages of an `a[...]` frame. */
