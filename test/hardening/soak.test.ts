@@ -476,7 +476,10 @@ async function runPlans(plans: Plan[], clients: Clients): Promise<{ problems: st
         else unclean++;
         problems.push(...verify(outcome));
       } catch (error) {
-        problems.push(`session #${plan.index} (${plan.kind}, ${plan.ending}): ${error instanceof Error ? error.message : String(error)}`);
+        // What the inbox noticed before the failure (a second open frame: the server had forgotten
+        // the session) often says why a wait timed out; verify() is not reached to report it.
+        const noticed = inbox.problems.length > 0 ? ` (the client had also seen: ${inbox.problems.slice(0, 3).join('; ')})` : '';
+        problems.push(`session #${plan.index} (${plan.kind}, ${plan.ending}): ${error instanceof Error ? error.message : String(error)}${noticed}`);
       }
     }
   };
