@@ -11,6 +11,8 @@ export interface Listening {
   readonly port: number;
   /** e.g. http://127.0.0.1:43210 (no trailing slash) */
   readonly baseUrl: string;
+  /** Connections accepted and not yet closed (upgraded ones included). */
+  readonly openConnections: number;
   /** Stops listening and destroys every connection still open. */
   close(): Promise<void>;
 }
@@ -41,6 +43,9 @@ export async function listenTracked(server: Server, options: ListenOptions = {})
     server,
     port,
     baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    get openConnections() {
+      return sockets.size;
+    },
     close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();

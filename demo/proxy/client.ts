@@ -73,14 +73,12 @@ export class ClientSession {
         if (this.openedOn !== undefined) return this.openedOn;
         if (this.closeEvent) throw new Error(`${this.name} closed before it opened: ${this.closeEvent.code} ${this.closeEvent.reason}`);
         return undefined;
-      },
-      ms,
-      `${this.name} to open`,
+      },`${this.name} to open`, ms,
     );
   }
 
   closed(ms: number): Promise<ClientCloseEvent> {
-    return this.bus.until(() => this.closeEvent, ms, `${this.name} to close`, () => `readyState ${this.readyState}`);
+    return this.bus.until(() => this.closeEvent, `${this.name} to close`, ms, () => `readyState ${this.readyState}`);
   }
 
   send(text: string): void {

@@ -35,9 +35,7 @@ export async function cutIdleStream(ctx: ScenarioContext, rig: DropRig, policy: 
       if (!connection || !current || !c.client.messages.some((m) => m.startsWith('r'))) return undefined;
       const heartbeats = heartbeatsOnly(current);
       return heartbeats !== undefined && heartbeats >= 1 ? { connection, exchange: current, heartbeats } : undefined;
-    },
-    10_000,
-    'a recycled stream that has carried a heartbeat',
+    },'a recycled stream that has carried a heartbeat', 10_000,
   );
   const cutCarried = describeCarried(idle.exchange);
   idle.connection.cut();
@@ -58,9 +56,7 @@ export async function cutIdleStream(ctx: ScenarioContext, rig: DropRig, policy: 
     () => {
       if (c.client.closeEvent) throw new Error(`${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`);
       return cameBack(rig, id, idle.exchange.seq);
-    },
-    10_000,
-    'the client to come back for the same session',
+    },'the client to come back for the same session', 10_000,
   );
   await exchangeNumbered(ctx, [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }], c.counters, 5, 0);
   const counter = c.counters.get(c.client) ?? { c: 0, s: 0 };
@@ -95,12 +91,10 @@ export async function cutCarryingStream(ctx: ScenarioContext, rig: DropRig, poli
         if (numbersOf(c.client.messages, 'p').length < 10) return undefined;
         const connection = currentReceiver(rig, id, 'xhr_streaming');
         return connection?.current ? { stream: connection, exchangeAtCut: connection.current } : undefined;
-      },
-      10_000,
-      '10 pushes on the stream',
+      },'10 pushes on the stream', 10_000,
     );
     stream.cutOnDown((text) => text.includes('a["p'));
-    await ctx.bus.when(() => !stream.open, 10_000, 'the cut with a frame in flight');
+    await ctx.bus.when(() => !stream.open, 'the cut with a frame in flight', 10_000);
     const inFlight = numbersOf(messagesIn(stream.swallowed ?? ''), 'p');
     const cutCarried = `${describeCarried(exchangeAtCut)}, then a frame in flight (${inFlight.map((n) => `p${n}`).join(', ')})`;
     ctx.log?.(`${policy}: cut the stream with a frame in flight: ${cutCarried}`);
@@ -114,15 +108,13 @@ export async function cutCarryingStream(ctx: ScenarioContext, rig: DropRig, poli
       () => {
         if (c.client.closeEvent) throw new Error(`${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`);
         return cameBack(rig, id, exchangeAtCut.seq) && numbersOf(c.client.messages, 'p').length >= before + 10;
-      },
-      10_000,
-      'pushes to flow again after the cut',
+      },'pushes to flow again after the cut', 10_000,
     );
     clearInterval(pusher);
     // Then a last exchange both ways, and pushes marked `t`: every one of them must arrive.
     for (let i = 1; i <= 5; i++) recorder.push(c.record, numbered('t', i));
     await exchangeNumbered(ctx, [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }], c.counters, 5, 0);
-    await ctx.bus.when(() => numbersOf(c.client.messages, 't').length >= 5, 10_000, 'the last pushes');
+    await ctx.bus.when(() => numbersOf(c.client.messages, 't').length >= 5, 'the last pushes', 10_000);
     const pushes = checkSequence(c.client.messages, 'p', p);
     return {
       ...result,
@@ -157,16 +149,14 @@ export async function cutEndedStream(ctx: ScenarioContext, rig: DropRig, policy:
   const exchangeAtCut = stream.current;
   stream.cutOnDown((text) => text.includes('["r'));
   c.client.send('r' + 'x'.repeat(4200));
-  await ctx.bus.when(() => !stream.open, 10_000, 'the cut of the last frame of the response');
+  await ctx.bus.when(() => !stream.open, 'the cut of the last frame of the response', 10_000);
   const cutCarried = `${describeCarried(exchangeAtCut)}, then the frame that ended the response`;
   ctx.log?.(`${policy}: cut the stream as its last frame came down`);
   await ctx.bus.when(
     () => {
       if (c.client.closeEvent) throw new Error(`${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`);
       return cameBack(rig, id, exchangeAtCut.seq);
-    },
-    10_000,
-    'the client to come back for the same session',
+    },'the client to come back for the same session', 10_000,
   );
   await exchangeNumbered(ctx, [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }], c.counters, 5, 0);
   const counter = c.counters.get(c.client) ?? { c: 0, s: 0 };
@@ -202,16 +192,12 @@ export async function cutWaitingPoll(ctx: ScenarioContext, rig: DropRig, policy:
       const atCutter = rig.cutter.exchangesWith(`/${id}/xhr`).filter((e) => e.path.endsWith('/xhr')).length;
       const atServer = receivingRequests(rig.server.requests, c.prefix).filter((a) => a.sessionId === id && a.transport === 'xhr').length;
       return atCutter === atServer ? connection : undefined;
-    },
-    10_000,
-    'a waiting poll',
+    },'a waiting poll', 10_000,
   );
   poll.cut();
   ctx.log?.(`${policy}: cut a waiting poll`);
   await ctx.bus.when(
-    () => c.client.closeEvent !== undefined && c.record.closed !== undefined,
-    15_000,
-    'the client to give up and the server session to end',
+    () => c.client.closeEvent !== undefined && c.record.closed !== undefined,'the client to give up and the server session to end', 15_000,
   );
   return { policy, cut: 'waiting poll', transport: 'xhr-polling', cutCarried: 'nothing (no status line)', survived: false, ...sessionOutcome(rig, c) };
 }

@@ -112,9 +112,7 @@ export function sessionOutcome(rig: DropRig, c: Connected): Pick<DropCellResult,
 /** A closed session: both sides must have seen the close. */
 export async function closedBothSides(ctx: ScenarioContext, c: Connected): Promise<void> {
   await ctx.bus.when(
-    () => c.client.closeEvent !== undefined && c.record.closed !== undefined,
-    10_000,
-    `${c.client.name} to close on both sides`,
+    () => c.client.closeEvent !== undefined && c.record.closed !== undefined,`${c.client.name} to close on both sides`, 10_000,
     () => `client ${c.client.closeEvent?.code ?? 'open'}, server ${c.record.closed?.code ?? 'open'}`,
   );
 }

@@ -47,9 +47,7 @@ async function fallback(ctx: ScenarioContext, mode: NginxMode, options: { timeou
   const openMs = Date.now() - started;
   ctx.log?.(`client open on ${endedOn} after ${openMs} ms`);
   const record = await ctx.bus.until(
-    () => server.recorder(echo.prefix).sessions.find((s) => s.transport === endedOn),
-    5000,
-    `the server's ${endedOn} session`,
+    () => server.recorder(echo.prefix).sessions.find((s) => s.transport === endedOn),`the server's ${endedOn} session`, 5000,
   );
   await exchangeNumbered(ctx, [{ client, record, server, prefix: echo.prefix }], new Map(), 10, 0);
   const attempts = receivingRequests(server.requests, echo.prefix);

@@ -126,16 +126,14 @@ export async function idleCutScenario(ctx: ScenarioContext, options: IdleCutOpti
         pairs.every(({ client }) => {
           if (client.closeEvent) throw new Error(`${client.name} closed while idle: ${client.closeEvent.code} ${client.closeEvent.reason}`);
           return client.heartbeats >= (heartbeatsBefore.get(client) ?? 0) + heartbeatsPerIdle;
-        }),
-      heartbeatDelay * heartbeatsPerIdle + 10_000,
-      `${heartbeatsPerIdle} heartbeats on every session while idle`,
+        }),`${heartbeatsPerIdle} heartbeats on every session while idle`, heartbeatDelay * heartbeatsPerIdle + 10_000,
       () => pairs.map(({ client }) => `${client.name}: ${client.heartbeats} heartbeats`).join('; '),
     );
     idlePhasesMs.push(Date.now() - idleStart);
     ctx.log?.(`idle ${idlePhasesMs.length}: ${idlePhasesMs[idlePhasesMs.length - 1] ?? 0} ms, heartbeats only`);
     if (round === 1) {
       // By now nginx has cut the contrast session's idle stream (it saw nothing for idleSeconds).
-      await ctx.bus.when(() => slowRecord.closed !== undefined, idleSeconds * 1000 + 10_000, 'the contrast session to be cut');
+      await ctx.bus.when(() => slowRecord.closed !== undefined, 'the contrast session to be cut', idleSeconds * 1000 + 10_000);
       ctx.log?.(`contrast: the server closed it with ${slowRecord.closed?.code ?? '?'} after ${(slowRecord.closedAt ?? 0) - contrastLastMessageAt} ms idle`);
     }
   }

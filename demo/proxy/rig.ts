@@ -46,7 +46,7 @@ export function openClient(ctx: ScenarioContext, name: string, url: string, opti
 /** The recorder's next session (the one a client opening now gets). */
 export async function nextServerSession(ctx: ScenarioContext, server: ScenarioServer, prefix: string, index: number, ms = 10_000): Promise<SessionRecord> {
   const recorder = server.recorder(prefix);
-  return ctx.bus.until(() => recorder.sessions[index], ms, `the server to open a session on ${prefix}`);
+  return ctx.bus.until(() => recorder.sessions[index], `the server to open a session on ${prefix}`, ms);
 }
 
 /** A sockjs-client session and the server's side of it. */
@@ -88,9 +88,7 @@ export async function exchangeNumbered(
           last(numbersOf(client.messages, 's')) === counter.s &&
           last(numbersOf(record.received, 'c')) === counter.c
         );
-      }),
-    ms,
-    `${count} messages each way on ${pairs.map((p) => p.client.name).join(', ')}`,
+      }),`${count} messages each way on ${pairs.map((p) => p.client.name).join(', ')}`, ms,
     () => pairs.map(({ client }) => `${client.name}: ${client.messages.length} in`).join('; '),
   );
 }

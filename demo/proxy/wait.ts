@@ -23,10 +23,10 @@ export class ChangeBus {
 
   /**
    * Resolves with the first value `check` returns other than `undefined`, checked now and after
-   * every change; rejects after `ms` (with `describe()` in the message, if given) or when `check`
+   * every change (what it waits for first, its deadline last, as `withTimeout`); rejects after `ms` (with `describe()` in the message, if given) or when `check`
    * throws.
    */
-  until<T>(check: () => T | undefined, ms: number, what: string, describe?: () => string): Promise<T> {
+  until<T>(check: () => T | undefined, what: string, ms: number, describe?: () => string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const wake = (): void => {
@@ -56,8 +56,8 @@ export class ChangeBus {
   }
 
   /** `until` for a boolean condition. */
-  async when(condition: () => boolean, ms: number, what: string, describe?: () => string): Promise<void> {
-    await this.until(() => (condition() ? true : undefined), ms, what, describe);
+  async when(condition: () => boolean, what: string, ms: number, describe?: () => string): Promise<void> {
+    await this.until(() => (condition() ? true : undefined), what, ms, describe);
   }
 }
 

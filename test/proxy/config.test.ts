@@ -155,13 +155,13 @@ describe('TCP cutter', () => {
     const cutter = stack.use(await TcpCutter.start(origin.port, bus), 'cutter', (c) => c.close());
     const a = post(cutter.port, '/a/stream', bus);
     const b = post(cutter.port, '/b/stream', bus);
-    const target = await bus.until(() => cutter.openWith('/b/stream').find((c) => c.current?.tail.includes('start')), 5000, 'the /b stream');
-    await bus.when(() => a.body !== '' && b.body !== '', 5000, 'both streams to start');
+    const target = await bus.until(() => cutter.openWith('/b/stream').find((c) => c.current?.tail.includes('start')), 'the /b stream', 5000);
+    await bus.when(() => a.body !== '' && b.body !== '', 'both streams to start', 5000);
     assert.equal(target.current?.request, 'POST /b/stream');
     assert.match(target.current?.head ?? '', /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nstart \/b\/stream\n$/);
     target.cut();
     // A close-delimited body: to the client the cut is the end of the response.
-    await bus.when(() => b.ended && origin.closed.includes('/b/stream'), 5000, 'both sides of /b to see the cut');
+    await bus.when(() => b.ended && origin.closed.includes('/b/stream'), 'both sides of /b to see the cut', 5000);
     assert.equal(target.wasCut, true);
     assert.equal(a.ended, false, 'the other connection is untouched');
     assert.equal(cutter.openWith('/a/stream').length, 1);
@@ -172,12 +172,12 @@ describe('TCP cutter', () => {
     const origin = await streamingOrigin(bus);
     const cutter = stack.use(await TcpCutter.start(origin.port, bus), 'cutter', (c) => c.close());
     const x = post(cutter.port, '/x', bus);
-    const connection = await bus.until(() => cutter.openWith('/x').find(() => x.body !== ''), 5000, 'the first line');
+    const connection = await bus.until(() => cutter.openWith('/x').find(() => x.body !== ''), 'the first line', 5000);
     connection.cutOnDown((text) => text.includes('lost'));
     origin.write('/x', 'kept\n');
-    await bus.when(() => x.body.includes('kept'), 5000, 'a chunk that does not match to pass');
+    await bus.when(() => x.body.includes('kept'), 'a chunk that does not match to pass', 5000);
     origin.write('/x', 'lost\n');
-    await bus.when(() => !connection.open && x.ended, 5000, 'the cut');
+    await bus.when(() => !connection.open && x.ended, 'the cut', 5000);
     assert.equal(connection.swallowed, 'lost\n');
     assert.equal(x.body, 'start /x\nkept\n');
   });

@@ -39,16 +39,16 @@ describe('a response ended with data still buffered, then dropped', () => {
         bus.changed();
       });
       socket.write('POST /interrupt/000/unflushed/xhr_streaming HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n');
-      const record = await bus.until(() => server.recorder(prefix).sessions[0], 5000, 'the session to open');
+      const record = await bus.until(() => server.recorder(prefix).sessions[0], 'the session to open', 5000);
       // Prelude and `o`, then the client stops reading.
-      await bus.when(() => received > 2049, 5000, 'the prelude and the open frame');
+      await bus.when(() => received > 2049, 'the prelude and the open frame', 5000);
       socket.pause();
       // The frame crosses responseLimit: the server ends the response, Node still holding most of it.
       server.recorder(prefix).push(record, 'x'.repeat(32 * 1024 * 1024));
       await new Promise<void>((resolve) => setImmediate(resolve));
       assert.equal(record.session.bufferedAmount, 0, 'the frame went to the response');
       socket.destroy();
-      await bus.when(() => record.closed !== undefined, 10_000, 'the session to close');
+      await bus.when(() => record.closed !== undefined, 'the session to close', 10_000);
       assert.deepEqual(record.closed, { code: 1002, reason: 'Connection interrupted' });
     },
   );

@@ -21,12 +21,12 @@ export class Events<T> {
 
   /** The first item at index `from` or later matching `predicate`, waiting for it if need be. */
   waitFor(predicate: (item: T) => boolean, what: string, ms = DEFAULT_WAIT_MS, from = 0): Promise<T> {
-    return this.changes.until(() => this.find(predicate, from), ms, what);
+    return this.changes.until(() => this.find(predicate, from), what, ms);
   }
 
   /** Every item, once there are at least `count`. */
   waitForCount(count: number, what: string, ms = DEFAULT_WAIT_MS): Promise<T[]> {
-    return this.changes.until(() => (this.items.length >= count ? this.items : undefined), ms, what, () => `${this.items.length} so far`);
+    return this.changes.until(() => (this.items.length >= count ? this.items : undefined), what, ms, () => `${this.items.length} so far`);
   }
 
   count(predicate: (item: T) => boolean): number {

@@ -205,7 +205,7 @@ export class RawHttpConnection {
       const detail = this.error ? ` (${this.error.message})` : '';
       throw new Error(`connection closed by the server while waiting for ${what}${detail}; ${this.describePending()}`);
     };
-    return this.changes.until(attempt, timeoutMs, what, () => this.describePending());
+    return this.changes.until(attempt, what, timeoutMs, () => this.describePending());
   }
 
   /** Reads a status line and headers. */

@@ -143,7 +143,7 @@ export class WsClient {
       if (this.closeInfo) throw new ConnectionClosedError(this.closeInfo, what);
       return undefined;
     };
-    return this.changes.until(check, ms, what);
+    return this.changes.until(check, what, ms);
   }
 }
 
