@@ -15,22 +15,10 @@ import { requestArrival } from '../support/server-events';
 import { XHR_STREAMING_PRELUDE } from '../support/sockjs';
 import { until, withTimeout } from '../support/wait';
 import { CAPACITY_GROUP, HIXIE_KEY_BYTES, ROWS, type Action, type Req, type Res, type Row, type Setup, type Step, type WsFrame } from './bad-input.table';
-import { assertHealthy, startFixture, type Fixture } from './fixture';
+import { assertHealthy, startFixture } from './fixture';
+import { useStarted } from '../support/resources';
 
-let fixture: Fixture | undefined;
-function fx(): Fixture {
-  if (!fixture) throw new Error('fixture not started');
-  return fixture;
-}
-
-before(async () => {
-  fixture = await startFixture();
-});
-
-after(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const fx = useStarted(async (resources) => resources.add(await startFixture(), (fixture) => fixture.close())).running;
 
 interface Context {
   s: string;

@@ -6,28 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Socket } from 'node:net';
-import { startFixture, type Fixture } from './fixture';
+import { startFixture } from './fixture';
+import { useStarted } from '../support/resources';
 import { RawHttpConnection } from '../support/raw-http';
 import { encodeFrame, hixieAnswer, OP, RawWs } from '../support/raw-ws';
 import { socketClosed } from '../support/server-events';
 import { DEFAULT_WAIT_MS, nextTurn, withTimeout } from '../support/wait';
 
-let fixture: Fixture | undefined;
-function fx(): Fixture {
-  if (!fixture) throw new Error('fixture not started');
-  return fixture;
-}
-
-before(async () => {
-  fixture = await startFixture();
-});
-
-after(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const fx = useStarted(async (resources) => resources.add(await startFixture(), (fixture) => fixture.close())).running;
 
 const UPGRADE = {
   Connection: 'Upgrade',

@@ -1,7 +1,7 @@
 /**
  * What a test file opened (servers, clients, sockets), released by its `after` hook, last opened
  * first. Built on the proxy demo's Stack; unlike a scenario's, a test's cleanup never fails: each
- * release is bounded and its failure swallowed, so that one stuck resource cannot keep the others
+ * release is bounded and its failure only reported (on stderr), so that one stuck resource cannot keep the others
  * open or hide the test's own outcome.
  */
 import assert from 'node:assert/strict';
@@ -20,8 +20,9 @@ export class Resources {
     return this.stack.use(resource, 'a test resource', async (value) => {
       try {
         await withTimeout(Promise.resolve(release(value)), 'a resource to close', RELEASE_MS);
-      } catch {
-        // Bounded and best effort, see above.
+      } catch (error) {
+        // Bounded and best effort, see above; but said, not swallowed.
+        process.stderr.write(`# cleanup of a test resource failed: ${error instanceof Error ? error.message : String(error)}\n`);
       }
     });
   }
