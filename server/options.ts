@@ -182,7 +182,7 @@ function positiveInteger(name: string, value: unknown, fallback: number, max = N
 }
 
 function checkPrefix(prefix: unknown): string {
-  if (typeof prefix !== 'string' || !/^\/[A-Za-z0-9_\-~.\/]*$/.test(prefix)) {
+  if (typeof prefix !== 'string' || !/^\/[A-Za-z0-9_\-~./]*$/.test(prefix)) {
     throw invalid('prefix', `must be a path starting with "/" (letters, digits, - _ . ~ /), got ${String(prefix)}`);
   }
   if (prefix.length > 1 && prefix.endsWith('/')) throw invalid('prefix', 'must not end with "/"');
@@ -250,7 +250,7 @@ function checkHandler(handler: unknown): SockJsHandler {
     const callback: unknown = (handler as Record<string, unknown>)[name];
     if (callback !== undefined && typeof callback !== 'function') throw invalid(`handler.${name}`, 'must be a function');
   }
-  return handler as SockJsHandler;
+  return handler;
 }
 
 /** A logger that keeps stdout quiet and never drops warnings or errors. */

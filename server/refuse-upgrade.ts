@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { SockJsError } from '../protocol';
+import { type SockJsError } from '../protocol';
 
 /** Answers an upgrade request that will not become a websocket, then closes the connection. */
 export function refuseUpgrade(socket: Duplex, status: number, body = '', headers: Record<string, string> = {}): void {

@@ -18,7 +18,7 @@ function decode(data: RawData): string[] | undefined {
   try {
     const value: unknown = JSON.parse(data.toString());
     if (typeof value === 'string') return [value];
-    if (Array.isArray(value) && value.every((m) => typeof m === 'string')) return value as string[];
+    if (Array.isArray(value) && value.every((m) => typeof m === 'string')) return value;
   } catch {
     // broken framing: dropped below
   }

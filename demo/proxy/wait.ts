@@ -28,7 +28,6 @@ export class ChangeBus {
    */
   until<T>(check: () => T | undefined, what: string, ms: number, describe?: () => string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const wake = (): void => {
         let value: T | undefined;
         try {
@@ -44,10 +43,10 @@ export class ChangeBus {
       };
       const finish = (): void => {
         this.waiters.delete(wake);
-        if (timer) clearTimeout(timer);
+        clearTimeout(timer);
       };
       this.waiters.add(wake);
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         finish();
         reject(new DeadlineError(what, ms, describe?.()));
       }, ms);

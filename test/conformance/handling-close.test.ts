@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { useTarget } from '../support/targets';
-import { HttpResponse, openStream, POST, RawHttpConnection } from '../support/raw-http';
+import { type HttpResponse, openStream, POST, RawHttpConnection } from '../support/raw-http';
 import { ANOTHER_CONNECTION_FRAME, GO_AWAY_FRAME, INTERRUPTED_FRAME, newSessionPath } from '../support/sockjs';
 import { requestArrival, socketClosed } from '../support/server-events';
 import { nextTurn, pollUntil } from '../support/wait';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { useTarget } from '../support/targets';
-import { GET, HttpResponse } from '../support/raw-http';
+import { GET, type HttpResponse } from '../support/raw-http';
 import { assert404, assertContentType, assertLongCache, assertNoCookie } from '../support/assertions';
 
 const target = useTarget();

@@ -38,14 +38,13 @@ export class Gate {
   /** Handshakes waiting at the gate now. */
   arrivals = 0;
   private open: () => void = () => undefined;
-  private opened: Promise<void> = this.rearm();
+  private opened: Promise<void> = this.nextOpening();
 
-  private rearm(): Promise<void> {
-    const opened = new Promise<void>((resolve) => {
+  /** The promise the next waiters get; arms `open` to resolve it. */
+  private nextOpening(): Promise<void> {
+    return new Promise<void>((resolve) => {
       this.open = resolve;
     });
-    this.opened = opened;
-    return opened;
   }
 
   wait(): Promise<void> {
@@ -57,7 +56,7 @@ export class Gate {
   release(): void {
     this.arrivals = 0;
     const open = this.open;
-    this.rearm();
+    this.opened = this.nextOpening();
     open();
   }
 }

@@ -228,7 +228,7 @@ function model(payload: string, bare: boolean): ReturnType<typeof decodeMessages
   if (bare && typeof value === 'string') return { ok: true, messages: [value] };
   if (!Array.isArray(value)) return { ok: false, problem: 'empty' };
   if (!value.every((item) => typeof item === 'string')) return { ok: false, problem: 'broken' };
-  return { ok: true, messages: value as string[] };
+  return { ok: true, messages: value };
 }
 
 describe('parseFrame()', () => {

@@ -3,7 +3,7 @@
  * header presence/absence and exact header values the protocol requires.
  */
 import assert from 'node:assert/strict';
-import { HttpHead, HttpResponse, OPTIONS } from './raw-http';
+import { type HttpHead, HttpResponse, OPTIONS } from './raw-http';
 
 type HasHead = HttpResponse | HttpHead;
 

@@ -47,7 +47,7 @@ export function messagesOf(frame: string): string[] {
   assert.ok(frame.startsWith('a['), `not a message frame: ${frame.slice(0, 80)}`);
   const value: unknown = JSON.parse(frame.slice(1));
   assert.ok(Array.isArray(value) && value.every((m) => typeof m === 'string'), `bad frame ${frame}`);
-  return value as string[];
+  return value;
 }
 
 /** Frames of an xhr or xhr_streaming body: one per line, the streaming prelude left out. */

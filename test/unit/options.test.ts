@@ -10,7 +10,7 @@ const base = { prefix: '/echo', handler, logger: silent };
 
 /** Builds options with one field set to a value of any type (bad values on purpose). */
 function withOption(name: string, value: unknown): EndpointOptions {
-  return { ...base, [name]: value } as unknown as EndpointOptions;
+  return { ...base, [name]: value };
 }
 
 function assertInvalid(options: unknown, mentions: string): void {

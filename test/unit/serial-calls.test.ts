@@ -77,7 +77,7 @@ describe('SerialCalls', () => {
     const { serial, log } = collector();
     serial.run(() => void log.push('s1'));
     serial.run(async () => {
-      await null;
+      await Promise.resolve();
       log.push('a1');
     });
     serial.run(() => void log.push('s2'));
@@ -140,7 +140,7 @@ describe('SerialCalls', () => {
       throw new TypeError('second');
     });
     serial.run(async () => {
-      await null;
+      await Promise.resolve();
       log.push('third');
     });
     first.open();
