@@ -25,7 +25,11 @@ export default tseslint.config(
       // node:test's test()/describe() return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
@@ -54,11 +58,12 @@ export default tseslint.config(
     'transports/ depend on protocol/ and the ports they declare themselves, never on server/ or client/.',
     outside('server', 'client', 'test', 'demo', 'bench'),
   ),
-  layer(
-    ['client/**/*.ts'],
-    'client/ runs in browsers: it uses protocol/ only (no node:, no server code).',
-    ['node:*', ...outside('server', 'transports', 'test', 'demo', 'bench'), 'ws', 'express'],
-  ),
+  layer(['client/**/*.ts'], 'client/ runs in browsers: it uses protocol/ only (no node:, no server code).', [
+    'node:*',
+    ...outside('server', 'transports', 'test', 'demo', 'bench'),
+    'ws',
+    'express',
+  ]),
   layer(['server/**/*.ts'], 'server/ is the library: it does not import tests, the demo, the bench or the client.', [
     ...outside('client', 'test', 'demo', 'bench'),
   ]),

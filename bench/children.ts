@@ -44,7 +44,10 @@ const LAUNCH = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "
 
 export class Child {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void; op: string }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(value: unknown): void; reject(error: Error): void; op: string }
+  >();
   private exited = false;
 
   private constructor(
@@ -56,7 +59,8 @@ export class Child {
     proc.on('exit', (code, signal) => {
       this.exited = true;
       live.delete(proc);
-      for (const { reject, op } of this.pending.values()) reject(new Error(`${name} exited (${code ?? signal}) during ${op}`));
+      for (const { reject, op } of this.pending.values())
+        reject(new Error(`${name} exited (${code ?? signal}) during ${op}`));
       this.pending.clear();
     });
   }

@@ -37,12 +37,21 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 let profileCount = 0;
 
-export async function startServer(ctx: Context, kind: ServerKind, config: ServerConfig, tag: string): Promise<RunningServer> {
+export async function startServer(
+  ctx: Context,
+  kind: ServerKind,
+  config: ServerConfig,
+  tag: string,
+): Promise<RunningServer> {
   const flags = ['--expose-gc'];
   if (ctx.cpuProfileDir) {
     mkdirSync(ctx.cpuProfileDir, { recursive: true });
     profileCount++;
-    flags.push('--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfileDir}`, `--cpu-prof-name=${String(profileCount).padStart(2, '0')}-${tag}-${kind}.cpuprofile`);
+    flags.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${ctx.cpuProfileDir}`,
+      `--cpu-prof-name=${String(profileCount).padStart(2, '0')}-${tag}-${kind}.cpuprofile`,
+    );
   }
   const child = await Child.spawn(kind, {
     script: join('servers', `${kind}.js`),
@@ -174,7 +183,10 @@ export function windowMetrics(window: Window): Metrics {
 }
 
 export function lastError(window: Window): string {
-  return window.samples.map((s) => s.lastError).filter((e) => e !== '').join('; ');
+  return window.samples
+    .map((s) => s.lastError)
+    .filter((e) => e !== '')
+    .join('; ');
 }
 
 /** Records one repetition of a cell and logs it on one line. */
@@ -190,7 +202,9 @@ export function record(
     .filter(([name]) => name !== 'ops')
     .map(([name, value]) => `${name}=${Number.isInteger(value) ? value : value.toPrecision(4)}`)
     .join(' ');
-  ctx.log(`  ${cell.scenario} ${cell.transport} ${cell.label} ${server}: ${shown}${error ? `  (last error: ${error})` : ''}`);
+  ctx.log(
+    `  ${cell.scenario} ${cell.transport} ${cell.label} ${server}: ${shown}${error ? `  (last error: ${error})` : ''}`,
+  );
 }
 
 export async function serverMemory(server: RunningServer): Promise<MemorySample> {

@@ -52,7 +52,12 @@ export function serveRpc(handlers: Record<string, RpcHandler>, info: Record<stri
       .then(() => handler(message.args))
       .then(
         (result) => reply({ id: message.id, ok: true, result }),
-        (error: unknown) => reply({ id: message.id, ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+        (error: unknown) =>
+          reply({
+            id: message.id,
+            ok: false,
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          }),
       );
   });
   const ready: ReadyMessage = { ready: true, info };

@@ -9,7 +9,14 @@ export interface Profile {
   /** Repetitions of every measurement; the report shows medians. */
   reps: number;
   echo: { warmMs: number; measureMs: number; sessions: number[]; sizes: number[]; window: number };
-  broadcast: { websocket: number; xhrStreaming: number; burst: number; size: number; warmMs: number; measureMs: number };
+  broadcast: {
+    websocket: number;
+    xhrStreaming: number;
+    burst: number;
+    size: number;
+    warmMs: number;
+    measureMs: number;
+  };
   idle: { websocket: number; xhrStreaming: number; settleMs: number; cpuWindowMs: number; reducedAfterMs: number };
   setup: { concurrency: number; disconnectDelay: number; warmMs: number; measureMs: number };
   capacity: {

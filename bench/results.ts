@@ -73,7 +73,9 @@ export function median(values: readonly number[]): number {
   const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (finite.length === 0) return Number.NaN;
   const mid = Math.floor(finite.length / 2);
-  return finite.length % 2 === 1 ? (finite[mid] as number) : ((finite[mid - 1] as number) + (finite[mid] as number)) / 2;
+  return finite.length % 2 === 1
+    ? (finite[mid] as number)
+    : ((finite[mid - 1] as number) + (finite[mid] as number)) / 2;
 }
 
 /** Collects the repetitions of every cell, in the order cells first appear. */
@@ -97,7 +99,8 @@ export class CellSet {
       const names = new Set(cell.reps.flatMap((rep) => Object.keys(rep)));
       for (const name of names) {
         const values = cell.reps.map((rep) => rep[name] ?? Number.NaN);
-        cell.median[name] = name === 'errors' ? values.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0) : median(values);
+        cell.median[name] =
+          name === 'errors' ? values.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0) : median(values);
       }
     }
     return cells;
@@ -120,7 +123,10 @@ function pairedRatio(ours: Cell, reference: Cell | undefined, metric: string): n
 export function ratioRows(cells: readonly Cell[]): RatioRow[] {
   const rows: RatioRow[] = [];
   const find = (like: Cell, server: ServerKind): Cell | undefined =>
-    cells.find((c) => c.scenario === like.scenario && c.transport === like.transport && c.label === like.label && c.server === server);
+    cells.find(
+      (c) =>
+        c.scenario === like.scenario && c.transport === like.transport && c.label === like.label && c.server === server,
+    );
   for (const cell of cells) {
     if (cell.server !== 'ours') continue;
     const metric = PRIMARY[cell.scenario].metric;

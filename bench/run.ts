@@ -16,7 +16,16 @@ import { FULL, QUICK } from './profile';
 import { renderMarkdown } from './report/markdown';
 import { describeMachine } from './report/machine';
 import { renderSvg } from './report/svg';
-import { CellSet, median, ratioRows, SCENARIOS, SERVERS, type Results, type ScenarioName, type ServerKind } from './results';
+import {
+  CellSet,
+  median,
+  ratioRows,
+  SCENARIOS,
+  SERVERS,
+  type Results,
+  type ScenarioName,
+  type ServerKind,
+} from './results';
 import { runBroadcast } from './scenarios/broadcast';
 import { runCapacity } from './scenarios/capacity';
 import { runEcho } from './scenarios/echo';
@@ -69,7 +78,15 @@ function list<T extends string>(value: string | undefined, allowed: readonly T[]
 }
 
 function parseCli(argv: readonly string[]): Cli {
-  const cli: Cli = { quick: false, only: [...SCENARIOS], servers: [...SERVERS], transports: [...TRANSPORTS], cpuProf: false, check: false, waitQuiet: 0 };
+  const cli: Cli = {
+    quick: false,
+    only: [...SCENARIOS],
+    servers: [...SERVERS],
+    transports: [...TRANSPORTS],
+    cpuProf: false,
+    check: false,
+    waitQuiet: 0,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') cli.quick = true;
@@ -78,8 +95,7 @@ function parseCli(argv: readonly string[]): Cli {
     else if (arg === '--wait-quiet') {
       cli.waitQuiet = Number(argv[++i]);
       if (!(cli.waitQuiet >= 0 && cli.waitQuiet <= 3600)) throw new Error('--wait-quiet needs seconds (0 to 3600)');
-    }
-    else if (arg === '--only') cli.only = list(argv[++i], SCENARIOS, '--only');
+    } else if (arg === '--only') cli.only = list(argv[++i], SCENARIOS, '--only');
     else if (arg === '--servers') cli.servers = list(argv[++i], SERVERS, '--servers');
     else if (arg === '--transports') cli.transports = list(argv[++i], TRANSPORTS, '--transports');
     else if (arg === '--help' || arg === '-h') {
@@ -119,7 +135,10 @@ async function main(): Promise<number> {
 
   const profile = cli.quick ? QUICK : FULL;
   const complete =
-    !cli.quick && cli.only.length === SCENARIOS.length && cli.servers.length === SERVERS.length && cli.transports.length === TRANSPORTS.length;
+    !cli.quick &&
+    cli.only.length === SCENARIOS.length &&
+    cli.servers.length === SERVERS.length &&
+    cli.transports.length === TRANSPORTS.length;
   const generator = await Child.spawn('generator', { script: 'load/generator.js' });
   const ctx: Context = {
     profile,
@@ -131,18 +150,21 @@ async function main(): Promise<number> {
     cpuProfileDir: cli.cpuProf ? join(ROOT, '.build-bench', 'profiles') : undefined,
     log: (line) => console.log(line),
   };
-  if (profile.name === 'quick') ctx.notes.push('quick profile: 1 repetition, short windows and fewer sessions; indicative only.');
+  if (profile.name === 'quick')
+    ctx.notes.push('quick profile: 1 repetition, short windows and fewer sessions; indicative only.');
   ctx.notes.push(
     `setup: servers run with disconnectDelay ${profile.setup.disconnectDelay} ms, so that the HTTP sessions a client abandons (xhr-streaming abort, xhr-polling stop) expire, and are paid for, inside the window.`,
   );
   let background = await backgroundLoad(1000);
-  for (const until = performance.now() + cli.waitQuiet * 1000; background > 30 && performance.now() < until; ) {
+  for (const until = performance.now() + cli.waitQuiet * 1000; background > 30 && performance.now() < until;) {
     console.log(`waiting for the machine to calm down (${background.toFixed(0)} % of one core busy)`);
     background = await backgroundLoad(2000);
   }
   console.log(`background load before the run: ${background.toFixed(0)} % of one core`);
   if (background > 30) {
-    ctx.notes.push(`the machine was already ${background.toFixed(0)} % (of one core) busy with other work when the run started.`);
+    ctx.notes.push(
+      `the machine was already ${background.toFixed(0)} % (of one core) busy with other work when the run started.`,
+    );
     console.log('  warning: the machine is busy with other work; results will be noisy');
   }
   const started = performance.now();
@@ -162,13 +184,17 @@ async function main(): Promise<number> {
   if (Number.isFinite(other)) {
     ctx.notes.push(
       `other processes on the machine used a median ${other.toFixed(0)} % of one core during the measured windows (of ${describeMachine().cores * 100} %)` +
-        (other > 20 ? ': the machine was shared, so throughput and latency are noisy; CPU per operation is each server process\'s own and holds up better.' : '.'),
+        (other > 20
+          ? ": the machine was shared, so throughput and latency are noisy; CPU per operation is each server process's own and holds up better."
+          : '.'),
     );
   }
   const ratios = ratioRows(cells);
   const results: Results = {
     date: new Date().toISOString(),
-    profile: profile.name + (complete ? '' : ` (${cli.only.join(', ')}; ${cli.servers.join(', ')}; ${cli.transports.join(', ')})`),
+    profile:
+      profile.name +
+      (complete ? '' : ` (${cli.only.join(', ')}; ${cli.servers.join(', ')}; ${cli.transports.join(', ')})`),
     runtimeSeconds: (performance.now() - started) / 1000,
     machine: describeMachine(),
     notes: ctx.notes,
@@ -195,7 +221,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     process.exit(1);
   },
 );

@@ -17,8 +17,13 @@ const RATIO_TARGETS: readonly RatioTarget[] = [
 ];
 
 /** The ratio a row must stay under, if the issue set one. */
-export function ratioLimit(row: Pick<RatioRow, 'scenario' | 'transport'>, against: RatioTarget['against']): number | undefined {
-  return RATIO_TARGETS.find((t) => t.scenario === row.scenario && t.against === against && t.transports.includes(row.transport))?.limit;
+export function ratioLimit(
+  row: Pick<RatioRow, 'scenario' | 'transport'>,
+  against: RatioTarget['against'],
+): number | undefined {
+  return RATIO_TARGETS.find(
+    (t) => t.scenario === row.scenario && t.against === against && t.transports.includes(row.transport),
+  )?.limit;
 }
 
 /** KiB of RSS per idle session. */
@@ -58,7 +63,9 @@ export function evaluateTargets(cells: readonly Cell[], ratios: readonly RatioRo
     }
     if (cell.scenario === 'capacity') {
       const atDefault = cell.label.includes('(default settings)');
-      const direct = cells.find((c) => c.scenario === 'capacity' && c.server === cell.server && c.label.includes('(default settings)'));
+      const direct = cells.find(
+        (c) => c.scenario === 'capacity' && c.server === cell.server && c.label.includes('(default settings)'),
+      );
       // Measured at the default heartbeat where that was done; else the 1 s figure, scaled.
       if (!atDefault && direct) continue;
       const scaled = cell.median.cpuPctCoreAt25sScaled ?? Number.NaN;
@@ -90,7 +97,8 @@ export function evaluateTargets(cells: readonly Cell[], ratios: readonly RatioRo
  */
 function idleBaseline(cells: readonly Cell[], capacity: Cell): number | undefined {
   const per10k = (transport: string): number | undefined =>
-    cells.find((c) => c.scenario === 'idle-memory' && c.server === capacity.server && c.transport === transport)?.median.idleCpuPctPer10k;
+    cells.find((c) => c.scenario === 'idle-memory' && c.server === capacity.server && c.transport === transport)?.median
+      .idleCpuPctPer10k;
   const ws = per10k('websocket');
   const xhr = per10k('xhr-streaming');
   if (ws === undefined) return undefined;
@@ -109,13 +117,71 @@ export interface ReferenceFigure {
 }
 
 export const REFERENCE_FIGURES: readonly ReferenceFigure[] = [
-  { what: 'sockjs-node websocket echo', issue: 14.5, unit: 'µs/msg', metric: 'cpuUsPerOp', find: (c) => c.scenario === 'echo' && c.transport === 'websocket' && c.server === 'sockjs-node' && c.label === '50 × 32 B' },
-  { what: 'bare-ws websocket echo', issue: 11.4, unit: 'µs/msg', metric: 'cpuUsPerOp', find: (c) => c.scenario === 'echo' && c.transport === 'websocket' && c.server === 'bare-ws' && c.label === '50 × 32 B' },
-  { what: 'sockjs-node xhr-streaming echo', issue: 17, unit: 'µs/msg', metric: 'cpuUsPerOp', find: (c) => c.scenario === 'echo' && c.transport === 'xhr-streaming' && c.server === 'sockjs-node' && c.label === '50 × 32 B' },
-  { what: 'sockjs-node xhr-polling echo', issue: 22, unit: 'µs/msg', metric: 'cpuUsPerOp', find: (c) => c.scenario === 'echo' && c.transport === 'xhr-polling' && c.server === 'sockjs-node' && c.label === '50 × 32 B' },
-  { what: 'sockjs-node websocket broadcast', issue: 15, unit: 'µs/delivery', metric: 'cpuUsPerOp', find: (c) => c.scenario === 'broadcast' && c.transport === 'websocket' && c.server === 'sockjs-node' },
-  { what: 'sockjs-node idle websocket session', issue: 17, unit: 'KiB RSS', metric: 'rssKiBPerSession', find: (c) => c.scenario === 'idle-memory' && c.transport === 'websocket' && c.server === 'sockjs-node' },
-  { what: 'bare-ws idle websocket session', issue: 8, unit: 'KiB RSS', metric: 'rssKiBPerSession', find: (c) => c.scenario === 'idle-memory' && c.transport === 'websocket' && c.server === 'bare-ws' },
-  { what: 'sockjs-node idle xhr-streaming session', issue: 21, unit: 'KiB RSS', metric: 'rssKiBPerSession', find: (c) => c.scenario === 'idle-memory' && c.transport === 'xhr-streaming' && c.server === 'sockjs-node' },
-  { what: 'sockjs-node websocket session setup', issue: 270, unit: 'µs', metric: 'cpuUsPerOp', find: (c) => c.scenario === 'setup' && c.transport === 'websocket' && c.server === 'sockjs-node' },
+  {
+    what: 'sockjs-node websocket echo',
+    issue: 14.5,
+    unit: 'µs/msg',
+    metric: 'cpuUsPerOp',
+    find: (c) =>
+      c.scenario === 'echo' && c.transport === 'websocket' && c.server === 'sockjs-node' && c.label === '50 × 32 B',
+  },
+  {
+    what: 'bare-ws websocket echo',
+    issue: 11.4,
+    unit: 'µs/msg',
+    metric: 'cpuUsPerOp',
+    find: (c) =>
+      c.scenario === 'echo' && c.transport === 'websocket' && c.server === 'bare-ws' && c.label === '50 × 32 B',
+  },
+  {
+    what: 'sockjs-node xhr-streaming echo',
+    issue: 17,
+    unit: 'µs/msg',
+    metric: 'cpuUsPerOp',
+    find: (c) =>
+      c.scenario === 'echo' && c.transport === 'xhr-streaming' && c.server === 'sockjs-node' && c.label === '50 × 32 B',
+  },
+  {
+    what: 'sockjs-node xhr-polling echo',
+    issue: 22,
+    unit: 'µs/msg',
+    metric: 'cpuUsPerOp',
+    find: (c) =>
+      c.scenario === 'echo' && c.transport === 'xhr-polling' && c.server === 'sockjs-node' && c.label === '50 × 32 B',
+  },
+  {
+    what: 'sockjs-node websocket broadcast',
+    issue: 15,
+    unit: 'µs/delivery',
+    metric: 'cpuUsPerOp',
+    find: (c) => c.scenario === 'broadcast' && c.transport === 'websocket' && c.server === 'sockjs-node',
+  },
+  {
+    what: 'sockjs-node idle websocket session',
+    issue: 17,
+    unit: 'KiB RSS',
+    metric: 'rssKiBPerSession',
+    find: (c) => c.scenario === 'idle-memory' && c.transport === 'websocket' && c.server === 'sockjs-node',
+  },
+  {
+    what: 'bare-ws idle websocket session',
+    issue: 8,
+    unit: 'KiB RSS',
+    metric: 'rssKiBPerSession',
+    find: (c) => c.scenario === 'idle-memory' && c.transport === 'websocket' && c.server === 'bare-ws',
+  },
+  {
+    what: 'sockjs-node idle xhr-streaming session',
+    issue: 21,
+    unit: 'KiB RSS',
+    metric: 'rssKiBPerSession',
+    find: (c) => c.scenario === 'idle-memory' && c.transport === 'xhr-streaming' && c.server === 'sockjs-node',
+  },
+  {
+    what: 'sockjs-node websocket session setup',
+    issue: 270,
+    unit: 'µs',
+    metric: 'cpuUsPerOp',
+    find: (c) => c.scenario === 'setup' && c.transport === 'websocket' && c.server === 'sockjs-node',
+  },
 ];

@@ -3,6 +3,12 @@
  * SockJS codec (parsing the server's frames, encoding what a client sends). Depends on `protocol/`
  * only, and is compiled without Node's types, so nothing here can need Node.
  */
-export { isLive, openSockJs, type SockJsClient, type SockJsClientOptions, type SockJsCloseEvent } from './sockjs-client';
+export {
+  isLive,
+  openSockJs,
+  type SockJsClient,
+  type SockJsClientOptions,
+  type SockJsCloseEvent,
+} from './sockjs-client';
 export { encodeClientMessages, parseFrame, type Frame } from '../protocol';
 export { CloseCode, ReadyState, type CloseInfo } from '../protocol';

@@ -60,7 +60,11 @@ const chatHandler: SockJsHandler = {
  * `/secure` (SockJS, logged-in users only), `POST /notify` (to every `/secure` session of `user`,
  * or of everyone), and `/ws` (plain websocket, sub-protocols v1.chat and v2.chat).
  */
-export function mountSpringDemo(app: Express, server: Server, allowedOrigins: readonly string[] = []): WebSocketHandlerRegistry {
+export function mountSpringDemo(
+  app: Express,
+  server: Server,
+  allowedOrigins: readonly string[] = [],
+): WebSocketHandlerRegistry {
   const sessionMiddleware = session({
     secret: process.env.SESSION_SECRET ?? randomBytes(16).toString('hex'),
     resave: false,
@@ -69,7 +73,11 @@ export function mountSpringDemo(app: Express, server: Server, allowedOrigins: re
   });
   // Only the routes that need them: the test services stay untouched.
   app.use(['/login', '/logout', '/secure'], sessionMiddleware);
-  app.use(['/login', '/notify'], express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' }));
+  app.use(
+    ['/login', '/notify'],
+    express.urlencoded({ extended: false, limit: '16kb' }),
+    express.json({ limit: '16kb' }),
+  );
 
   const registry = new WebSocketHandlerRegistry();
   registry
@@ -79,7 +87,10 @@ export function mountSpringDemo(app: Express, server: Server, allowedOrigins: re
     .setAllowedOrigins(...allowedOrigins)
     .addDecorators(exceptionHandling())
     .withSockJS();
-  registry.addHandler(chatHandler, '/ws').setSubprotocols('v1.chat', 'v2.chat').setAllowedOrigins(...allowedOrigins);
+  registry
+    .addHandler(chatHandler, '/ws')
+    .setSubprotocols('v1.chat', 'v2.chat')
+    .setAllowedOrigins(...allowedOrigins);
 
   app.post('/login', (req, res) => {
     const name = typeof req.body?.user === 'string' ? req.body.user.trim() : '';

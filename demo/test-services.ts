@@ -1,6 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import express, { type Express } from 'express';
-import { createEndpoint, type EndpointOptions, type SockJsEndpoint, type SockJsHandler, type SockJsSession } from '../server';
+import {
+  createEndpoint,
+  type EndpointOptions,
+  type SockJsEndpoint,
+  type SockJsHandler,
+  type SockJsSession,
+} from '../server';
 import { listenTracked } from './listen';
 
 /** A running server with the standard SockJS test services mounted. */
@@ -39,7 +45,10 @@ function ticker(): SockJsHandler {
   const timers = new WeakMap<SockJsSession, NodeJS.Timeout>();
   return {
     onOpen(session) {
-      timers.set(session, setInterval(() => session.send('tick!'), 1000));
+      timers.set(
+        session,
+        setInterval(() => session.send('tick!'), 1000),
+      );
     },
     onClose(session) {
       clearInterval(timers.get(session));
@@ -86,7 +95,11 @@ export function testServiceOptions(): EndpointOptions[] {
 }
 
 /** Mounts the test services on an Express app and takes their upgrades from `server`. */
-export function mountTestServices(app: Express, server: Server, overrides: ServicesOptions['overrides'] = {}): SockJsEndpoint[] {
+export function mountTestServices(
+  app: Express,
+  server: Server,
+  overrides: ServicesOptions['overrides'] = {},
+): SockJsEndpoint[] {
   return testServiceOptions().map((options) => {
     const endpoint = createEndpoint({ ...options, ...overrides });
     app.use(endpoint.prefix, endpoint.middleware);
@@ -121,7 +134,10 @@ export async function listen(
       beforeClose.push(task);
     },
     async close(flushTimeout = 0) {
-      await Promise.all([...beforeClose.map((task) => task()), ...endpoints.map((endpoint) => endpoint.close({ flushTimeout }))]);
+      await Promise.all([
+        ...beforeClose.map((task) => task()),
+        ...endpoints.map((endpoint) => endpoint.close({ flushTimeout })),
+      ]);
       await listening.close();
     },
   };

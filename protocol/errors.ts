@@ -13,7 +13,10 @@ export const ERROR_CATALOGUE = {
   ERR_CALLBACK_REQUIRED: { status: 500, message: '"callback" parameter required' },
   ERR_CALLBACK_INVALID: { status: 500, message: 'invalid "callback" parameter' },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload too large.' },
-  ERR_UNSUPPORTED_CONTENT_TYPE: { status: 415, message: 'Unsupported content type; send the messages as a text/plain JSON array.' },
+  ERR_UNSUPPORTED_CONTENT_TYPE: {
+    status: 415,
+    message: 'Unsupported content type; send the messages as a text/plain JSON array.',
+  },
   ERR_BODY_ABORTED: { status: 400, message: 'Request body aborted.' },
   ERR_BODY_TIMEOUT: { status: 408, message: 'Request body too slow.' },
   ERR_TOO_MANY_SESSIONS: { status: 503, message: 'Too many sessions.' },

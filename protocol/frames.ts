@@ -60,9 +60,7 @@ export function closeFrame(code: number, reason: string): string {
 }
 
 /** Result of decoding a client's JSON payload (xhr_send, jsonp_send, websocket). */
-export type DecodedMessages =
-  | { ok: true; messages: string[] }
-  | { ok: false; problem: 'empty' | 'broken' };
+export type DecodedMessages = { ok: true; messages: string[] } | { ok: false; problem: 'empty' | 'broken' };
 
 /**
  * Decodes what a client sends: a JSON array of strings. A bare JSON string (which the websocket

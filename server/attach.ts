@@ -66,7 +66,11 @@ export function attachUpgrades(server: Server, claimer: UpgradeClaimer): () => v
   let attachment = attachments.get(server);
   if (!attachment) {
     const claimers: UpgradeClaimer[] = [];
-    attachment = { claimers, upgrade: upgradeListener(server, claimers), checkContinue: checkContinueListener(server, claimers) };
+    attachment = {
+      claimers,
+      upgrade: upgradeListener(server, claimers),
+      checkContinue: checkContinueListener(server, claimers),
+    };
     attachments.set(server, attachment);
     server.on('upgrade', attachment.upgrade);
     server.on('checkContinue', attachment.checkContinue);

@@ -92,10 +92,15 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     // The iframe page lives at {prefix}/iframe*.html, beside the script we serve: a relative URL
     // finds it wherever the page is, behind a proxy that strips or adds a path prefix too (an
     // absolute `{prefix}/…` would point outside the proxied path). A URL the user gave is kept.
-    this.iframe = new IframePage(this.options.clientScriptUrl ?? (script ? '.' + script.path : ''), this.origins.frameAncestors());
+    this.iframe = new IframePage(
+      this.options.clientScriptUrl ?? (script ? '.' + script.path : ''),
+      this.origins.frameAncestors(),
+    );
     // The options carry every setting a session needs; sessions read them through the context.
     const { heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout } = this.options;
-    const wheel = (this.wheel = new TimerWheel(TimerWheel.resolutionFor([heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout])));
+    const wheel = (this.wheel = new TimerWheel(
+      TimerWheel.resolutionFor([heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout]),
+    ));
     this.context = {
       ...this.options,
       forget: (session) => {
@@ -199,7 +204,12 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     return this.opening.find(id, req, use);
   }
 
-  openSession(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse): Session | undefined | Promise<Session | undefined> {
+  openSession(
+    id: string,
+    transport: TransportName,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Session | undefined | Promise<Session | undefined> {
     return this.opening.open(id, transport, req, res);
   }
 
@@ -215,7 +225,12 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     return this.opening.reserve();
   }
 
-  opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void {
+  opened(
+    req: IncomingMessage,
+    socket: TextSocket,
+    transport: TransportName,
+    outcome: HandshakeOutcome & { ok: true },
+  ): void {
     this.opening.opened(req, socket, transport, outcome);
   }
 
@@ -268,7 +283,8 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   /** Resolves when no open session holds unsent messages, or when `timeout` ms have passed. */
   private async flushed(timeout: number): Promise<void> {
     const deadline = Date.now() + timeout;
-    const pending = (): boolean => [...this.store.values()].some((s) => s.readyState === ReadyState.OPEN && s.bufferedAmount > 0);
+    const pending = (): boolean =>
+      [...this.store.values()].some((s) => s.readyState === ReadyState.OPEN && s.bufferedAmount > 0);
     // Bounded re-check: queues empty as clients poll or sockets drain, events spread over many sessions.
     while (pending() && Date.now() < deadline) {
       await new Promise<void>((resolve) => setTimeout(resolve, Math.min(25, Math.max(1, deadline - Date.now()))));
@@ -291,7 +307,10 @@ function checkFlushTimeout(options: { flushTimeout?: number }): number {
   checkOptionKeys('close()', options, ['flushTimeout']);
   const { flushTimeout = CLOSE_DEFAULTS.flushTimeout } = options;
   if (!Number.isInteger(flushTimeout) || flushTimeout < 0) {
-    throw new SockJsError('ERR_INVALID_OPTION', `flushTimeout must be an integer of 0 or more, got ${String(flushTimeout)}`);
+    throw new SockJsError(
+      'ERR_INVALID_OPTION',
+      `flushTimeout must be an integer of 0 or more, got ${String(flushTimeout)}`,
+    );
   }
   return flushTimeout;
 }

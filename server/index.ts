@@ -2,7 +2,13 @@ export { createEndpoint, type NextFunction, type SockJsEndpoint } from './endpoi
 export { CLOSE_DEFAULTS, DEFAULTS, type EndpointOptions } from './options';
 export { CloseCode, ReadyState, isValidCloseCode, type CloseInfo, type TransportName } from '../protocol';
 export { type Logger, type Principal, type SockJsHandler, type SockJsSession } from './handler';
-export type { Handshake, HandshakeDecision, HandshakeInterceptor, HandshakeRefusal, PrincipalResolver } from './handshake';
+export type {
+  Handshake,
+  HandshakeDecision,
+  HandshakeInterceptor,
+  HandshakeRefusal,
+  PrincipalResolver,
+} from './handshake';
 export { ERROR_CATALOGUE, SockJsError, isSockJsError, type SockJsErrorCode } from '../protocol';
 export {
   HandlerRegistration,

@@ -134,7 +134,9 @@ type OptionalWhenResolved = 'principal' | 'clientScriptUrl';
 
 /** The options with every default applied, as the endpoint reads them: derived, never declared twice. */
 export type ResolvedOptions = Readonly<
-  Required<Omit<EndpointOptions, OptionalWhenResolved>> & { [K in OptionalWhenResolved]: EndpointOptions[K] | undefined }
+  Required<Omit<EndpointOptions, OptionalWhenResolved>> & {
+    [K in OptionalWhenResolved]: EndpointOptions[K] | undefined;
+  }
 >;
 
 export const DEFAULTS = {
@@ -248,7 +250,8 @@ function checkHandler(handler: unknown): SockJsHandler {
   if (typeof handler !== 'object' || handler === null) throw invalid('handler', 'must be an object');
   for (const name of ['onOpen', 'onMessage', 'onBinaryMessage', 'onDrain', 'onTransportError', 'onClose'] as const) {
     const callback: unknown = (handler as Record<string, unknown>)[name];
-    if (callback !== undefined && typeof callback !== 'function') throw invalid(`handler.${name}`, 'must be a function');
+    if (callback !== undefined && typeof callback !== 'function')
+      throw invalid(`handler.${name}`, 'must be a function');
   }
   return handler;
 }
@@ -289,14 +292,27 @@ export function resolveOptions(options: EndpointOptions): ResolvedOptions {
     principal,
     subprotocols: checkSubprotocols(options.subprotocols),
     heartbeatDelay: positiveInteger('heartbeatDelay', options.heartbeatDelay, DEFAULTS.heartbeatDelay, MAX_TIMER_MS),
-    disconnectDelay: positiveInteger('disconnectDelay', options.disconnectDelay, DEFAULTS.disconnectDelay, MAX_TIMER_MS),
+    disconnectDelay: positiveInteger(
+      'disconnectDelay',
+      options.disconnectDelay,
+      DEFAULTS.disconnectDelay,
+      MAX_TIMER_MS,
+    ),
     responseLimit: positiveInteger('responseLimit', options.responseLimit, DEFAULTS.responseLimit),
     websocket: booleanOption('websocket', options.websocket, DEFAULTS.websocket),
     jsessionid: jsessionid ?? DEFAULTS.jsessionid,
     clientScriptUrl,
-    maxTextMessageBytes: positiveInteger('maxTextMessageBytes', options.maxTextMessageBytes, DEFAULTS.maxTextMessageBytes),
+    maxTextMessageBytes: positiveInteger(
+      'maxTextMessageBytes',
+      options.maxTextMessageBytes,
+      DEFAULTS.maxTextMessageBytes,
+    ),
     maxRequestBytes: positiveInteger('maxRequestBytes', options.maxRequestBytes, DEFAULTS.maxRequestBytes),
-    maxBinaryMessageBytes: positiveInteger('maxBinaryMessageBytes', options.maxBinaryMessageBytes, DEFAULTS.maxBinaryMessageBytes),
+    maxBinaryMessageBytes: positiveInteger(
+      'maxBinaryMessageBytes',
+      options.maxBinaryMessageBytes,
+      DEFAULTS.maxBinaryMessageBytes,
+    ),
     idleTimeout: nonNegativeInteger('idleTimeout', options.idleTimeout, DEFAULTS.idleTimeout),
     sendHighWaterMark: positiveInteger('sendHighWaterMark', options.sendHighWaterMark, DEFAULTS.sendHighWaterMark),
     maxQueuedMessages: positiveInteger('maxQueuedMessages', options.maxQueuedMessages, DEFAULTS.maxQueuedMessages),

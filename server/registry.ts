@@ -142,7 +142,9 @@ export class WebSocketHandlerRegistry {
 
   /** Creates every endpoint (validating its options), mounts it on `app` and takes its upgrades from `server`. */
   mount(app: MountTarget, server: Server): SockJsEndpoint[] {
-    const pending = this.registrations.flatMap((registration) => registration.paths.map((path) => ({ registration, path })));
+    const pending = this.registrations.flatMap((registration) =>
+      registration.paths.map((path) => ({ registration, path })),
+    );
     const seen = new Set(this.endpoints.keys());
     for (const { path } of pending) {
       if (seen.has(path)) throw new SockJsError('ERR_INVALID_OPTION', `${path} is registered twice`);

@@ -78,7 +78,12 @@ export function matchRoute(rest: string, clientScriptPath: string | undefined): 
   if (clientScriptPath !== undefined && rest === clientScriptPath) return { kind: 'client-script' };
   const match = SESSION.exec(rest);
   if (match) {
-    return { kind: 'session', serverId: match[1] as string, sessionId: match[2] as string, transport: match[3] as string };
+    return {
+      kind: 'session',
+      serverId: match[1] as string,
+      sessionId: match[2] as string,
+      transport: match[3] as string,
+    };
   }
   return { kind: 'not-found' };
 }

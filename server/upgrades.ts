@@ -20,7 +20,12 @@ export interface UpgradeHost {
   reserve(): () => void;
   handshake(req: IncomingMessage, transport: TransportName): HandshakeOutcome | Promise<HandshakeOutcome>;
   /** A websocket is open after a successful handshake. */
-  opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: HandshakeOutcome & { ok: true }): void;
+  opened(
+    req: IncomingMessage,
+    socket: TextSocket,
+    transport: TransportName,
+    outcome: HandshakeOutcome & { ok: true },
+  ): void;
 }
 
 /**
@@ -80,14 +85,28 @@ export class WebSocketUpgrades {
     );
   }
 
-  private complete(req: IncomingMessage, socket: Duplex, head: Buffer, transport: TransportName, hixie: boolean, outcome: HandshakeOutcome): void {
+  private complete(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    transport: TransportName,
+    hixie: boolean,
+    outcome: HandshakeOutcome,
+  ): void {
     if (!outcome.ok) return refuseUpgrade(socket, outcome.status, outcome.body);
     if (socket.destroyed) return;
     if (hixie) return this.acceptHixie(req, socket, head, outcome);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.host.opened(req, new WsTextSocket(ws, socket), transport, outcome));
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.host.opened(req, new WsTextSocket(ws, socket), transport, outcome),
+    );
   }
 
-  private acceptHixie(req: IncomingMessage, socket: Duplex, head: Buffer, outcome: HandshakeOutcome & { ok: true }): void {
+  private acceptHixie(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    outcome: HandshakeOutcome & { ok: true },
+  ): void {
     const limit = sockjsFrameLimit(this.host.options.maxTextMessageBytes);
     const ready = (text: TextSocket): void => this.host.opened(req, text, 'websocket', outcome);
     if (!acceptHixie76(req, socket, head, limit, ready)) refuseWithError(socket, new SockJsError('ERR_NOT_WEBSOCKET'));

@@ -111,7 +111,10 @@ export class HttpReceiver implements Receiver {
     const data = this.spec.format.wire(frame);
     const accepted = this.res.write(data);
     // A polling response ends after its one frame: only streaming ones count bytes.
-    if (this.spec.polling || (this.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length) >= this.responseLimit) {
+    if (
+      this.spec.polling ||
+      (this.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length) >= this.responseLimit
+    ) {
       this.end();
     } else if (!accepted && !this.full) {
       this.full = true;

@@ -40,7 +40,10 @@ export function callbackParameter(request: TransportRequest): string | undefined
   const params = new URLSearchParams(request.query);
   const callback = params.get('c') ?? params.get('callback');
   if (callback !== null && callback !== '' && CALLBACK.test(callback)) return callback;
-  sendError(request.res, new SockJsError(callback === null || callback === '' ? 'ERR_CALLBACK_REQUIRED' : 'ERR_CALLBACK_INVALID'));
+  sendError(
+    request.res,
+    new SockJsError(callback === null || callback === '' ? 'ERR_CALLBACK_REQUIRED' : 'ERR_CALLBACK_INVALID'),
+  );
   return undefined;
 }
 

@@ -24,7 +24,8 @@ export interface BodyFormat {
  */
 export async function receive(request: TransportRequest, use: SendUse, format: BodyFormat): Promise<boolean> {
   const { req, res, host, sessionId } = request;
-  if (!isSession(host.find(sessionId, req, use))) return refuseUnread(req, res, new SockJsError('ERR_SESSION_NOT_FOUND'));
+  if (!isSession(host.find(sessionId, req, use)))
+    return refuseUnread(req, res, new SockJsError('ERR_SESSION_NOT_FOUND'));
   const type = mediaType(req);
   if (!format.types.has(type)) return refuseUnread(req, res, unsupportedType(request, use, format, type));
   let body: string;
@@ -66,7 +67,11 @@ function refuseUnread(req: IncomingMessage, res: ServerResponse, error: SockJsEr
   return false;
 }
 
-function deliver(session: TransportSession | 'refused' | undefined, maxMessageBytes: number, payload: string): SockJsError | undefined {
+function deliver(
+  session: TransportSession | 'refused' | undefined,
+  maxMessageBytes: number,
+  payload: string,
+): SockJsError | undefined {
   const decoded = decodeMessages(payload);
   if (!decoded.ok) {
     return new SockJsError(decoded.problem === 'empty' ? 'ERR_PAYLOAD_EXPECTED' : 'ERR_BROKEN_JSON');

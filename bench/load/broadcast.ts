@@ -68,7 +68,8 @@ export async function startBroadcast(args: BroadcastArgs): Promise<Load> {
       },
     }),
   });
-  if (opened.failed > 0) throw new Error(`broadcast: ${opened.failed} of ${args.sessions} sessions failed to open: ${opened.lastError}`);
+  if (opened.failed > 0)
+    throw new Error(`broadcast: ${opened.failed} of ${args.sessions} sessions failed to open: ${opened.lastError}`);
   // Subscriptions are in place once every session is open; give the server a moment all the same.
   await new Promise((resolve) => setTimeout(resolve, 200));
 

@@ -64,7 +64,8 @@ export async function startEcho(args: EchoArgs): Promise<Load> {
       };
     },
   });
-  if (opened.failed > 0) throw new Error(`echo: ${opened.failed} of ${args.sessions} sessions failed to open: ${opened.lastError}`);
+  if (opened.failed > 0)
+    throw new Error(`echo: ${opened.failed} of ${args.sessions} sessions failed to open: ${opened.lastError}`);
   opened.sessions.forEach((session, index) => {
     const sentAt = inFlight[index] as number[];
     for (let i = 0; i < args.window; i++) {
@@ -82,7 +83,14 @@ export async function startEcho(args: EchoArgs): Promise<Load> {
       markedAt = performance.now();
     },
     collect(): LoadSample {
-      return { ops, wallMs: performance.now() - markedAt, latency: histogram.summary(), errors, lastError, extra: { frames } };
+      return {
+        ops,
+        wallMs: performance.now() - markedAt,
+        latency: histogram.summary(),
+        errors,
+        lastError,
+        extra: { frames },
+      };
     },
     async close() {
       running = false;

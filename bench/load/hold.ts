@@ -32,10 +32,13 @@ export async function startHold(args: HoldArgs): Promise<Load> {
   let framesBase = 0;
   let pingsBase = 0;
   const wsTotals = (): [number, number] =>
-    opened.sessions.reduce<[number, number]>((sum, session) => {
-      const [frames, pings] = wsBeats(session);
-      return [sum[0] + frames, sum[1] + pings];
-    }, [0, 0]);
+    opened.sessions.reduce<[number, number]>(
+      (sum, session) => {
+        const [frames, pings] = wsBeats(session);
+        return [sum[0] + frames, sum[1] + pings];
+      },
+      [0, 0],
+    );
 
   const opened = await openMany({
     transport: args.transport,

@@ -41,18 +41,23 @@ export function sessionPath(service: string): string {
  * Handles one SockJS frame; false when it was a close frame or unreadable. `o` and `h` and
  * `a[...]` are the frames an open session sees.
  */
-export function dispatchFrame(frame: string, listener: SessionListener, onOpen: () => void, onHeartbeat: () => void): boolean {
+export function dispatchFrame(
+  frame: string,
+  listener: SessionListener,
+  onOpen: () => void,
+  onHeartbeat: () => void,
+): boolean {
   switch (frame.charCodeAt(0)) {
     case 0x61: /* a */ {
       const messages = JSON.parse(frame.slice(1)) as string[];
       listener.messages?.(messages);
       return true;
     }
-    case 0x68: /* h */
+    case 0x68 /* h */:
       onHeartbeat();
       listener.heartbeat?.();
       return true;
-    case 0x6f: /* o */
+    case 0x6f /* o */:
       onOpen();
       listener.open?.();
       return true;

@@ -11,7 +11,12 @@ export class WebSocketSession implements ClientSession {
   private done = false;
   private readonly ws: WebSocket;
 
-  constructor(target: Target, service: string, private readonly listener: SessionListener, localAddress?: string) {
+  constructor(
+    target: Target,
+    service: string,
+    private readonly listener: SessionListener,
+    localAddress?: string,
+  ) {
     const url = `ws://${target.host}:${target.port}${sessionPath(service)}/websocket`;
     this.ws = new WebSocket(url, { perMessageDeflate: false, localAddress, handshakeTimeout: 30_000 });
     this.ws.on('message', (data: Buffer, isBinary: boolean) => {

@@ -4,7 +4,14 @@
  * go together in the next one.
  */
 import { Agent, request, type IncomingMessage } from 'node:http';
-import { dispatchFrame, sessionPath, type ClientSession, type SessionListener, type Target, type Transport } from './session';
+import {
+  dispatchFrame,
+  sessionPath,
+  type ClientSession,
+  type SessionListener,
+  type Target,
+  type Transport,
+} from './session';
 
 const agent = new Agent({ keepAlive: true, noDelay: true, maxSockets: Infinity, maxFreeSockets: 4096 });
 

@@ -111,16 +111,18 @@ export function renderMarkdown(results: Results): string {
   out.push(
     table(
       ['date', 'profile', 'runtime', 'machine'],
-      [[
-        results.date,
-        results.profile,
-        `${results.runtimeSeconds.toFixed(0)} s`,
-        `${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}, ${machine.platform}, ${machine.memoryGiB.toFixed(0)} GiB, fd limit ${machine.fdLimit}`,
-      ]],
+      [
+        [
+          results.date,
+          results.profile,
+          `${results.runtimeSeconds.toFixed(0)} s`,
+          `${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}, ${machine.platform}, ${machine.memoryGiB.toFixed(0)} GiB, fd limit ${machine.fdLimit}`,
+        ],
+      ],
     ) + '\n',
   );
   out.push(
-    'Servers and load generator share the machine, so every figure that compares servers is the **server process\'s own CPU time per operation** ' +
+    "Servers and load generator share the machine, so every figure that compares servers is the **server process's own CPU time per operation** " +
       '(process.cpuUsage() in the server child over the measured window). Medians of the repetitions; errors are summed. ' +
       'Ratios below 1 mean our server spends less.\n',
   );
@@ -131,18 +133,33 @@ export function renderMarkdown(results: Results): string {
   out.push(
     table(
       ['target', 'measured', 'limit', ''],
-      results.targets.map((t) => [t.name, `${fmt(t.measured)} ${t.unit}`, `${t.limit} ${t.unit}`, t.met ? 'met' : '**missed**']),
+      results.targets.map((t) => [
+        t.name,
+        `${fmt(t.measured)} ${t.unit}`,
+        `${t.limit} ${t.unit}`,
+        t.met ? 'met' : '**missed**',
+      ]),
     ) + '\n',
   );
 
-  out.push('## Ratios (ours / reference, on each scenario\'s primary metric)\n');
+  out.push("## Ratios (ours / reference, on each scenario's primary metric)\n");
   out.push(
     'The servers were measured in turns, repetition by repetition; a ratio is the median of the per-repetition ratios ' +
       '(so it can differ slightly from the ratio of the two medians shown).\n',
   );
   out.push(
     table(
-      ['scenario', 'transport', 'cell', 'metric', 'ours', 'sockjs-node', 'bare-ws', 'ours / sockjs-node', 'ours / bare-ws'],
+      [
+        'scenario',
+        'transport',
+        'cell',
+        'metric',
+        'ours',
+        'sockjs-node',
+        'bare-ws',
+        'ours / sockjs-node',
+        'ours / bare-ws',
+      ],
       results.ratios.map((r) => [
         r.scenario,
         r.transport,
@@ -168,7 +185,7 @@ export function renderMarkdown(results: Results): string {
     return cell ? [[f.what, `${f.issue} ${f.unit}`, `${fmt(cell.median[f.metric])} ${f.unit}`, cell.label]] : [];
   });
   if (figures.length > 0) {
-    out.push('## The issue\'s reference figures vs this run\n');
+    out.push("## The issue's reference figures vs this run\n");
     out.push(table(['figure', 'issue', 'this run', 'cell'], figures) + '\n');
   }
   return out.join('\n');

@@ -33,7 +33,12 @@ interface Bar {
 function bars(row: RatioRow): Bar[] {
   const list: Bar[] = [];
   if (row.vsSockjsNode !== undefined && Number.isFinite(row.vsSockjsNode)) {
-    list.push({ value: row.vsSockjsNode, color: COLORS.sockjs, name: 'sockjs-node', limit: ratioLimit(row, 'vsSockjsNode') });
+    list.push({
+      value: row.vsSockjsNode,
+      color: COLORS.sockjs,
+      name: 'sockjs-node',
+      limit: ratioLimit(row, 'vsSockjsNode'),
+    });
   }
   if (row.vsBareWs !== undefined && Number.isFinite(row.vsBareWs)) {
     list.push({ value: row.vsBareWs, color: COLORS.bare, name: 'bare-ws', limit: ratioLimit(row, 'vsBareWs') });

@@ -17,7 +17,14 @@ export async function runBroadcast(ctx: Context): Promise<void> {
         const sessions = counts[transport] ?? 0;
         // A fresh server each time: no session of an earlier run may linger in this one's broadcast.
         await withServer(ctx, kind, { heartbeatDelay: 25_000, disconnectDelay: 5_000 }, 'broadcast', async (server) => {
-          const args: BroadcastArgs = { target: server.target, transport, sessions, burst: b.burst, size: b.size, sources: 0 };
+          const args: BroadcastArgs = {
+            target: server.target,
+            transport,
+            sessions,
+            burst: b.burst,
+            size: b.size,
+            sources: 0,
+          };
           await ctx.generator.call('broadcast', args, 90_000);
           try {
             await sleep(b.warmMs);

@@ -11,7 +11,17 @@
  *   with the heartbeat delay, a periodic sweep say, is not well served by the 1/25 scaling).
  */
 import { Child } from '../children';
-import { measure, record, serverMemory, sleep, windowMetrics, withServer, type Context, type RunningServer, type Window } from '../harness';
+import {
+  measure,
+  record,
+  serverMemory,
+  sleep,
+  windowMetrics,
+  withServer,
+  type Context,
+  type RunningServer,
+  type Window,
+} from '../harness';
 import type { HoldArgs } from '../load/hold';
 import type { LoadSample } from '../load/open';
 import type { Transport } from '../load/session';
@@ -75,12 +85,20 @@ async function hold(ctx: Context, kind: ServerKind, server: RunningServer, confi
   const held = websocket + xhrStreaming;
   const requested = p.websocket + (kind === 'bare-ws' ? 0 : p.xhrStreaming);
   const plan = shares(websocket, xhrStreaming, p.perGenerator);
-  const generators = await Promise.all(plan.map((_, i) => Child.spawn(`generator-${i + 2}`, { script: 'load/generator.js' })));
+  const generators = await Promise.all(
+    plan.map((_, i) => Child.spawn(`generator-${i + 2}`, { script: 'load/generator.js' })),
+  );
   try {
     const opening = performance.now();
     await Promise.all(
       plan.map((share, i) => {
-        const args: HoldArgs = { target: server.target, transport: share.transport, count: share.count, sources: SOURCES, offset: share.offset };
+        const args: HoldArgs = {
+          target: server.target,
+          transport: share.transport,
+          count: share.count,
+          sources: SOURCES,
+          offset: share.offset,
+        };
         return (generators[i] as Child).call('hold', args, 180_000);
       }),
     );
@@ -97,7 +115,9 @@ async function hold(ctx: Context, kind: ServerKind, server: RunningServer, confi
       await sleep(DEFAULT_SETTLE_MS);
       windows.push(await measure(server, generators, DEFAULT_HEARTBEAT_MS));
       if (openedIn > DEFAULT_HEARTBEAT_MS - DEFAULT_SETTLE_MS - 3000) {
-        ctx.notes.push(`capacity at default settings (${kind}): opening took ${(openedIn / 1000).toFixed(0)} s, so the 25 s window may not hold exactly one heartbeat per session (see heartbeats per session).`);
+        ctx.notes.push(
+          `capacity at default settings (${kind}): opening took ${(openedIn / 1000).toFixed(0)} s, so the 25 s window may not hold exactly one heartbeat per session (see heartbeats per session).`,
+        );
       }
     } else {
       await sleep(p.settleMs);
@@ -107,7 +127,10 @@ async function hold(ctx: Context, kind: ServerKind, server: RunningServer, confi
     const end = await Promise.all(generators.map((g) => g.call<LoadSample>('collect')));
     const open = end.reduce((sum, s) => sum + (s.extra.open ?? 0), 0);
     const lost = end.reduce((sum, s) => sum + s.errors, 0);
-    const lastErrors = end.map((s) => s.lastError).filter((e) => e !== '').join('; ');
+    const lastErrors = end
+      .map((s) => s.lastError)
+      .filter((e) => e !== '')
+      .join('; ');
     const label = `${p.websocket} ws + ${p.xhrStreaming} xhr-streaming, heartbeat ${config.heartbeatDelay / 1000} s${atDefault ? ' (default settings)' : ''}`;
     for (const window of windows) {
       const m = windowMetrics(window);

@@ -34,7 +34,13 @@ export async function runEcho(ctx: Context): Promise<void> {
               try {
                 await sleep(echo.warmMs);
                 const window = await measure(server, [ctx.generator], echo.measureMs);
-                record(ctx, { scenario: 'echo', transport, label }, server.kind, windowMetrics(window), lastError(window));
+                record(
+                  ctx,
+                  { scenario: 'echo', transport, label },
+                  server.kind,
+                  windowMetrics(window),
+                  lastError(window),
+                );
               } finally {
                 await ctx.generator.call('close');
               }

@@ -18,7 +18,14 @@ export function sessionUrl(url: string, prefix: string): { sessionId: string; tr
 }
 
 /** The session URLs' transport paths that carry frames to the client. */
-export const RECEIVING_TRANSPORTS: ReadonlySet<string> = new Set(['websocket', 'xhr_streaming', 'eventsource', 'htmlfile', 'xhr', 'jsonp']);
+export const RECEIVING_TRANSPORTS: ReadonlySet<string> = new Set([
+  'websocket',
+  'xhr_streaming',
+  'eventsource',
+  'htmlfile',
+  'xhr',
+  'jsonp',
+]);
 
 export interface Attempt {
   /** The transport path: websocket, xhr_streaming, eventsource, xhr... */

@@ -71,14 +71,22 @@ export class ClientSession {
     return this.bus.until(
       () => {
         if (this.openedOn !== undefined) return this.openedOn;
-        if (this.closeEvent) throw new Error(`${this.name} closed before it opened: ${this.closeEvent.code} ${this.closeEvent.reason}`);
+        if (this.closeEvent)
+          throw new Error(`${this.name} closed before it opened: ${this.closeEvent.code} ${this.closeEvent.reason}`);
         return undefined;
-      },`${this.name} to open`, ms,
+      },
+      `${this.name} to open`,
+      ms,
     );
   }
 
   closed(ms: number): Promise<ClientCloseEvent> {
-    return this.bus.until(() => this.closeEvent, `${this.name} to close`, ms, () => `readyState ${this.readyState}`);
+    return this.bus.until(
+      () => this.closeEvent,
+      `${this.name} to close`,
+      ms,
+      () => `readyState ${this.readyState}`,
+    );
   }
 
   send(text: string): void {

@@ -36,7 +36,9 @@ export function describeCarried(exchange: Exchange): string {
   const opened = frames[0]?.type === 'open' ? 1 : 0;
   const heartbeats = frames.filter((frame) => frame.type === 'heartbeat').length;
   const messageFrames = frames.filter((frame) => frame.type === 'messages').length;
-  const parts = [opened ? 'o' : '', plural(messageFrames, 'message frame'), plural(heartbeats, 'heartbeat')].filter(Boolean);
+  const parts = [opened ? 'o' : '', plural(messageFrames, 'message frame'), plural(heartbeats, 'heartbeat')].filter(
+    Boolean,
+  );
   return `prelude + ${parts.length ? parts.join(' + ') : 'nothing'}${exchange.downBytes > exchange.head.length ? ' (and more)' : ''}`;
 }
 

@@ -101,7 +101,15 @@ export class CutterConnection {
     for (let match = REQUEST_LINE.exec(this.upText); match; match = REQUEST_LINE.exec(this.upText)) {
       const method = match[1] ?? '';
       const path = match[2] ?? '';
-      this.exchanges.push({ seq: this.nextSeq(), request: `${method} ${path}`, method, path, downBytes: 0, head: '', tail: '' });
+      this.exchanges.push({
+        seq: this.nextSeq(),
+        request: `${method} ${path}`,
+        method,
+        path,
+        downBytes: 0,
+        head: '',
+        tail: '',
+      });
       consumed = REQUEST_LINE.lastIndex;
     }
     if (consumed > 0) {
@@ -187,7 +195,9 @@ export class TcpCutter {
 
   /** Every exchange, on any connection, whose path contains `pathPart`, in order of arrival. */
   exchangesWith(pathPart: string): Exchange[] {
-    return this.connections.flatMap((c) => c.exchanges.filter((e) => e.path.includes(pathPart))).sort((a, b) => a.seq - b.seq);
+    return this.connections
+      .flatMap((c) => c.exchanges.filter((e) => e.path.includes(pathPart)))
+      .sort((a, b) => a.seq - b.seq);
   }
 
   async close(): Promise<void> {

@@ -35,7 +35,9 @@ export async function cutIdleStream(ctx: ScenarioContext, rig: DropRig, policy: 
       if (!connection || !current || !c.client.messages.some((m) => m.startsWith('r'))) return undefined;
       const heartbeats = heartbeatsOnly(current);
       return heartbeats !== undefined && heartbeats >= 1 ? { connection, exchange: current, heartbeats } : undefined;
-    },'a recycled stream that has carried a heartbeat', 10_000,
+    },
+    'a recycled stream that has carried a heartbeat',
+    10_000,
   );
   const cutCarried = describeCarried(idle.exchange);
   idle.connection.cut();
@@ -54,11 +56,22 @@ export async function cutIdleStream(ctx: ScenarioContext, rig: DropRig, policy: 
   }
   await ctx.bus.when(
     () => {
-      if (c.client.closeEvent) throw new Error(`${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`);
+      if (c.client.closeEvent)
+        throw new Error(
+          `${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`,
+        );
       return cameBack(rig, id, idle.exchange.seq);
-    },'the client to come back for the same session', 10_000,
+    },
+    'the client to come back for the same session',
+    10_000,
   );
-  await exchangeNumbered(ctx, [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }], c.counters, 5, 0);
+  await exchangeNumbered(
+    ctx,
+    [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }],
+    c.counters,
+    5,
+    0,
+  );
   const counter = c.counters.get(c.client) ?? { c: 0, s: 0 };
   return {
     ...result,
@@ -77,7 +90,11 @@ export async function cutIdleStream(ctx: ScenarioContext, rig: DropRig, policy: 
  * pushes go on; the swallowed frame's messages are lost (at-most-once), nothing arrives twice or
  * out of order. The other policies close the session (the response had carried frames).
  */
-export async function cutCarryingStream(ctx: ScenarioContext, rig: DropRig, policy: DropPolicy): Promise<DropCellResult> {
+export async function cutCarryingStream(
+  ctx: ScenarioContext,
+  rig: DropRig,
+  policy: DropPolicy,
+): Promise<DropCellResult> {
   const c = await connectThroughCutter(ctx, rig, policy, 'xhr-streaming');
   const id = c.record.id;
   const recorder = rig.server.recorder(c.prefix);
@@ -91,14 +108,24 @@ export async function cutCarryingStream(ctx: ScenarioContext, rig: DropRig, poli
         if (numbersOf(c.client.messages, 'p').length < 10) return undefined;
         const connection = currentReceiver(rig, id, 'xhr_streaming');
         return connection?.current ? { stream: connection, exchangeAtCut: connection.current } : undefined;
-      },'10 pushes on the stream', 10_000,
+      },
+      '10 pushes on the stream',
+      10_000,
     );
     stream.cutOnDown((text) => text.includes('a["p'));
     await ctx.bus.when(() => !stream.open, 'the cut with a frame in flight', 10_000);
     const inFlight = numbersOf(messagesIn(stream.swallowed ?? ''), 'p');
     const cutCarried = `${describeCarried(exchangeAtCut)}, then a frame in flight (${inFlight.map((n) => `p${n}`).join(', ')})`;
     ctx.log?.(`${policy}: cut the stream with a frame in flight: ${cutCarried}`);
-    const result: DropCellResult = { policy, cut: 'carrying stream', transport: 'xhr-streaming', cutCarried, survived: false, inFlight, ...sessionOutcome(rig, c) };
+    const result: DropCellResult = {
+      policy,
+      cut: 'carrying stream',
+      transport: 'xhr-streaming',
+      cutCarried,
+      survived: false,
+      inFlight,
+      ...sessionOutcome(rig, c),
+    };
     if (policy !== 'resume') {
       await closedBothSides(ctx, c);
       return { ...result, ...sessionOutcome(rig, c) };
@@ -106,14 +133,25 @@ export async function cutCarryingStream(ctx: ScenarioContext, rig: DropRig, poli
     const before = numbersOf(c.client.messages, 'p').length;
     await ctx.bus.when(
       () => {
-        if (c.client.closeEvent) throw new Error(`${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`);
+        if (c.client.closeEvent)
+          throw new Error(
+            `${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`,
+          );
         return cameBack(rig, id, exchangeAtCut.seq) && numbersOf(c.client.messages, 'p').length >= before + 10;
-      },'pushes to flow again after the cut', 10_000,
+      },
+      'pushes to flow again after the cut',
+      10_000,
     );
     clearInterval(pusher);
     // Then a last exchange both ways, and pushes marked `t`: every one of them must arrive.
     for (let i = 1; i <= 5; i++) recorder.push(c.record, numbered('t', i));
-    await exchangeNumbered(ctx, [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }], c.counters, 5, 0);
+    await exchangeNumbered(
+      ctx,
+      [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }],
+      c.counters,
+      5,
+      0,
+    );
     await ctx.bus.when(() => numbersOf(c.client.messages, 't').length >= 5, 'the last pushes', 10_000);
     const pushes = checkSequence(c.client.messages, 'p', p);
     return {
@@ -154,11 +192,22 @@ export async function cutEndedStream(ctx: ScenarioContext, rig: DropRig, policy:
   ctx.log?.(`${policy}: cut the stream as its last frame came down`);
   await ctx.bus.when(
     () => {
-      if (c.client.closeEvent) throw new Error(`${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`);
+      if (c.client.closeEvent)
+        throw new Error(
+          `${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`,
+        );
       return cameBack(rig, id, exchangeAtCut.seq);
-    },'the client to come back for the same session', 10_000,
+    },
+    'the client to come back for the same session',
+    10_000,
   );
-  await exchangeNumbered(ctx, [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }], c.counters, 5, 0);
+  await exchangeNumbered(
+    ctx,
+    [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }],
+    c.counters,
+    5,
+    0,
+  );
   const counter = c.counters.get(c.client) ?? { c: 0, s: 0 };
   return {
     policy,
@@ -170,7 +219,8 @@ export async function cutEndedStream(ctx: ScenarioContext, rig: DropRig, policy:
     echoes: checkSequence(c.client.messages, 'c', counter.c),
     pushes: checkSequence(c.client.messages, 's', counter.s),
     received: checkSequence(c.record.received, 'c', counter.c),
-    echoLostSilently: c.record.received.some((m) => m.startsWith('r')) && !c.client.messages.some((m) => m.startsWith('r')),
+    echoLostSilently:
+      c.record.received.some((m) => m.startsWith('r')) && !c.client.messages.some((m) => m.startsWith('r')),
   };
 }
 
@@ -190,14 +240,27 @@ export async function cutWaitingPoll(ctx: ScenarioContext, rig: DropRig, policy:
       if (!connection || !current || current.downBytes > 0) return undefined;
       // The server has this very poll: as many polls arrived there as went through the cutter.
       const atCutter = rig.cutter.exchangesWith(`/${id}/xhr`).filter((e) => e.path.endsWith('/xhr')).length;
-      const atServer = receivingRequests(rig.server.requests, c.prefix).filter((a) => a.sessionId === id && a.transport === 'xhr').length;
+      const atServer = receivingRequests(rig.server.requests, c.prefix).filter(
+        (a) => a.sessionId === id && a.transport === 'xhr',
+      ).length;
       return atCutter === atServer ? connection : undefined;
-    },'a waiting poll', 10_000,
+    },
+    'a waiting poll',
+    10_000,
   );
   poll.cut();
   ctx.log?.(`${policy}: cut a waiting poll`);
   await ctx.bus.when(
-    () => c.client.closeEvent !== undefined && c.record.closed !== undefined,'the client to give up and the server session to end', 15_000,
+    () => c.client.closeEvent !== undefined && c.record.closed !== undefined,
+    'the client to give up and the server session to end',
+    15_000,
   );
-  return { policy, cut: 'waiting poll', transport: 'xhr-polling', cutCarried: 'nothing (no status line)', survived: false, ...sessionOutcome(rig, c) };
+  return {
+    policy,
+    cut: 'waiting poll',
+    transport: 'xhr-polling',
+    cutCarried: 'nothing (no status line)',
+    survived: false,
+    ...sessionOutcome(rig, c),
+  };
 }

@@ -10,7 +10,15 @@ import type { ClientCloseEvent, ClientSession } from './client';
 import { startedStreaming } from './cut-response';
 import { TcpCutter, type CutterConnection } from './cutter';
 import type { NginxProcess } from './nginx';
-import { exchangeNumbered, nextServerSession, openClient, startProxy, startServer, type Counters, type ScenarioContext } from './rig';
+import {
+  exchangeNumbered,
+  nextServerSession,
+  openClient,
+  startProxy,
+  startServer,
+  type Counters,
+  type ScenarioContext,
+} from './rig';
 import type { SequenceCheck } from './sequence';
 import type { ScenarioServer, SessionRecord } from './server';
 
@@ -77,10 +85,18 @@ export interface Connected {
   counters: Counters;
 }
 
-export async function connectThroughCutter(ctx: ScenarioContext, rig: DropRig, policy: DropPolicy, transport: string): Promise<Connected> {
+export async function connectThroughCutter(
+  ctx: ScenarioContext,
+  rig: DropRig,
+  policy: DropPolicy,
+  transport: string,
+): Promise<Connected> {
   const prefix = `/${policy}`;
   const index = rig.server.recorder(prefix).sessions.length;
-  const client = openClient(ctx, `${transport} on ${prefix}`, `${rig.cutter.url}${prefix}`, { transports: [transport], timeout: 10_000 });
+  const client = openClient(ctx, `${transport} on ${prefix}`, `${rig.cutter.url}${prefix}`, {
+    transports: [transport],
+    timeout: 10_000,
+  });
   await client.opened(15_000);
   const record = await nextServerSession(ctx, rig.server, prefix, index);
   const counters: Counters = new Map();
@@ -89,8 +105,14 @@ export async function connectThroughCutter(ctx: ScenarioContext, rig: DropRig, p
 }
 
 /** The open connection carrying the session's current stream (or poll). */
-export function currentReceiver(rig: DropRig, sessionId: string, transport: 'xhr_streaming' | 'xhr'): CutterConnection | undefined {
-  return rig.cutter.openWith(`/${sessionId}/${transport}`).find((c) => c.current?.path.endsWith(`/${transport}`) === true);
+export function currentReceiver(
+  rig: DropRig,
+  sessionId: string,
+  transport: 'xhr_streaming' | 'xhr',
+): CutterConnection | undefined {
+  return rig.cutter
+    .openWith(`/${sessionId}/${transport}`)
+    .find((c) => c.current?.path.endsWith(`/${transport}`) === true);
 }
 
 /** After a cut: has the client made a new receiving request that got its answer started? */
@@ -98,8 +120,13 @@ export function cameBack(rig: DropRig, sessionId: string, afterSeq: number): boo
   return rig.cutter.exchangesWith(`/${sessionId}/xhr_streaming`).some((e) => e.seq > afterSeq && startedStreaming(e));
 }
 
-export function sessionOutcome(rig: DropRig, c: Connected): Pick<DropCellResult, 'clientClose' | 'serverClose' | 'receivingRequests' | 'serverSessions'> {
-  const requests = rig.cutter.exchangesWith(`/${c.record.id}/`).filter((e) => RECEIVING_TRANSPORTS.has(e.path.split('/').pop() ?? ''));
+export function sessionOutcome(
+  rig: DropRig,
+  c: Connected,
+): Pick<DropCellResult, 'clientClose' | 'serverClose' | 'receivingRequests' | 'serverSessions'> {
+  const requests = rig.cutter
+    .exchangesWith(`/${c.record.id}/`)
+    .filter((e) => RECEIVING_TRANSPORTS.has(e.path.split('/').pop() ?? ''));
   return {
     clientClose: c.client.closeEvent,
     serverClose: c.record.closed,
@@ -112,7 +139,9 @@ export function sessionOutcome(rig: DropRig, c: Connected): Pick<DropCellResult,
 /** A closed session: both sides must have seen the close. */
 export async function closedBothSides(ctx: ScenarioContext, c: Connected): Promise<void> {
   await ctx.bus.when(
-    () => c.client.closeEvent !== undefined && c.record.closed !== undefined,`${c.client.name} to close on both sides`, 10_000,
+    () => c.client.closeEvent !== undefined && c.record.closed !== undefined,
+    `${c.client.name} to close on both sides`,
+    10_000,
     () => `client ${c.client.closeEvent?.code ?? 'open'}, server ${c.record.closed?.code ?? 'open'}`,
   );
 }

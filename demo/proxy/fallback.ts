@@ -32,8 +32,11 @@ export interface FallbackResult {
   serverSessions: Array<{ transport: string; closed: CloseInfo | undefined }>;
 }
 
-
-async function fallback(ctx: ScenarioContext, mode: NginxMode, options: { timeout: number; transports?: string[]; openWithin: number }): Promise<FallbackResult> {
+async function fallback(
+  ctx: ScenarioContext,
+  mode: NginxMode,
+  options: { timeout: number; transports?: string[]; openWithin: number },
+): Promise<FallbackResult> {
   const echo = echoServiceSpec();
   const server = await startServer(ctx, [echo]);
   const nginx = await startProxy(ctx, mode, server.port);
@@ -47,13 +50,17 @@ async function fallback(ctx: ScenarioContext, mode: NginxMode, options: { timeou
   const openMs = Date.now() - started;
   ctx.log?.(`client open on ${endedOn} after ${openMs} ms`);
   const record = await ctx.bus.until(
-    () => server.recorder(echo.prefix).sessions.find((s) => s.transport === endedOn),`the server's ${endedOn} session`, 5000,
+    () => server.recorder(echo.prefix).sessions.find((s) => s.transport === endedOn),
+    `the server's ${endedOn} session`,
+    5000,
   );
   await exchangeNumbered(ctx, [{ client, record, server, prefix: echo.prefix }], new Map(), 10, 0);
   const attempts = receivingRequests(server.requests, echo.prefix);
   // nginx writes an access log line when a request ends: the abandoned streams ended when the
   // client gave up on them (or will, at the latest, when the server's session ends).
-  const streamingEntries = accessLogEntries(nginx, echo.prefix).filter((e) => e.transport !== 'xhr' && e.transport !== 'websocket');
+  const streamingEntries = accessLogEntries(nginx, echo.prefix).filter(
+    (e) => e.transport !== 'xhr' && e.transport !== 'websocket',
+  );
   return {
     mode,
     proxyUrl: url,

@@ -6,7 +6,16 @@
 import type { CloseInfo } from '../../server';
 import { receivingRequests } from './attempts';
 import type { ClientCloseEvent } from './client';
-import { exchangeNumbered, nextServerSession, openClient, startProxy, startServer, type Counters, type ScenarioContext, type SessionPair } from './rig';
+import {
+  exchangeNumbered,
+  nextServerSession,
+  openClient,
+  startProxy,
+  startServer,
+  type Counters,
+  type ScenarioContext,
+  type SessionPair,
+} from './rig';
 import { checkSequence, type SequenceCheck } from './sequence';
 
 export interface IdleSessionResult {
@@ -89,7 +98,10 @@ export async function idleCutScenario(ctx: ScenarioContext, options: IdleCutOpti
 
   const pairs: SessionPair[] = [];
   for (const transport of transports) {
-    const client = openClient(ctx, `${transport} (heartbeat ${heartbeatDelay} ms)`, `${nginx.url}${alive}`, { transports: [transport], timeout: 10_000 });
+    const client = openClient(ctx, `${transport} (heartbeat ${heartbeatDelay} ms)`, `${nginx.url}${alive}`, {
+      transports: [transport],
+      timeout: 10_000,
+    });
     await client.opened(15_000);
     const record = await nextServerSession(ctx, server, alive, pairs.length);
     pairs.push({ client, record, server, prefix: alive });
@@ -100,13 +112,17 @@ export async function idleCutScenario(ctx: ScenarioContext, options: IdleCutOpti
   });
   await slowClient.opened(15_000);
   const slowRecord = await nextServerSession(ctx, server, slow, 0);
-  ctx.log?.(`open: ${pairs.map((p) => p.client.openedOn ?? '?').join(', ')}, and the contrast on ${slowClient.openedOn ?? '?'}`);
+  ctx.log?.(
+    `open: ${pairs.map((p) => p.client.openedOn ?? '?').join(', ')}, and the contrast on ${slowClient.openedOn ?? '?'}`,
+  );
 
   const counters: Counters = new Map();
   const idlePhasesMs: number[] = [];
   const padding = 150;
   const burst = async (withContrast: boolean): Promise<void> => {
-    const all: SessionPair[] = withContrast ? [...pairs, { client: slowClient, record: slowRecord, server, prefix: slow }] : pairs;
+    const all: SessionPair[] = withContrast
+      ? [...pairs, { client: slowClient, record: slowRecord, server, prefix: slow }]
+      : pairs;
     for (let step = 0; step < 10; step++) await exchangeNumbered(ctx, all, counters, 5, padding);
   };
 
@@ -124,17 +140,26 @@ export async function idleCutScenario(ctx: ScenarioContext, options: IdleCutOpti
     await ctx.bus.when(
       () =>
         pairs.every(({ client }) => {
-          if (client.closeEvent) throw new Error(`${client.name} closed while idle: ${client.closeEvent.code} ${client.closeEvent.reason}`);
+          if (client.closeEvent)
+            throw new Error(`${client.name} closed while idle: ${client.closeEvent.code} ${client.closeEvent.reason}`);
           return client.heartbeats >= (heartbeatsBefore.get(client) ?? 0) + heartbeatsPerIdle;
-        }),`${heartbeatsPerIdle} heartbeats on every session while idle`, heartbeatDelay * heartbeatsPerIdle + 10_000,
+        }),
+      `${heartbeatsPerIdle} heartbeats on every session while idle`,
+      heartbeatDelay * heartbeatsPerIdle + 10_000,
       () => pairs.map(({ client }) => `${client.name}: ${client.heartbeats} heartbeats`).join('; '),
     );
     idlePhasesMs.push(Date.now() - idleStart);
     ctx.log?.(`idle ${idlePhasesMs.length}: ${idlePhasesMs[idlePhasesMs.length - 1] ?? 0} ms, heartbeats only`);
     if (round === 1) {
       // By now nginx has cut the contrast session's idle stream (it saw nothing for idleSeconds).
-      await ctx.bus.when(() => slowRecord.closed !== undefined, 'the contrast session to be cut', idleSeconds * 1000 + 10_000);
-      ctx.log?.(`contrast: the server closed it with ${slowRecord.closed?.code ?? '?'} after ${(slowRecord.closedAt ?? 0) - contrastLastMessageAt} ms idle`);
+      await ctx.bus.when(
+        () => slowRecord.closed !== undefined,
+        'the contrast session to be cut',
+        idleSeconds * 1000 + 10_000,
+      );
+      ctx.log?.(
+        `contrast: the server closed it with ${slowRecord.closed?.code ?? '?'} after ${(slowRecord.closedAt ?? 0) - contrastLastMessageAt} ms idle`,
+      );
     }
   }
   const durationMs = Date.now() - started;

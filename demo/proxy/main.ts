@@ -46,12 +46,16 @@ function attemptsText(attempts: readonly Attempt[]): string {
 
 function printFallback(result: FallbackResult): void {
   print(`   proxy: ${result.proxyUrl}`);
-  print(`   sockjs-client options: ${result.transports ? `transports ${result.transports.join(', ')}, ` : 'no transports restriction, '}timeout ${result.timeout} ms`);
+  print(
+    `   sockjs-client options: ${result.transports ? `transports ${result.transports.join(', ')}, ` : 'no transports restriction, '}timeout ${result.timeout} ms`,
+  );
   print(`   reached the server: ${attemptsText(result.attempts)}`);
   for (const entry of result.bodyBytesToClient) {
     print(`   nginx access log: ${entry.transport} ${entry.status}, ${entry.bytes} body bytes to the client`);
   }
-  print(`   server sessions: ${result.serverSessions.map((s) => `${s.transport} (${closeText(s.closed)})`).join(', ')}`);
+  print(
+    `   server sessions: ${result.serverSessions.map((s) => `${s.transport} (${closeText(s.closed)})`).join(', ')}`,
+  );
   print(`   => client ended on ${result.endedOn} after ${result.openMs} ms; ${describeCheck(result.echoes)}`);
 }
 
@@ -70,33 +74,52 @@ async function run(mode: Mode, ctx: ScenarioContext): Promise<void> {
     case 'idle-cut': {
       print('3. nginx cutting connections idle for 2 s (demo/proxy/nginx/idle-cut.conf)');
       const result = await idleCutScenario(ctx);
-      print(`   heartbeatDelay ${result.heartbeatDelay} ms, responseLimit ${result.responseLimit}, ${result.durationMs} ms of traffic`);
+      print(
+        `   heartbeatDelay ${result.heartbeatDelay} ms, responseLimit ${result.responseLimit}, ${result.durationMs} ms of traffic`,
+      );
       print(`   idle phases (no message either way): ${result.idlePhasesMs.map((ms) => `${ms} ms`).join(', ')}`);
       for (const s of result.sessions) {
-        print(`   ${s.transport}: ${s.heartbeats} heartbeats, ${s.receivingRequests} receiving request(s), ${s.serverSessions} server session(s), client ${closeText(s.clientClose)}, server ${closeText(s.serverClose)}`);
-        print(`      echoes ${describeCheck(s.echoes)}; pushes ${describeCheck(s.pushes)}; server got ${describeCheck(s.received)}`);
+        print(
+          `   ${s.transport}: ${s.heartbeats} heartbeats, ${s.receivingRequests} receiving request(s), ${s.serverSessions} server session(s), client ${closeText(s.clientClose)}, server ${closeText(s.serverClose)}`,
+        );
+        print(
+          `      echoes ${describeCheck(s.echoes)}; pushes ${describeCheck(s.pushes)}; server got ${describeCheck(s.received)}`,
+        );
       }
       const c = result.contrast;
-      print(`   contrast, heartbeatDelay ${c.heartbeatDelay} ms on ${c.transport}: server closed ${closeText(c.serverClose)} ${c.closedAfterIdleMs ?? '?'} ms into the idle phase;`);
-      print(`      sockjs-client readyState then: ${c.clientReadyState}${c.clientReadyState === 1 ? " (its Node XHR driver ignores a response cut mid-chunk: it never notices; in a browser sockjs-client closes with 1006)" : ''}, close ${closeText(c.clientClose)}`);
+      print(
+        `   contrast, heartbeatDelay ${c.heartbeatDelay} ms on ${c.transport}: server closed ${closeText(c.serverClose)} ${c.closedAfterIdleMs ?? '?'} ms into the idle phase;`,
+      );
+      print(
+        `      sockjs-client readyState then: ${c.clientReadyState}${c.clientReadyState === 1 ? ' (its Node XHR driver ignores a response cut mid-chunk: it never notices; in a browser sockjs-client closes with 1006)' : ''}, close ${closeText(c.clientClose)}`,
+      );
       return;
     }
     case 'drop': {
-      print('4. a TCP cutter in front of nginx (close-delimited responses, demo/proxy/nginx/close-delimited.conf) drops one connection');
+      print(
+        '4. a TCP cutter in front of nginx (close-delimited responses, demo/proxy/nginx/close-delimited.conf) drops one connection',
+      );
       const result = await droppedConnectionScenario(ctx);
       for (const cell of result.cells) {
         const outcome = cell.survived
           ? `SURVIVED (same session, ${cell.receivingRequests} receiving requests)`
           : `closed: client ${closeText(cell.clientClose)}, server ${closeText(cell.serverClose)}`;
-        print(`   onDroppedResponse '${cell.policy}', ${cell.transport}, cut ${cell.cut} [${cell.cutCarried}]: ${outcome}`);
-        if (cell.echoes && cell.received) print(`      echoes ${describeCheck(cell.echoes)}; server got ${describeCheck(cell.received)}`);
+        print(
+          `   onDroppedResponse '${cell.policy}', ${cell.transport}, cut ${cell.cut} [${cell.cutCarried}]: ${outcome}`,
+        );
+        if (cell.echoes && cell.received)
+          print(`      echoes ${describeCheck(cell.echoes)}; server got ${describeCheck(cell.received)}`);
         if (cell.pushes) {
           const lost = cell.lost ?? [];
-          print(`      pushes ${cell.lost ? `${cell.pushes.got}/${cell.pushes.expected}, ${cell.pushes.duplicates.length} twice, ${cell.pushes.outOfOrder} out of order, lost in flight: ${lost.length ? formatNumbers(lost) : 'none'}` : describeCheck(cell.pushes)}`);
+          print(
+            `      pushes ${cell.lost ? `${cell.pushes.got}/${cell.pushes.expected}, ${cell.pushes.duplicates.length} twice, ${cell.pushes.outOfOrder} out of order, lost in flight: ${lost.length ? formatNumbers(lost) : 'none'}` : describeCheck(cell.pushes)}`,
+          );
         }
         if (cell.afterCut) print(`      after the cut: ${describeCheck(cell.afterCut)}`);
         if (cell.echoLostSilently !== undefined) {
-          print(`      the server got the message; its echo ${cell.echoLostSilently ? 'never reached the client, and nobody noticed' : 'arrived'}`);
+          print(
+            `      the server got the message; its echo ${cell.echoLostSilently ? 'never reached the client, and nobody noticed' : 'arrived'}`,
+          );
         }
       }
       print(`   (${result.durationMs} ms)`);
@@ -117,9 +140,13 @@ async function main(): Promise<void> {
     return;
   }
   // `nginx -v` answers on stderr: "nginx version: nginx/1.22.1".
-  const version = spawnSync(nginxBin, ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: /, '');
+  const version = spawnSync(nginxBin, ['-v'], { encoding: 'utf8' })
+    .stderr.trim()
+    .replace(/^nginx version: /, '');
   const sockjsVersion = (require('sockjs-client/package.json') as { version: string }).version;
-  print(`Our SockJS server behind a real nginx (${version || 'nginx'}, ${nginxBin}), sockjs-client ${sockjsVersion} in Node ${process.version}.`);
+  print(
+    `Our SockJS server behind a real nginx (${version || 'nginx'}, ${nginxBin}), sockjs-client ${sockjsVersion} in Node ${process.version}.`,
+  );
   print();
   let stack = new Stack();
   let stopping = false;

@@ -5,7 +5,17 @@
  * stopped — master and workers — however the run ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -219,9 +229,11 @@ export class NginxProcess {
   async ready(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     for (;;) {
-      if (this.hasExited) throw new Error(`nginx (${this.mode}) exited with ${String(this.exitCode)}:\n${this.errorLog()}`);
+      if (this.hasExited)
+        throw new Error(`nginx (${this.mode}) exited with ${String(this.exitCode)}:\n${this.errorLog()}`);
       if (await this.accepts()) break;
-      if (Date.now() > deadline) throw new DeadlineError(`nginx (${this.mode}) to listen on ${this.port}`, ms, this.errorLog());
+      if (Date.now() > deadline)
+        throw new DeadlineError(`nginx (${this.mode}) to listen on ${this.port}`, ms, this.errorLog());
       // nginx gives no readiness signal but the listening socket: try again shortly (or on exit).
       await Promise.race([new Promise((wake) => setTimeout(wake, 20)), this.exited]);
     }

@@ -27,14 +27,21 @@ export async function startServer(ctx: ScenarioContext, specs: readonly Endpoint
 }
 
 /** nginx in `mode` in front of our server. */
-export async function startProxy(ctx: ScenarioContext, mode: NginxMode, upstreamPort: number, idleSeconds?: number): Promise<NginxProcess> {
+export async function startProxy(
+  ctx: ScenarioContext,
+  mode: NginxMode,
+  upstreamPort: number,
+  idleSeconds?: number,
+): Promise<NginxProcess> {
   const nginx = await startNginx({
     mode,
     upstreamPort,
     ...(ctx.nginxBin === undefined ? {} : { bin: ctx.nginxBin }),
     ...(idleSeconds === undefined ? {} : { idleSeconds }),
   });
-  ctx.log?.(`nginx (${mode}) pid ${String(nginx.pid)} on ${nginx.url} -> 127.0.0.1:${upstreamPort}, prefix ${nginx.prefix}`);
+  ctx.log?.(
+    `nginx (${mode}) pid ${String(nginx.pid)} on ${nginx.url} -> 127.0.0.1:${upstreamPort}, prefix ${nginx.prefix}`,
+  );
   return ctx.stack.use(nginx, `nginx ${mode}`, (n) => n.stop());
 }
 
@@ -44,7 +51,13 @@ export function openClient(ctx: ScenarioContext, name: string, url: string, opti
 }
 
 /** The recorder's next session (the one a client opening now gets). */
-export async function nextServerSession(ctx: ScenarioContext, server: ScenarioServer, prefix: string, index: number, ms = 10_000): Promise<SessionRecord> {
+export async function nextServerSession(
+  ctx: ScenarioContext,
+  server: ScenarioServer,
+  prefix: string,
+  index: number,
+  ms = 10_000,
+): Promise<SessionRecord> {
   const recorder = server.recorder(prefix);
   return ctx.bus.until(() => recorder.sessions[index], `the server to open a session on ${prefix}`, ms);
 }
@@ -81,14 +94,17 @@ export async function exchangeNumbered(
   await ctx.bus.when(
     () =>
       pairs.every(({ client, record }) => {
-        if (client.closeEvent) throw new Error(`${client.name} closed: ${client.closeEvent.code} ${client.closeEvent.reason}`);
+        if (client.closeEvent)
+          throw new Error(`${client.name} closed: ${client.closeEvent.code} ${client.closeEvent.reason}`);
         const counter = counters.get(client) ?? { c: 0, s: 0 };
         return (
           last(numbersOf(client.messages, 'c')) === counter.c &&
           last(numbersOf(client.messages, 's')) === counter.s &&
           last(numbersOf(record.received, 'c')) === counter.c
         );
-      }),`${count} messages each way on ${pairs.map((p) => p.client.name).join(', ')}`, ms,
+      }),
+    `${count} messages each way on ${pairs.map((p) => p.client.name).join(', ')}`,
+    ms,
     () => pairs.map(({ client }) => `${client.name}: ${client.messages.length} in`).join('; '),
   );
 }

@@ -47,7 +47,11 @@ export function checkSequence(messages: readonly string[], tag: string, expected
   const missing: number[] = [];
   for (let n = 1; n <= expected; n++) if (!seen.has(n)) missing.push(n);
   const exactlyOnceInOrder =
-    missing.length === 0 && duplicates.length === 0 && outOfOrder === 0 && numbers.length === expected && numbers.every((n, i) => n === i + 1);
+    missing.length === 0 &&
+    duplicates.length === 0 &&
+    outOfOrder === 0 &&
+    numbers.length === expected &&
+    numbers.every((n, i) => n === i + 1);
   return { tag, expected, got: numbers.length, missing, duplicates, outOfOrder, exactlyOnceInOrder };
 }
 

@@ -14,7 +14,10 @@ export interface SendLimits {
 }
 
 /** Every key of SendLimits, at run time; the compiler keeps it complete and exact. */
-const SEND_LIMIT_KEYS = Object.keys({ sendTimeLimit: true, bufferSizeLimit: true, overflow: true } satisfies Record<keyof SendLimits, true>);
+const SEND_LIMIT_KEYS = Object.keys({ sendTimeLimit: true, bufferSizeLimit: true, overflow: true } satisfies Record<
+  keyof SendLimits,
+  true
+>);
 
 /**
  * Bounds what a slow client can cost (Spring's `ConcurrentWebSocketSessionDecorator`). While the
@@ -62,7 +65,10 @@ function checkLimits(limits: SendLimits): void {
     limits.bufferSizeLimit > 0 &&
     (limits.overflow === 'terminate' || limits.overflow === 'drop');
   if (!ok) {
-    throw new SockJsError('ERR_INVALID_OPTION', 'sendLimits needs positive integer sendTimeLimit and bufferSizeLimit, overflow "terminate" or "drop"');
+    throw new SockJsError(
+      'ERR_INVALID_OPTION',
+      'sendLimits needs positive integer sendTimeLimit and bufferSizeLimit, overflow "terminate" or "drop"',
+    );
   }
 }
 
@@ -127,7 +133,10 @@ class LimitedSession extends SessionWrapper {
 
   private block(): void {
     this.blocked = true;
-    this.timer ??= setTimeout(() => this.overflowed(`blocked for over ${this.limits.sendTimeLimit} ms`), this.limits.sendTimeLimit);
+    this.timer ??= setTimeout(
+      () => this.overflowed(`blocked for over ${this.limits.sendTimeLimit} ms`),
+      this.limits.sendTimeLimit,
+    );
     this.timer.unref();
   }
 

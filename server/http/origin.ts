@@ -25,8 +25,7 @@ export class OriginPolicy {
       if (lower.includes('*')) {
         this.patterns.push(toPattern(lower));
         this.patternSources.push(lower);
-      }
-      else this.exact.add(lower);
+      } else this.exact.add(lower);
     }
   }
 
@@ -78,6 +77,7 @@ function splitHost(host: string): [string, string] {
 export function originEntryProblem(entry: unknown): string | undefined {
   if (typeof entry !== 'string' || entry === '') return 'entries must be non-empty strings';
   if (entry === '*' || entry === 'null') return undefined;
-  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(entry)) return `"${entry}" is not an origin (scheme://host[:port], no path)`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(entry))
+    return `"${entry}" is not an origin (scheme://host[:port], no path)`;
   return undefined;
 }

@@ -21,7 +21,13 @@ export interface RouteHost extends SessionHost {
 const SEND_METHODS = ['POST', 'OPTIONS'];
 
 /** Serves one request already known to be under the endpoint's prefix. */
-export function serveRoute(host: RouteHost, route: Route, req: IncomingMessage, res: ServerResponse, query: string): void {
+export function serveRoute(
+  host: RouteHost,
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: string,
+): void {
   const method = req.method ?? 'GET';
   switch (route.kind) {
     case 'greeting':
@@ -46,7 +52,11 @@ export function serveRoute(host: RouteHost, route: Route, req: IncomingMessage, 
 }
 
 /** A websocket URL requested without an upgrade. */
-export function websocketOverHttp(host: { readonly options: ResolvedOptions }, method: string, res: ServerResponse): void {
+export function websocketOverHttp(
+  host: { readonly options: ResolvedOptions },
+  method: string,
+  res: ServerResponse,
+): void {
   if (!host.options.websocket) {
     cacheForever(res);
     return notFound(res);
@@ -76,7 +86,14 @@ function serveTransport(
   handle(host, transport, req, res, sessionId, query);
 }
 
-function handle(host: RouteHost, transport: HttpTransport, req: IncomingMessage, res: ServerResponse, sessionId: string, query: string): void {
+function handle(
+  host: RouteHost,
+  transport: HttpTransport,
+  req: IncomingMessage,
+  res: ServerResponse,
+  sessionId: string,
+  query: string,
+): void {
   stickyCookie(req, res, host.options.jsessionid);
   noCache(res);
   if (transport.cors) cors(req, res);

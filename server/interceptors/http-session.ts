@@ -29,7 +29,10 @@ export interface HttpSessionInterceptorOptions {
 }
 
 /** Every key of HttpSessionInterceptorOptions, at run time; the compiler keeps it complete and exact. */
-const HTTP_SESSION_OPTION_KEYS = Object.keys({ sessionMiddleware: true, attributeNames: true } satisfies Record<keyof HttpSessionInterceptorOptions, true>);
+const HTTP_SESSION_OPTION_KEYS = Object.keys({ sessionMiddleware: true, attributeNames: true } satisfies Record<
+  keyof HttpSessionInterceptorOptions,
+  true
+>);
 
 /**
  * The Node twin of Spring's `HttpSessionHandshakeInterceptor`: copies the `express-session`
@@ -47,7 +50,11 @@ export function httpSessionInterceptor(options: HttpSessionInterceptorOptions = 
   };
 }
 
-function copySession(req: IncomingMessage & WithHttpSession, handshake: Handshake, names: readonly string[] | undefined): void {
+function copySession(
+  req: IncomingMessage & WithHttpSession,
+  handshake: Handshake,
+  names: readonly string[] | undefined,
+): void {
   const session = req.session;
   if (session === undefined) return;
   if (req.sessionID !== undefined) handshake.attributes.set(HTTP_SESSION_ID, req.sessionID);
@@ -61,7 +68,12 @@ function copySession(req: IncomingMessage & WithHttpSession, handshake: Handshak
  * so it cannot set cookies on an upgrade (there is no HTTP response there to carry them).
  */
 function runMiddleware(middleware: SessionMiddleware, req: IncomingMessage): Promise<void> {
-  const standIn = { getHeader: () => undefined, setHeader: () => standIn, end: () => standIn, writeHead: () => standIn };
+  const standIn = {
+    getHeader: () => undefined,
+    setHeader: () => standIn,
+    end: () => standIn,
+    writeHead: () => standIn,
+  };
   return new Promise((resolve, reject) => {
     const run = middleware as (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
     run(req, standIn as unknown as ServerResponse, (error) => (error ? reject(toError(error)) : resolve()));

@@ -5,18 +5,23 @@ import { HTTP_SESSION_ID } from '../interceptors/http-session';
 import type { ResolvedOptions } from '../options';
 import type { SessionUse } from '../../transports';
 
-
 /**
  * A session id is a bearer token in a URL: whoever learns it could read or inject messages. A
  * follow-up request must use the session's own transport kind and come from the same client.
  */
-export function admits(session: SockJsSession, req: IncomingMessage, use: SessionUse, binding: ResolvedOptions['sessionBinding']): boolean {
+export function admits(
+  session: SockJsSession,
+  req: IncomingMessage,
+  use: SessionUse,
+  binding: ResolvedOptions['sessionBinding'],
+): boolean {
   return sameKind(session.transport, use) && sameClient(session, req, binding);
 }
 
 function sameKind(transport: TransportName, use: SessionUse): boolean {
   if (use === 'jsonp_send') return transport === 'jsonp-polling';
-  if (use === 'xhr_send') return transport !== 'jsonp-polling' && transport !== 'websocket' && transport !== 'websocket-raw';
+  if (use === 'xhr_send')
+    return transport !== 'jsonp-polling' && transport !== 'websocket' && transport !== 'websocket-raw';
   return use === transport;
 }
 

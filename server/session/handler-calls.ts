@@ -28,7 +28,9 @@ export class HandlerCalls extends SerialCalls {
   message(text: string): void {
     if (!this.handler.onMessage) return;
     // Messages queued behind a slow callback are dropped once the session stops being open.
-    this.run(() => (this.session.readyState === ReadyState.OPEN ? this.handler.onMessage?.(this.session, text) : undefined));
+    this.run(() =>
+      this.session.readyState === ReadyState.OPEN ? this.handler.onMessage?.(this.session, text) : undefined,
+    );
   }
 
   binary(data: Buffer): void {

@@ -44,14 +44,20 @@ export class SessionOpening {
   }
 
   /** A new HTTP session for `id`, opened by this request; undefined when refused (and answered). */
-  open(id: string, transport: TransportName, req: IncomingMessage, res: ServerResponse): Session | undefined | Promise<Session | undefined> {
+  open(
+    id: string,
+    transport: TransportName,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Session | undefined | Promise<Session | undefined> {
     const pending = this.pending.get(id);
     if (pending) return pending.then((result) => this.joined(result, transport, req, res));
     const full = this.admission();
     if (full) return answerRefusal(res, refusedWith(full));
     const outcome = this.handshake(req, transport);
     // Without interceptors or a principal resolver the handshake is synchronous: no promise at all.
-    if (!(outcome instanceof Promise)) return outcome.ok ? this.createSession(id, transport, req, outcome) : answerRefusal(res, outcome);
+    if (!(outcome instanceof Promise))
+      return outcome.ok ? this.createSession(id, transport, req, outcome) : answerRefusal(res, outcome);
     const opening = outcome.then((settled) => (settled.ok ? this.createSession(id, transport, req, settled) : settled));
     this.pending.set(id, opening);
     void opening.finally(() => this.pending.delete(id));
@@ -94,7 +100,12 @@ export class SessionOpening {
   }
 
   /** A concurrent first request for an id whose handshake was under way. */
-  private joined(result: Session | HandshakeOutcome, transport: TransportName, req: IncomingMessage, res: ServerResponse): Session | undefined {
+  private joined(
+    result: Session | HandshakeOutcome,
+    transport: TransportName,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Session | undefined {
     if (!(result instanceof Session)) return result.ok ? undefined : answerRefusal(res, result);
     // Another client does not get to share the new session.
     if (admits(result, req, transport, this.options.sessionBinding)) return result;
@@ -113,7 +124,13 @@ export class SessionOpening {
   }
 }
 
-function sessionInit(id: string, transport: TransportName, req: IncomingMessage, outcome: Accepted, protocol: string): SessionInit {
+function sessionInit(
+  id: string,
+  transport: TransportName,
+  req: IncomingMessage,
+  outcome: Accepted,
+  protocol: string,
+): SessionInit {
   return {
     id,
     transport,

@@ -12,7 +12,6 @@ export interface RawLimits {
   readonly maxBinaryMessageBytes: number;
 }
 
-
 /**
  * A session over a plain websocket: the raw `{prefix}/websocket` route of a SockJS endpoint, or a
  * websocket-only endpoint. Text and binary messages, no SockJS framing, no queue of its own (the

@@ -1,5 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Close, closeFrame, type CloseInfo, isValidCloseCode, OPEN_FRAME, quote, quotedMessageFrame, ReadyState, SockJsError, type TransportName } from '../../protocol';
+import {
+  Close,
+  closeFrame,
+  type CloseInfo,
+  isValidCloseCode,
+  OPEN_FRAME,
+  quote,
+  quotedMessageFrame,
+  ReadyState,
+  SockJsError,
+  type TransportName,
+} from '../../protocol';
 import { type Logger, type Principal, type SockJsHandler, type SockJsSession } from '../handler';
 import type { Receiver, ReceiverOwner } from '../../transports/receiver';
 import { HandlerCalls } from './handler-calls';
@@ -78,7 +89,10 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   private lastHeardAt: number;
   private readonly calls: HandlerCalls;
 
-  constructor(init: SessionInit, private readonly context: SessionContext) {
+  constructor(
+    init: SessionInit,
+    private readonly context: SessionContext,
+  ) {
     this.id = init.id;
     this.transport = init.transport;
     this.remoteAddress = init.remoteAddress;
@@ -211,7 +225,8 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     let due = receiver
       ? Math.min(this.lastFrameAt + context.heartbeatDelay, receiver.deadline)
       : this.detachedAt + context.disconnectDelay;
-    if (context.idleTimeout > 0 && this.readyState === ReadyState.OPEN) due = Math.min(due, this.lastHeardAt + context.idleTimeout);
+    if (context.idleTimeout > 0 && this.readyState === ReadyState.OPEN)
+      due = Math.min(due, this.lastHeardAt + context.idleTimeout);
     return due;
   }
 

@@ -78,7 +78,10 @@ export async function startHttpServer(app: Express = express()): Promise<HttpSer
 
 /** Text for a `<script>` block: JSON that cannot end the element early. */
 export function scriptLiteral(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function escapeAttribute(value: string): string {
@@ -99,7 +102,8 @@ export async function openPage(browser: Browser): Promise<{ context: BrowserCont
   page.on('console', (message) => {
     // Failed loads are reported below with their URL.
     if (message.text().startsWith('Failed to load resource')) return;
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
+    if (message.type() === 'error' || message.type() === 'warning')
+      problems.push(`console.${message.type()}: ${message.text()}`);
   });
   page.on('response', (response) => {
     if (response.status() < 400 || response.url().endsWith('/favicon.ico')) return;
@@ -108,7 +112,8 @@ export async function openPage(browser: Browser): Promise<{ context: BrowserCont
   page.on('requestfailed', (request) => {
     const failure = request.failure()?.errorText ?? '';
     // Aborted long polls and streams are how sockjs-client closes; not a problem.
-    if (failure !== 'net::ERR_ABORTED') problems.push(`request failed: ${request.method()} ${request.url()} ${failure}`);
+    if (failure !== 'net::ERR_ABORTED')
+      problems.push(`request failed: ${request.method()} ${request.url()} ${failure}`);
   });
   return { context, page, problems };
 }

@@ -89,7 +89,12 @@ async function shown(page: Page): Promise<string> {
  * Opens the demo forced to `transport`, sends two messages through the form, checks the page and
  * the server, and takes the screenshot.
  */
-async function exerciseDemo(page: Page, baseUrl: string, transport: ClientTransport, echo: SockJsEndpoint): Promise<void> {
+async function exerciseDemo(
+  page: Page,
+  baseUrl: string,
+  transport: ClientTransport,
+  echo: SockJsEndpoint,
+): Promise<void> {
   const sessionsBefore = new Set(echo.sessions.keys());
   await page.goto(`${baseUrl}/?transport=${transport}&autoconnect=1`);
   await page.locator('#state', { hasText: /^open$/ }).waitFor({ timeout: 15_000 });
@@ -138,24 +143,28 @@ describe('the demo page in Chromium, every transport, with screenshots', { skip:
   });
 
   for (const transport of CLIENT_TRANSPORTS) {
-    test(`${transport}: autoconnects, echoes what is typed, shows the transport; screenshot ${transport}.png`, { timeout: 30_000 }, async () => {
-      assert.ok(browser && demo && echo, 'setup failed');
-      const endpoint = echo;
-      const baseUrl = demo.baseUrl;
-      const { context, page, problems } = await openPage(browser);
-      try {
-        await page.addInitScript(GENEROUS_CONNECT_TIMEOUT);
-        await withPageReport(problems, async () => {
-          try {
-            await exerciseDemo(page, baseUrl, transport, endpoint);
-          } catch (error) {
-            if (error instanceof Error) error.message += `\n  the page shows ${await shown(page)}`;
-            throw error;
-          }
-        });
-      } finally {
-        await context.close();
-      }
-    });
+    test(
+      `${transport}: autoconnects, echoes what is typed, shows the transport; screenshot ${transport}.png`,
+      { timeout: 30_000 },
+      async () => {
+        assert.ok(browser && demo && echo, 'setup failed');
+        const endpoint = echo;
+        const baseUrl = demo.baseUrl;
+        const { context, page, problems } = await openPage(browser);
+        try {
+          await page.addInitScript(GENEROUS_CONNECT_TIMEOUT);
+          await withPageReport(problems, async () => {
+            try {
+              await exerciseDemo(page, baseUrl, transport, endpoint);
+            } catch (error) {
+              if (error instanceof Error) error.message += `\n  the page shows ${await shown(page)}`;
+              throw error;
+            }
+          });
+        } finally {
+          await context.close();
+        }
+      },
+    );
   }
 });

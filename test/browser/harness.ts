@@ -113,7 +113,10 @@ export class PageHarness {
 
   /** Opens a connection forced to `transport` (null: sockjs-client chooses) to `url` (null: the page's). */
   open(transport: string | null, url: string | null = null): Promise<void> {
-    return this.page.evaluate(([t, u]) => (globalThis as unknown as HarnessGlobal).harness.open(t, u), [transport, url] as const);
+    return this.page.evaluate(([t, u]) => (globalThis as unknown as HarnessGlobal).harness.open(t, u), [
+      transport,
+      url,
+    ] as const);
   }
 
   send(messages: string[]): Promise<void> {
@@ -121,7 +124,10 @@ export class PageHarness {
   }
 
   close(code: number, reason: string): Promise<void> {
-    return this.page.evaluate(([c, r]) => (globalThis as unknown as HarnessGlobal).harness.close(c, r), [code, reason] as const);
+    return this.page.evaluate(([c, r]) => (globalThis as unknown as HarnessGlobal).harness.close(c, r), [
+      code,
+      reason,
+    ] as const);
   }
 
   status(): Promise<HarnessStatus> {
@@ -134,16 +140,20 @@ export class PageHarness {
 
   /** Waits until the connection is open, or closed without opening. */
   async opened(what: string, timeout = 15_000): Promise<HarnessStatus> {
-    await this.page.waitForFunction(
-      () => {
-        const s = (globalThis as unknown as HarnessGlobal).harness.status();
-        return s.opened || s.closed !== null;
-      },
-      undefined,
-      { timeout },
-    ).catch(async (error: unknown) => {
-      throw new Error(`${what}: not open after ${timeout} ms (${JSON.stringify(await this.status())})`, { cause: error });
-    });
+    await this.page
+      .waitForFunction(
+        () => {
+          const s = (globalThis as unknown as HarnessGlobal).harness.status();
+          return s.opened || s.closed !== null;
+        },
+        undefined,
+        { timeout },
+      )
+      .catch(async (error: unknown) => {
+        throw new Error(`${what}: not open after ${timeout} ms (${JSON.stringify(await this.status())})`, {
+          cause: error,
+        });
+      });
     const status = await this.status();
     assert.ok(status.opened, `${what}: closed before opening: ${JSON.stringify(status.closed)}`);
     return status;
@@ -151,17 +161,22 @@ export class PageHarness {
 
   /** Waits until `count` messages in all have arrived (or the connection closed); fails on close. */
   async received(count: number, what: string, timeout = 20_000): Promise<HarnessStatus> {
-    await this.page.waitForFunction(
-      (n) => {
-        const s = (globalThis as unknown as HarnessGlobal).harness.status();
-        return s.received >= n || s.closed !== null;
-      },
-      count,
-      { timeout, polling: 50 },
-    ).catch(async (error: unknown) => {
-      const status = await this.status();
-      throw new Error(`${what}: ${status.received} of ${count} messages after ${timeout} ms (${JSON.stringify(status)})`, { cause: error });
-    });
+    await this.page
+      .waitForFunction(
+        (n) => {
+          const s = (globalThis as unknown as HarnessGlobal).harness.status();
+          return s.received >= n || s.closed !== null;
+        },
+        count,
+        { timeout, polling: 50 },
+      )
+      .catch(async (error: unknown) => {
+        const status = await this.status();
+        throw new Error(
+          `${what}: ${status.received} of ${count} messages after ${timeout} ms (${JSON.stringify(status)})`,
+          { cause: error },
+        );
+      });
     const status = await this.status();
     assert.equal(status.closed, null, `${what}: closed after ${status.received} of ${count} messages`);
     return status;
@@ -169,13 +184,15 @@ export class PageHarness {
 
   /** Waits for the close event. */
   async closed(what: string, timeout = 15_000): Promise<PageCloseEvent> {
-    await this.page.waitForFunction(
-      () => (globalThis as unknown as HarnessGlobal).harness.status().closed !== null,
-      undefined,
-      { timeout },
-    ).catch(async (error: unknown) => {
-      throw new Error(`${what}: no close event after ${timeout} ms (${JSON.stringify(await this.status())})`, { cause: error });
-    });
+    await this.page
+      .waitForFunction(() => (globalThis as unknown as HarnessGlobal).harness.status().closed !== null, undefined, {
+        timeout,
+      })
+      .catch(async (error: unknown) => {
+        throw new Error(`${what}: no close event after ${timeout} ms (${JSON.stringify(await this.status())})`, {
+          cause: error,
+        });
+      });
     const { closed } = await this.status();
     assert.ok(closed);
     return closed;

@@ -37,37 +37,41 @@ describe('sockjs-client in Chromium without WebSocket', { skip: noBrowser }, () 
   });
 
   for (const placement of ['same-origin', 'cross-origin'] as const) {
-    test(`${placement}: with no transports option, sockjs-client falls back to xhr-streaming by itself and echoes 200 messages`, { timeout: 45_000 }, async () => {
-      const { context, page, problems } = await openPage(rig().browser);
-      const harness = new PageHarness(page);
-      const openedBefore = opened.length;
-      const upgradesBefore = upgrades;
-      try {
-        await withPageReport(problems, async () => {
-          await page.goto(rig().pages[placement]);
-          assert.equal((await harness.status()).webSocketType, 'undefined', 'the page has no WebSocket');
-          await harness.open(null);
-          const status = await harness.opened(`${placement} without WebSocket`);
-          assert.equal(status.transportAtOpen, 'xhr-streaming');
-          assert.equal(status.transport, 'xhr-streaming');
+    test(
+      `${placement}: with no transports option, sockjs-client falls back to xhr-streaming by itself and echoes 200 messages`,
+      { timeout: 45_000 },
+      async () => {
+        const { context, page, problems } = await openPage(rig().browser);
+        const harness = new PageHarness(page);
+        const openedBefore = opened.length;
+        const upgradesBefore = upgrades;
+        try {
+          await withPageReport(problems, async () => {
+            await page.goto(rig().pages[placement]);
+            assert.equal((await harness.status()).webSocketType, 'undefined', 'the page has no WebSocket');
+            await harness.open(null);
+            const status = await harness.opened(`${placement} without WebSocket`);
+            assert.equal(status.transportAtOpen, 'xhr-streaming');
+            assert.equal(status.transport, 'xhr-streaming');
 
-          assert.equal(opened.length, openedBefore + 1, 'one session opened on the server');
-          const session = opened.at(-1);
-          assert.equal(session?.transport, 'xhr-streaming');
-          assert.equal(session?.readyState, ReadyState.OPEN);
-          assert.equal(upgrades, upgradesBefore, 'no websocket upgrade was even tried');
+            assert.equal(opened.length, openedBefore + 1, 'one session opened on the server');
+            const session = opened.at(-1);
+            assert.equal(session?.transport, 'xhr-streaming');
+            assert.equal(session?.readyState, ReadyState.OPEN);
+            assert.equal(upgrades, upgradesBefore, 'no websocket upgrade was even tried');
 
-          await harness.send(MESSAGES);
-          await harness.received(MESSAGES.length, `${placement}: ${MESSAGES.length} echoes over the fallback`);
-          assertSameMessages(await harness.messages(0), MESSAGES, 'the echoes');
-          assert.equal((await harness.status()).transport, 'xhr-streaming', 'still on xhr-streaming');
+            await harness.send(MESSAGES);
+            await harness.received(MESSAGES.length, `${placement}: ${MESSAGES.length} echoes over the fallback`);
+            assertSameMessages(await harness.messages(0), MESSAGES, 'the echoes');
+            assert.equal((await harness.status()).transport, 'xhr-streaming', 'still on xhr-streaming');
 
-          await harness.close(1000, 'done');
-          assert.deepEqual(await harness.closed('the close'), { code: 1000, reason: 'done', wasClean: true });
-        });
-      } finally {
-        await context.close();
-      }
-    });
+            await harness.close(1000, 'done');
+            assert.deepEqual(await harness.closed('the close'), { code: 1000, reason: 'done', wasClean: true });
+          });
+        } finally {
+          await context.close();
+        }
+      },
+    );
   }
 });

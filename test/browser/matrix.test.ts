@@ -11,11 +11,26 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { BrowserContext } from 'playwright-core';
-import { createEndpoint, ReadyState, type CloseInfo, type SockJsEndpoint, type SockJsHandler, type SockJsSession } from '../../server';
+import {
+  createEndpoint,
+  ReadyState,
+  type CloseInfo,
+  type SockJsEndpoint,
+  type SockJsHandler,
+  type SockJsSession,
+} from '../../server';
 import { Deferred } from '../support/deferred';
 import { assertSameMessages } from '../support/messages';
 import { withTimeout } from '../support/wait';
-import { CLIENT_TRANSPORTS, SERVER_TRANSPORT, noBrowser, openPage, testMessages, withPageReport, type ClientTransport } from './browser';
+import {
+  CLIENT_TRANSPORTS,
+  SERVER_TRANSPORT,
+  noBrowser,
+  openPage,
+  testMessages,
+  withPageReport,
+  type ClientTransport,
+} from './browser';
 import { PageHarness } from './harness';
 import { useBrowserRig, type Placement } from './rig';
 
@@ -106,7 +121,13 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
       createEndpoint({ prefix: PREFIX, handler, allowedOrigins: [otherOrigin] }),
       // The same service with short heartbeat and disconnect delays, for closes the server must
       // detect: short enough for the JSONP case to finish in seconds, long enough that a poll does not miss it.
-      createEndpoint({ prefix: QUICK_PREFIX, handler, allowedOrigins: [otherOrigin], heartbeatDelay: 1000, disconnectDelay: 2000 }),
+      createEndpoint({
+        prefix: QUICK_PREFIX,
+        handler,
+        allowedOrigins: [otherOrigin],
+        heartbeatDelay: 1000,
+        disconnectDelay: 2000,
+      }),
     ],
   });
   /** The endpoint of the matrix (not the quick one). */
@@ -137,7 +158,11 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
         const status = await harness.opened(what);
         assert.equal(status.transportAtOpen, transport, 'sock.transport at open');
         assert.equal(status.transport, transport, 'sock.transport while open');
-        assert.equal(status.origin, placement === 'same-origin' ? rig().sockjsServer.origin : rig().otherOrigin, 'the page origin');
+        assert.equal(
+          status.origin,
+          placement === 'same-origin' ? rig().sockjsServer.origin : rig().otherOrigin,
+          'the page origin',
+        );
 
         await harness.send([`#hello ${token}`]);
         await harness.received(2, `${what}: the open push and the welcome`);
@@ -173,84 +198,103 @@ describe('sockjs-client in Chromium: every transport, forced', { skip: noBrowser
   for (const placement of ['same-origin', 'cross-origin'] as const) {
     describe(placement, () => {
       for (const transport of CLIENT_TRANSPORTS) {
-        test(`${transport}: 200 mixed messages echo exactly and in order, ${PUSHES} pushes arrive, the server's close 4001 "bye" reaches the page`, { timeout: 45_000 }, async () => {
-          const { context, problems, harness, seen, what } = await openForced(placement, transport, PREFIX);
-          try {
-            await withPageReport(problems, async () => {
-              // 200 messages, all sent at once (sockjs-client batches what queues up).
-              await harness.send(MESSAGES);
-              await harness.received(2 + MESSAGES.length, `${what}: ${MESSAGES.length} echoes`);
-              assertSameMessages(await harness.messages(2), MESSAGES, `${what}: the echoes`);
+        test(
+          `${transport}: 200 mixed messages echo exactly and in order, ${PUSHES} pushes arrive, the server's close 4001 "bye" reaches the page`,
+          { timeout: 45_000 },
+          async () => {
+            const { context, problems, harness, seen, what } = await openForced(placement, transport, PREFIX);
+            try {
+              await withPageReport(problems, async () => {
+                // 200 messages, all sent at once (sockjs-client batches what queues up).
+                await harness.send(MESSAGES);
+                await harness.received(2 + MESSAGES.length, `${what}: ${MESSAGES.length} echoes`);
+                assertSameMessages(await harness.messages(2), MESSAGES, `${what}: the echoes`);
 
-              // Pushes the client did not ask for one by one.
-              await harness.send([`#push ${PUSHES}`]);
-              await harness.received(2 + MESSAGES.length + PUSHES, `${what}: ${PUSHES} pushes`);
-              const pushes = Array.from({ length: PUSHES }, (_, i) => `push ${i + 1}/${PUSHES}`);
-              assertSameMessages(await harness.messages(2 + MESSAGES.length), pushes, `${what}: the pushes`);
+                // Pushes the client did not ask for one by one.
+                await harness.send([`#push ${PUSHES}`]);
+                await harness.received(2 + MESSAGES.length + PUSHES, `${what}: ${PUSHES} pushes`);
+                const pushes = Array.from({ length: PUSHES }, (_, i) => `push ${i + 1}/${PUSHES}`);
+                assertSameMessages(await harness.messages(2 + MESSAGES.length), pushes, `${what}: the pushes`);
 
-              // The server closes on request; both sides see the code.
-              await harness.send(['#close-me 4001']);
-              const closed = await harness.closed(`${what}: the server's close`);
-              assert.deepEqual(closed, { code: 4001, reason: 'bye', wasClean: true });
-              const serverSide = await withTimeout(seen.closed.promise, `${what}: the server's onClose`, 5000);
-              assert.deepEqual(serverSide, { code: 4001, reason: 'bye' });
-              const after = await harness.status();
-              assert.equal(after.readyState, 3);
-              assert.equal(after.received, 2 + MESSAGES.length + PUSHES, 'nothing after the pushes');
-            });
-          } finally {
-            await context.close();
-          }
-        });
+                // The server closes on request; both sides see the code.
+                await harness.send(['#close-me 4001']);
+                const closed = await harness.closed(`${what}: the server's close`);
+                assert.deepEqual(closed, { code: 4001, reason: 'bye', wasClean: true });
+                const serverSide = await withTimeout(seen.closed.promise, `${what}: the server's onClose`, 5000);
+                assert.deepEqual(serverSide, { code: 4001, reason: 'bye' });
+                const after = await harness.status();
+                assert.equal(after.readyState, 3);
+                assert.equal(after.received, 2 + MESSAGES.length + PUSHES, 'nothing after the pushes');
+              });
+            } finally {
+              await context.close();
+            }
+          },
+        );
       }
 
       for (const transport of CLIENT_TRANSPORTS) {
         const expected = CLOSED_BY_PAGE[transport];
-        test(`${transport}: the page's close (3002 "client bye") is seen by the server (${expected.code})`, { timeout: 30_000 }, async () => {
-          const { context, problems, harness, seen, what } = await openForced(placement, transport, QUICK_PREFIX);
-          try {
-            await withPageReport(problems, async () => {
-              await harness.close(3002, 'client bye');
-              const closed = await harness.closed(`${what}: the page's close`);
-              assert.deepEqual(closed, { code: 3002, reason: 'client bye', wasClean: true });
-              const serverSide = await withTimeout(seen.closed.promise, `${what}: the server's onClose`, 10_000);
-              assert.deepEqual(serverSide, expected);
-              // CLOSING while an HTTP session's id lingers for its close frame, then CLOSED.
-              assert.ok(seen.session.readyState >= ReadyState.CLOSING, `readyState ${seen.session.readyState} after onClose`);
-              assert.equal(seen.session.send('too late'), false);
-            });
-          } finally {
-            await context.close();
-          }
-        });
+        test(
+          `${transport}: the page's close (3002 "client bye") is seen by the server (${expected.code})`,
+          { timeout: 30_000 },
+          async () => {
+            const { context, problems, harness, seen, what } = await openForced(placement, transport, QUICK_PREFIX);
+            try {
+              await withPageReport(problems, async () => {
+                await harness.close(3002, 'client bye');
+                const closed = await harness.closed(`${what}: the page's close`);
+                assert.deepEqual(closed, { code: 3002, reason: 'client bye', wasClean: true });
+                const serverSide = await withTimeout(seen.closed.promise, `${what}: the server's onClose`, 10_000);
+                assert.deepEqual(serverSide, expected);
+                // CLOSING while an HTTP session's id lingers for its close frame, then CLOSED.
+                assert.ok(
+                  seen.session.readyState >= ReadyState.CLOSING,
+                  `readyState ${seen.session.readyState} after onClose`,
+                );
+                assert.equal(seen.session.send('too late'), false);
+              });
+            } finally {
+              await context.close();
+            }
+          },
+        );
       }
     });
   }
 
-  test('a page on an origin not in allowedOrigins cannot connect (xhr-streaming, websocket)', { timeout: 30_000 }, async () => {
-    for (const transport of ['xhr-streaming', 'websocket'] as const) {
-      const { context, page, problems } = await openPage(rig().browser);
-      const harness = new PageHarness(page);
-      const sessionsBefore = new Set(matrixEndpoint().sessions.keys());
-      const servedBefore = served.length;
-      try {
-        await withPageReport(problems, async () => {
-          await page.goto(rig().pages.refused);
-          await harness.open(transport);
-          const closed = await harness.closed(`refused ${transport}`);
-          const status = await harness.status();
-          assert.equal(status.opened, false, 'never opened');
-          assert.deepEqual(closed, { code: 1002, reason: 'Cannot connect to server', wasClean: false });
-          const created = [...matrixEndpoint().sessions.keys()].filter((id) => !sessionsBefore.has(id));
-          assert.deepEqual(created, [], 'no session on the server');
-          // Everything the page asked of the endpoint with its Origin: /info, refused.
-          const refusedOrigin = new URL(rig().pages.refused).origin;
-          const requests = served.slice(servedBefore).filter((line) => line.endsWith(` ${refusedOrigin}`));
-          assert.deepEqual(requests, [`403 GET ${PREFIX}/info ${refusedOrigin}`], 'the server refused /info, and saw nothing else');
-        });
-      } finally {
-        await context.close();
+  test(
+    'a page on an origin not in allowedOrigins cannot connect (xhr-streaming, websocket)',
+    { timeout: 30_000 },
+    async () => {
+      for (const transport of ['xhr-streaming', 'websocket'] as const) {
+        const { context, page, problems } = await openPage(rig().browser);
+        const harness = new PageHarness(page);
+        const sessionsBefore = new Set(matrixEndpoint().sessions.keys());
+        const servedBefore = served.length;
+        try {
+          await withPageReport(problems, async () => {
+            await page.goto(rig().pages.refused);
+            await harness.open(transport);
+            const closed = await harness.closed(`refused ${transport}`);
+            const status = await harness.status();
+            assert.equal(status.opened, false, 'never opened');
+            assert.deepEqual(closed, { code: 1002, reason: 'Cannot connect to server', wasClean: false });
+            const created = [...matrixEndpoint().sessions.keys()].filter((id) => !sessionsBefore.has(id));
+            assert.deepEqual(created, [], 'no session on the server');
+            // Everything the page asked of the endpoint with its Origin: /info, refused.
+            const refusedOrigin = new URL(rig().pages.refused).origin;
+            const requests = served.slice(servedBefore).filter((line) => line.endsWith(` ${refusedOrigin}`));
+            assert.deepEqual(
+              requests,
+              [`403 GET ${PREFIX}/info ${refusedOrigin}`],
+              'the server refused /info, and saw nothing else',
+            );
+          });
+        } finally {
+          await context.close();
+        }
       }
-    }
-  });
+    },
+  );
 });

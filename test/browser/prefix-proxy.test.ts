@@ -24,7 +24,13 @@ import {
 } from './browser';
 import { PageHarness, harnessPage } from './harness';
 
-const TRANSPORTS = ['iframe-eventsource', 'iframe-htmlfile', 'iframe-xhr-polling', 'xhr-streaming', 'xhr-polling'] as const satisfies readonly ClientTransport[];
+const TRANSPORTS = [
+  'iframe-eventsource',
+  'iframe-htmlfile',
+  'iframe-xhr-polling',
+  'xhr-streaming',
+  'xhr-polling',
+] as const satisfies readonly ClientTransport[];
 const MESSAGES = ['hello', 'émoji 😀 and \u2028', '</script><script>parent.alert(1)</script>'];
 
 const nginxBin = findNginx();
@@ -101,47 +107,70 @@ describe('sockjs-client in Chromium behind a path prefix the server does not kno
   for (const placement of placements) {
     describe(placement.name, { skip: placement.skip }, () => {
       for (const transport of TRANSPORTS) {
-        test(`${transport}: opens, echoes, closes; everything loads from under the prefix`, { timeout: 45_000 }, async () => {
-          const base = placement.base();
-          const origin = new URL(base).origin;
-          const sessionsBefore = new Set(placement.endpoint().sessions.keys());
-          const { context, page, problems } = await openPage(running(browser));
-          const responses: Array<{ url: string; status: number; fromIframe: boolean }> = [];
-          page.on('response', (response) => {
-            responses.push({ url: response.url(), status: response.status(), fromIframe: response.frame() !== page.mainFrame() });
-          });
-          const harness = new PageHarness(page);
-          try {
-            await withPageReport(problems, async () => {
-              await page.goto(`${base}/page.html`);
-              await harness.open(transport, `${base}/echo`);
-              const status = await harness.opened(transport);
-              assert.equal(status.transportAtOpen, transport, 'sock.transport at open');
-              await harness.received(1, `${transport}: the welcome`);
-              assert.deepEqual(await harness.messages(0), [`welcome ${SERVER_TRANSPORT[transport]}`]);
-              const created = [...placement.endpoint().sessions.keys()].filter((id) => !sessionsBefore.has(id));
-              assert.equal(created.length, 1, 'one new session, on the endpoint under this prefix');
-
-              await harness.send(MESSAGES);
-              await harness.received(1 + MESSAGES.length, `${transport}: the echoes`);
-              assert.deepEqual(await harness.messages(1), MESSAGES);
-              await harness.close(3000, 'bye');
-              assert.deepEqual(await harness.closed(`${transport}: the close`), { code: 3000, reason: 'bye', wasClean: true });
-
-              // The page's requests and its iframe's: all under the prefix, all answered.
-              const ours = responses.filter((r) => r.url.startsWith(origin) && !r.url.endsWith('/favicon.ico'));
-              assert.deepEqual(ours.filter((r) => !r.url.startsWith(`${base}/`)).map((r) => r.url), [], 'requests outside the prefix');
-              assert.deepEqual(ours.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.url}`), [], 'refused requests');
-              if (transport.startsWith('iframe-')) {
-                const fromIframe = ours.filter((r) => r.fromIframe);
-                const script = `${base}${placement.endpoint().clientScriptUrl}`;
-                assert.ok(fromIframe.some((r) => r.url === script && r.status === 200), `the iframe page loaded ${script}: ${JSON.stringify(fromIframe)}`);
-              }
+        test(
+          `${transport}: opens, echoes, closes; everything loads from under the prefix`,
+          { timeout: 45_000 },
+          async () => {
+            const base = placement.base();
+            const origin = new URL(base).origin;
+            const sessionsBefore = new Set(placement.endpoint().sessions.keys());
+            const { context, page, problems } = await openPage(running(browser));
+            const responses: Array<{ url: string; status: number; fromIframe: boolean }> = [];
+            page.on('response', (response) => {
+              responses.push({
+                url: response.url(),
+                status: response.status(),
+                fromIframe: response.frame() !== page.mainFrame(),
+              });
             });
-          } finally {
-            await context.close();
-          }
-        });
+            const harness = new PageHarness(page);
+            try {
+              await withPageReport(problems, async () => {
+                await page.goto(`${base}/page.html`);
+                await harness.open(transport, `${base}/echo`);
+                const status = await harness.opened(transport);
+                assert.equal(status.transportAtOpen, transport, 'sock.transport at open');
+                await harness.received(1, `${transport}: the welcome`);
+                assert.deepEqual(await harness.messages(0), [`welcome ${SERVER_TRANSPORT[transport]}`]);
+                const created = [...placement.endpoint().sessions.keys()].filter((id) => !sessionsBefore.has(id));
+                assert.equal(created.length, 1, 'one new session, on the endpoint under this prefix');
+
+                await harness.send(MESSAGES);
+                await harness.received(1 + MESSAGES.length, `${transport}: the echoes`);
+                assert.deepEqual(await harness.messages(1), MESSAGES);
+                await harness.close(3000, 'bye');
+                assert.deepEqual(await harness.closed(`${transport}: the close`), {
+                  code: 3000,
+                  reason: 'bye',
+                  wasClean: true,
+                });
+
+                // The page's requests and its iframe's: all under the prefix, all answered.
+                const ours = responses.filter((r) => r.url.startsWith(origin) && !r.url.endsWith('/favicon.ico'));
+                assert.deepEqual(
+                  ours.filter((r) => !r.url.startsWith(`${base}/`)).map((r) => r.url),
+                  [],
+                  'requests outside the prefix',
+                );
+                assert.deepEqual(
+                  ours.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.url}`),
+                  [],
+                  'refused requests',
+                );
+                if (transport.startsWith('iframe-')) {
+                  const fromIframe = ours.filter((r) => r.fromIframe);
+                  const script = `${base}${placement.endpoint().clientScriptUrl}`;
+                  assert.ok(
+                    fromIframe.some((r) => r.url === script && r.status === 200),
+                    `the iframe page loaded ${script}: ${JSON.stringify(fromIframe)}`,
+                  );
+                }
+              });
+            } finally {
+              await context.close();
+            }
+          },
+        );
       }
     });
   }

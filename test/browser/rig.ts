@@ -65,7 +65,11 @@ export function useBrowserRig(options: RigOptions): () => BrowserRig {
     const [main] = endpoints;
     assert.ok(main, 'the rig needs an endpoint');
     const withoutWebSocket = options.withoutWebSocket ? { withoutWebSocket: true } : {};
-    const samePage = harnessPage({ clientScriptUrl: main.clientScriptUrl, sockjsUrl: main.prefix, ...withoutWebSocket });
+    const samePage = harnessPage({
+      clientScriptUrl: main.clientScriptUrl,
+      sockjsUrl: main.prefix,
+      ...withoutWebSocket,
+    });
     sockjsServer.app.get(options.pagePath, (_req, res) => {
       res.type('html').send(samePage);
     });

@@ -81,54 +81,68 @@ describe('sockjs-client (Node) against /echo and /close', () => {
   after(() => resources.closeAll());
 
   for (const transport of NODE_CLIENT_TRANSPORTS) {
-    test(`${transport}: 100 mixed-unicode messages of 0 B to 64 KiB echo back exactly and in order, then the client closes with 3001`, { timeout: 30_000 }, async () => {
-      const echo = endpointOf(running(), '/echo');
-      const before = new Set(echo.sessions.keys());
-      const connection = connectSockJs(running().baseUrl + '/echo', transport, resources);
-      await connection.opened;
+    test(
+      `${transport}: 100 mixed-unicode messages of 0 B to 64 KiB echo back exactly and in order, then the client closes with 3001`,
+      { timeout: 30_000 },
+      async () => {
+        const echo = endpointOf(running(), '/echo');
+        const before = new Set(echo.sessions.keys());
+        const connection = connectSockJs(running().baseUrl + '/echo', transport, resources);
+        await connection.opened;
 
-      // The transport really used, as the client and the server see it.
-      assert.equal(connection.transportAtOpen, transport);
-      assert.equal(connection.sock.transport, transport);
-      const created = [...echo.sessions.values()].filter((s) => !before.has(s.id));
-      assert.equal(created.length, 1, 'exactly one new server session');
-      assert.equal(created[0]?.transport, transport);
-      assert.equal(created[0]?.readyState, ReadyState.OPEN);
+        // The transport really used, as the client and the server see it.
+        assert.equal(connection.transportAtOpen, transport);
+        assert.equal(connection.sock.transport, transport);
+        const created = [...echo.sessions.values()].filter((s) => !before.has(s.id));
+        assert.equal(created.length, 1, 'exactly one new server session');
+        assert.equal(created[0]?.transport, transport);
+        assert.equal(created[0]?.readyState, ReadyState.OPEN);
 
-      const sent = testMessages();
-      assert.equal(sent.length, 100);
-      for (const message of sent) connection.sock.send(message);
-      const echoed = await connection.messages.waitForCount(sent.length, `${sent.length} echoes over ${transport}`, 20_000);
-      assert.equal(firstDifference(echoed, sent), undefined);
-      assert.deepEqual(echoed, sent);
+        const sent = testMessages();
+        assert.equal(sent.length, 100);
+        for (const message of sent) connection.sock.send(message);
+        const echoed = await connection.messages.waitForCount(
+          sent.length,
+          `${sent.length} echoes over ${transport}`,
+          20_000,
+        );
+        assert.equal(firstDifference(echoed, sent), undefined);
+        assert.deepEqual(echoed, sent);
 
-      connection.sock.close(3001, 'bye');
-      const closed = await withTimeout(connection.closed, 'the client close event');
-      assert.equal(closed.code, 3001);
-      assert.equal(closed.reason, 'bye');
-      assert.equal(connection.sock.readyState, 3);
-      assert.equal(connection.messages.items.length, sent.length, 'nothing after the echoes');
-    });
+        connection.sock.close(3001, 'bye');
+        const closed = await withTimeout(connection.closed, 'the client close event');
+        assert.equal(closed.code, 3001);
+        assert.equal(closed.reason, 'bye');
+        assert.equal(connection.sock.readyState, 3);
+        assert.equal(connection.messages.items.length, sent.length, 'nothing after the echoes');
+      },
+    );
   }
 
   for (const transport of NODE_CLIENT_TRANSPORTS) {
     // sockjs-client sends every message queued while an xhr_send is in flight as one POST body, so
     // a burst of messages that are each far below the message size limit makes one large body.
-    test(`${transport}: a burst of 20 messages of 64 KiB (1.25 MiB, one sockjs-client xhr_send batch) all echo back`, { timeout: 30_000 }, async () => {
-      const connection = connectSockJs(running().baseUrl + '/echo', transport, resources);
-      await connection.opened;
-      const sent = Array.from({ length: 20 }, (_, i) => `${i}:` + 'b'.repeat(65_536));
-      for (const message of sent) connection.sock.send(message);
-      const result = await Promise.race([
-        connection.messages.waitForCount(sent.length, `${sent.length} echoes over ${transport}`, 20_000),
-        connection.closed.then((event) => {
-          throw new Error(`session closed after ${connection.messages.items.length} echoes: ${event.code} ${JSON.stringify(event.reason)}`);
-        }),
-      ]);
-      assert.equal(firstDifference(result, sent), undefined);
-      connection.sock.close(3001, 'bye');
-      assert.equal((await withTimeout(connection.closed, 'the client close event')).code, 3001);
-    });
+    test(
+      `${transport}: a burst of 20 messages of 64 KiB (1.25 MiB, one sockjs-client xhr_send batch) all echo back`,
+      { timeout: 30_000 },
+      async () => {
+        const connection = connectSockJs(running().baseUrl + '/echo', transport, resources);
+        await connection.opened;
+        const sent = Array.from({ length: 20 }, (_, i) => `${i}:` + 'b'.repeat(65_536));
+        for (const message of sent) connection.sock.send(message);
+        const result = await Promise.race([
+          connection.messages.waitForCount(sent.length, `${sent.length} echoes over ${transport}`, 20_000),
+          connection.closed.then((event) => {
+            throw new Error(
+              `session closed after ${connection.messages.items.length} echoes: ${event.code} ${JSON.stringify(event.reason)}`,
+            );
+          }),
+        ]);
+        assert.equal(firstDifference(result, sent), undefined);
+        connection.sock.close(3001, 'bye');
+        assert.equal((await withTimeout(connection.closed, 'the client close event')).code, 3001);
+      },
+    );
   }
 
   for (const transport of NODE_CLIENT_TRANSPORTS) {

@@ -16,7 +16,10 @@ describe('SockJS websocket transport with a ws client', () => {
   const { running, resources } = useServicesAndCustomEndpoint(recorder.handler);
 
   const echo = async (): Promise<WsClient> => {
-    const ws = resources.add(await WsClient.open(wsUrl(running().services.baseUrl, `/echo/000/${newSessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(
+      await WsClient.open(wsUrl(running().services.baseUrl, `/echo/000/${newSessionId()}/websocket`)),
+      (w) => w.close(),
+    );
     assert.equal(await ws.next('the open frame'), 'o');
     return ws;
   };
@@ -29,11 +32,15 @@ describe('SockJS websocket transport with a ws client', () => {
     assert.deepEqual(await readMessages(ws, 3), ['b', 'c \u2028 😀', '"d"']);
   });
 
-  test('echo frames escape U+2028, U+FFFF and astral characters as lowercase \\u escapes', { timeout: 10_000 }, async () => {
-    const ws = await echo();
-    ws.send(JSON.stringify(['\u2028\uffff😀']));
-    assert.equal(await ws.next('the echo frame'), 'a["\\u2028\\uffff\\ud83d\\ude00"]');
-  });
+  test(
+    'echo frames escape U+2028, U+FFFF and astral characters as lowercase \\u escapes',
+    { timeout: 10_000 },
+    async () => {
+      const ws = await echo();
+      ws.send(JSON.stringify(['\u2028\uffff😀']));
+      assert.equal(await ws.next('the echo frame'), 'a["\\u2028\\uffff\\ud83d\\ude00"]');
+    },
+  );
 
   test('a bare JSON string is taken as one message', { timeout: 10_000 }, async () => {
     const ws = await echo();
@@ -66,7 +73,10 @@ describe('SockJS websocket transport with a ws client', () => {
 
   test('broken framing reaches onClose as 3000 and drops nothing sent before it', { timeout: 10_000 }, async () => {
     const from = recorder.mark();
-    const ws = resources.add(await WsClient.open(wsUrl(running().custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(
+      await WsClient.open(wsUrl(running().custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)),
+      (w) => w.close(),
+    );
     assert.equal(await ws.next('the open frame'), 'o');
     const session = await recorder.waitForOpen(from);
     ws.send('["fine"]');
@@ -79,7 +89,10 @@ describe('SockJS websocket transport with a ws client', () => {
 
   test("a client close reaches onClose with the client's code and reason, once", { timeout: 10_000 }, async () => {
     const from = recorder.mark();
-    const ws = resources.add(await WsClient.open(wsUrl(running().custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)), (w) => w.close());
+    const ws = resources.add(
+      await WsClient.open(wsUrl(running().custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)),
+      (w) => w.close(),
+    );
     assert.equal(await ws.next('the open frame'), 'o');
     const session = await recorder.waitForOpen(from);
     assert.equal(session.transport, 'websocket');
@@ -94,12 +107,19 @@ describe('SockJS websocket transport with a ws client', () => {
     assert.ok(!running().custom.endpoints[0]?.sessions.has(session.id), 'the session is forgotten');
   });
 
-  test('a client dropping the connection without a close frame reaches onClose as 1006', { timeout: 10_000 }, async () => {
-    const from = recorder.mark();
-    const ws = resources.add(await WsClient.open(wsUrl(running().custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)), (w) => w.close());
-    assert.equal(await ws.next('the open frame'), 'o');
-    const session = await recorder.waitForOpen(from);
-    ws.terminate();
-    assert.equal((await recorder.waitForClose(session)).code, 1006);
-  });
+  test(
+    'a client dropping the connection without a close frame reaches onClose as 1006',
+    { timeout: 10_000 },
+    async () => {
+      const from = recorder.mark();
+      const ws = resources.add(
+        await WsClient.open(wsUrl(running().custom.baseUrl, `/custom/000/${newSessionId()}/websocket`)),
+        (w) => w.close(),
+      );
+      assert.equal(await ws.next('the open frame'), 'o');
+      const session = await recorder.waitForOpen(from);
+      ws.terminate();
+      assert.equal((await recorder.waitForClose(session)).code, 1006);
+    },
+  );
 });

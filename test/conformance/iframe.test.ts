@@ -21,16 +21,14 @@ const IFRAME_TEMPLATE = [
   '  </script>',
   '</head>',
   '<body>',
-  '  <h2>Don\'t panic!</h2>',
-  '  <p>This is a SockJS hidden iframe. It\'s used for cross domain magic.</p>',
+  "  <h2>Don't panic!</h2>",
+  "  <p>This is a SockJS hidden iframe. It's used for cross domain magic.</p>",
   '</body>',
   '</html>',
 ].join('\n');
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const IFRAME_BODY = new RegExp(
-  '^' + IFRAME_TEMPLATE.split('{{SOCKJS_URL}}').map(escapeRegExp).join('([^"]*)') + '$',
-);
+const IFRAME_BODY = new RegExp('^' + IFRAME_TEMPLATE.split('{{SOCKJS_URL}}').map(escapeRegExp).join('([^"]*)') + '$');
 
 async function assertIframePage(path: string): Promise<HttpResponse> {
   const r = await GET(target().port, path);
@@ -73,33 +71,54 @@ describe('iframe page', () => {
   });
 
   test('versioned names /iframe-<anything>.html serve the same page', { timeout: 10_000 }, async () => {
-    for (const suffix of ['/iframe-a.html', '/iframe-.html', '/iframe-0.1.2.html', '/iframe-0.1.2abc-dirty.2144.html']) {
+    for (const suffix of [
+      '/iframe-a.html',
+      '/iframe-.html',
+      '/iframe-0.1.2.html',
+      '/iframe-0.1.2abc-dirty.2144.html',
+    ]) {
       await assertIframePage('/echo' + suffix);
     }
   });
 
   test('a query string on the iframe URL is ignored', { timeout: 10_000 }, async () => {
-    for (const suffix of ['/iframe-a.html?t=1234', '/iframe-0.1.2.html?t=123414', '/iframe-0.1.2abc-dirty.2144.html?t=qweqweq123']) {
+    for (const suffix of [
+      '/iframe-a.html?t=1234',
+      '/iframe-0.1.2.html?t=123414',
+      '/iframe-0.1.2abc-dirty.2144.html?t=qweqweq123',
+    ]) {
       await assertIframePage('/echo' + suffix);
     }
   });
 
   test('malformed iframe names answer 404', { timeout: 10_000 }, async () => {
-    for (const suffix of ['/iframe.htm', '/iframe', '/IFRAME.HTML', '/IFRAME', '/iframe.HTML', '/iframe.xml', '/iframe-/.html']) {
+    for (const suffix of [
+      '/iframe.htm',
+      '/iframe',
+      '/IFRAME.HTML',
+      '/IFRAME',
+      '/iframe.HTML',
+      '/iframe.xml',
+      '/iframe-/.html',
+    ]) {
       assert404(await GET(target().port, '/echo' + suffix), suffix);
     }
   });
 
-  test('the ETag is stable and If-None-Match with it gives 304 without Content-Type or body', { timeout: 10_000 }, async () => {
-    const r1 = await GET(target().port, '/echo/iframe.html');
-    const r2 = await GET(target().port, '/echo/iframe.html');
-    const etag = r1.header('etag');
-    assert.ok(etag, 'ETag present');
-    assert.equal(r2.header('etag'), etag, 'ETag is the same on every request');
+  test(
+    'the ETag is stable and If-None-Match with it gives 304 without Content-Type or body',
+    { timeout: 10_000 },
+    async () => {
+      const r1 = await GET(target().port, '/echo/iframe.html');
+      const r2 = await GET(target().port, '/echo/iframe.html');
+      const etag = r1.header('etag');
+      assert.ok(etag, 'ETag present');
+      assert.equal(r2.header('etag'), etag, 'ETag is the same on every request');
 
-    const r = await GET(target().port, '/echo/iframe.html', { headers: { 'If-None-Match': etag } });
-    assert.equal(r.status, 304);
-    assert.equal(r.header('content-type'), undefined, 'a 304 has no Content-Type');
-    assert.equal(r.body, '');
-  });
+      const r = await GET(target().port, '/echo/iframe.html', { headers: { 'If-None-Match': etag } });
+      assert.equal(r.status, 304);
+      assert.equal(r.header('content-type'), undefined, 'a 304 has no Content-Type');
+      assert.equal(r.body, '');
+    },
+  );
 });

@@ -21,20 +21,24 @@ function parseInfo(body: string): Info {
 const isUint32 = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 describe('info', () => {
-  test('GET /info returns uncached JSON with websocket, cookie_needed, origins and integer entropy, with CORS', { timeout: 10_000 }, async () => {
-    const r = await GET(target().port, '/echo/info', { headers: { Origin: 'test' } });
-    assert.equal(r.status, 200);
-    assertContentType(r, 'application/json;charset=UTF-8');
-    assertNoCookie(r);
-    assertNotCached(r);
-    assertCors(r, 'test');
+  test(
+    'GET /info returns uncached JSON with websocket, cookie_needed, origins and integer entropy, with CORS',
+    { timeout: 10_000 },
+    async () => {
+      const r = await GET(target().port, '/echo/info', { headers: { Origin: 'test' } });
+      assert.equal(r.status, 200);
+      assertContentType(r, 'application/json;charset=UTF-8');
+      assertNoCookie(r);
+      assertNotCached(r);
+      assertCors(r, 'test');
 
-    const info = parseInfo(r.body);
-    assert.equal(info.websocket, true);
-    assert.ok(info.cookie_needed === true || info.cookie_needed === false, 'cookie_needed is a boolean');
-    assert.deepEqual(info.origins, ['*:*']);
-    assert.ok(isUint32(info.entropy), `entropy must be an integer in [0, 2^32-1], got ${String(info.entropy)}`);
-  });
+      const info = parseInfo(r.body);
+      assert.equal(info.websocket, true);
+      assert.ok(info.cookie_needed === true || info.cookie_needed === false, 'cookie_needed is a boolean');
+      assert.deepEqual(info.origins, ['*:*']);
+      assert.ok(isUint32(info.entropy), `entropy must be an integer in [0, 2^32-1], got ${String(info.entropy)}`);
+    },
+  );
 
   test('entropy differs between two /info requests', { timeout: 10_000 }, async () => {
     const a = parseInfo((await GET(target().port, '/echo/info')).body);
@@ -47,12 +51,18 @@ describe('info', () => {
     await assertPreflight(target().port, '/echo/info', 'OPTIONS, GET');
   });
 
-  test('OPTIONS /info with Origin "null" answers Access-Control-Allow-Origin "null" and no body', { timeout: 10_000 }, async () => {
-    const r = await OPTIONS(target().port, '/echo/info', { headers: { Origin: 'null', 'Access-Control-Request-Method': 'POST' } });
-    assert.ok(r.status === 200 || r.status === 204, `status ${r.status}`);
-    assert.equal(r.body, '');
-    assert.equal(r.header('access-control-allow-origin'), 'null');
-  });
+  test(
+    'OPTIONS /info with Origin "null" answers Access-Control-Allow-Origin "null" and no body',
+    { timeout: 10_000 },
+    async () => {
+      const r = await OPTIONS(target().port, '/echo/info', {
+        headers: { Origin: 'null', 'Access-Control-Request-Method': 'POST' },
+      });
+      assert.ok(r.status === 200 || r.status === 204, `status ${r.status}`);
+      assert.equal(r.body, '');
+      assert.equal(r.header('access-control-allow-origin'), 'null');
+    },
+  );
 
   test('the disabled_websocket_echo service reports websocket false', { timeout: 10_000 }, async () => {
     const r = await GET(target().port, '/disabled_websocket_echo/info');

@@ -26,17 +26,23 @@ describe('JSESSIONID cookie', () => {
     assert.equal((JSON.parse(r.body) as { cookie_needed?: unknown }).cookie_needed, true);
   });
 
-  test('xhr sets JSESSIONID=dummy; path=/ and echoes back a JSESSIONID the client already has', { timeout: 10_000 }, async () => {
-    let r = await POST(target().port, newSessionPath('cookie_needed_echo') + '/xhr');
-    assert.equal(r.status, 200);
-    assert.equal(r.body, 'o\n');
-    assertJsessionCookie(r);
+  test(
+    'xhr sets JSESSIONID=dummy; path=/ and echoes back a JSESSIONID the client already has',
+    { timeout: 10_000 },
+    async () => {
+      let r = await POST(target().port, newSessionPath('cookie_needed_echo') + '/xhr');
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'o\n');
+      assertJsessionCookie(r);
 
-    r = await POST(target().port, newSessionPath('cookie_needed_echo') + '/xhr', { headers: { Cookie: 'JSESSIONID=abcdef' } });
-    assert.equal(r.status, 200);
-    assert.equal(r.body, 'o\n');
-    assertJsessionCookie(r, 'abcdef');
-  });
+      r = await POST(target().port, newSessionPath('cookie_needed_echo') + '/xhr', {
+        headers: { Cookie: 'JSESSIONID=abcdef' },
+      });
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'o\n');
+      assertJsessionCookie(r, 'abcdef');
+    },
+  );
 
   test('xhr_streaming sets the JSESSIONID cookie', { timeout: 10_000 }, async () => {
     await assertStreamSetsCookie('POST', '/xhr_streaming');

@@ -18,15 +18,19 @@ describe('raw websocket', () => {
     }
   });
 
-  test('an application close closes the websocket with code 3000 and reason "Go away!"', { timeout: 10_000 }, async () => {
-    const ws = await WsClient.open(wsUrl(target().baseUrl, '/close/websocket'));
-    try {
-      const info = await ws.waitForClose();
-      assert.equal(info.reason, 'Go away!');
-      assert.equal(info.code, 3000);
-      assert.deepEqual(ws.unread, [], 'no message precedes the close on the raw endpoint');
-    } finally {
-      await ws.close();
-    }
-  });
+  test(
+    'an application close closes the websocket with code 3000 and reason "Go away!"',
+    { timeout: 10_000 },
+    async () => {
+      const ws = await WsClient.open(wsUrl(target().baseUrl, '/close/websocket'));
+      try {
+        const info = await ws.waitForClose();
+        assert.equal(info.reason, 'Go away!');
+        assert.equal(info.code, 3000);
+        assert.deepEqual(ws.unread, [], 'no message precedes the close on the raw endpoint');
+      } finally {
+        await ws.close();
+      }
+    },
+  );
 });

@@ -23,25 +23,33 @@ describe('session URLs', () => {
     }
   });
 
-  test('empty ids, ids with dots, and wrong segment counts answer 404 to GET and POST', { timeout: 10_000 }, async () => {
-    for (const suffix of ['//', '/a./a', '/a/a.', '/./.', '/', '///']) {
-      assert404(await GET(target().port, `/echo${suffix}/xhr`), `GET ${suffix}/xhr`);
-      assert404(await POST(target().port, `/echo${suffix}/xhr`), `POST ${suffix}/xhr`);
-    }
-  });
+  test(
+    'empty ids, ids with dots, and wrong segment counts answer 404 to GET and POST',
+    { timeout: 10_000 },
+    async () => {
+      for (const suffix of ['//', '/a./a', '/a/a.', '/./.', '/', '///']) {
+        assert404(await GET(target().port, `/echo${suffix}/xhr`), `GET ${suffix}/xhr`);
+        assert404(await POST(target().port, `/echo${suffix}/xhr`), `POST ${suffix}/xhr`);
+      }
+    },
+  );
 
-  test('the server_id is ignored: one session is reachable under different server ids', { timeout: 10_000 }, async () => {
-    const sessionId = randomUUID();
-    let r = await POST(target().port, `/echo/000/${sessionId}/xhr`);
-    assert.equal(r.status, 200);
-    assert.equal(r.body, 'o\n');
+  test(
+    'the server_id is ignored: one session is reachable under different server ids',
+    { timeout: 10_000 },
+    async () => {
+      const sessionId = randomUUID();
+      let r = await POST(target().port, `/echo/000/${sessionId}/xhr`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'o\n');
 
-    r = await POST(target().port, `/echo/000/${sessionId}/xhr_send`, { body: '["a"]' });
-    assert.equal(r.status, 204);
-    assert.equal(r.body, '');
+      r = await POST(target().port, `/echo/000/${sessionId}/xhr_send`, { body: '["a"]' });
+      assert.equal(r.status, 204);
+      assert.equal(r.body, '');
 
-    r = await POST(target().port, `/echo/999/${sessionId}/xhr`);
-    assert.equal(r.status, 200);
-    assert.equal(r.body, 'a["a"]\n');
-  });
+      r = await POST(target().port, `/echo/999/${sessionId}/xhr`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'a["a"]\n');
+    },
+  );
 });

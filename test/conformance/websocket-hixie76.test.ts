@@ -21,7 +21,8 @@ const EXPECTED_ANSWER = Buffer.from([
 ]);
 
 /** hixie-76 text frame: 0x00, UTF-8 payload, 0xFF. */
-const hixieFrame = (text: string): Buffer => Buffer.concat([Buffer.from([0x00]), Buffer.from(text, 'utf8'), Buffer.from([0xff])]);
+const hixieFrame = (text: string): Buffer =>
+  Buffer.concat([Buffer.from([0x00]), Buffer.from(text, 'utf8'), Buffer.from([0xff])]);
 
 async function handshake(conn: RawHttpConnection, path: string, origin: string): Promise<void> {
   await conn.sendRequest({
@@ -42,43 +43,51 @@ describe('websocket hixie-76 (haproxy ordering)', () => {
     assert.deepEqual(hixieAnswer(KEY1, KEY2, KEY3), EXPECTED_ANSWER);
   });
 
-  test('response headers arrive before the 8-byte key body, then the 16-byte MD5 answer follows it', { timeout: 10_000 }, async () => {
-    const { port, baseUrl } = target();
-    const path = newSessionPath('echo') + '/websocket';
-    const conn = await RawHttpConnection.connect(port);
-    try {
-      await handshake(conn, path, baseUrl);
+  test(
+    'response headers arrive before the 8-byte key body, then the 16-byte MD5 answer follows it',
+    { timeout: 10_000 },
+    async () => {
+      const { port, baseUrl } = target();
+      const path = newSessionPath('echo') + '/websocket';
+      const conn = await RawHttpConnection.connect(port);
+      try {
+        await handshake(conn, path, baseUrl);
 
-      // Headers must come without the client having sent its key body.
-      const head = await conn.readHead();
-      assert.equal(head.status, 101);
-      assert.equal(head.header('connection')?.toLowerCase(), 'upgrade');
-      assert.equal(head.header('upgrade')?.toLowerCase(), 'websocket');
-      assert.equal(head.header('sec-websocket-location'), `ws://${conn.hostHeader}${path}`);
-      assert.equal(head.header('sec-websocket-origin'), baseUrl);
-      assert.equal(head.header('content-length'), undefined);
+        // Headers must come without the client having sent its key body.
+        const head = await conn.readHead();
+        assert.equal(head.status, 101);
+        assert.equal(head.header('connection')?.toLowerCase(), 'upgrade');
+        assert.equal(head.header('upgrade')?.toLowerCase(), 'websocket');
+        assert.equal(head.header('sec-websocket-location'), `ws://${conn.hostHeader}${path}`);
+        assert.equal(head.header('sec-websocket-origin'), baseUrl);
+        assert.equal(head.header('content-length'), undefined);
 
-      await conn.write(KEY3);
-      assert.deepEqual(await conn.readExact(16), EXPECTED_ANSWER);
-    } finally {
-      conn.destroy();
-    }
-  });
+        await conn.write(KEY3);
+        assert.deepEqual(await conn.readExact(16), EXPECTED_ANSWER);
+      } finally {
+        conn.destroy();
+      }
+    },
+  );
 
-  test('after the hixie-76 handshake the session sends "o" and echoes messages in 0x00..0xFF frames', { timeout: 10_000 }, async () => {
-    const { port, baseUrl } = target();
-    const conn = await RawHttpConnection.connect(port);
-    try {
-      await handshake(conn, newSessionPath('echo') + '/websocket', baseUrl);
-      assert.equal((await conn.readHead()).status, 101);
-      await conn.write(KEY3);
-      assert.deepEqual(await conn.readExact(16), EXPECTED_ANSWER);
-      assert.deepEqual(await conn.readExact(3), hixieFrame('o'));
-      await conn.write(hixieFrame('["a"]'));
-      const echoed = hixieFrame('a["a"]');
-      assert.deepEqual(await conn.readExact(echoed.length), echoed);
-    } finally {
-      conn.destroy();
-    }
-  });
+  test(
+    'after the hixie-76 handshake the session sends "o" and echoes messages in 0x00..0xFF frames',
+    { timeout: 10_000 },
+    async () => {
+      const { port, baseUrl } = target();
+      const conn = await RawHttpConnection.connect(port);
+      try {
+        await handshake(conn, newSessionPath('echo') + '/websocket', baseUrl);
+        assert.equal((await conn.readHead()).status, 101);
+        await conn.write(KEY3);
+        assert.deepEqual(await conn.readExact(16), EXPECTED_ANSWER);
+        assert.deepEqual(await conn.readExact(3), hixieFrame('o'));
+        await conn.write(hixieFrame('["a"]'));
+        const echoed = hixieFrame('a["a"]');
+        assert.deepEqual(await conn.readExact(echoed.length), echoed);
+      } finally {
+        conn.destroy();
+      }
+    },
+  );
 });

@@ -86,7 +86,14 @@ export type Action =
    */
   | { kind: 'concurrent-opens'; transport: 'websocket' | 'xhr' | 'jsonp'; n: number; opened: number }
   /** hixie-76: handshake, the challenge answer and `o`, then frames, messages and how it ends. */
-  | { kind: 'hixie'; key1: string; key2: string; frames: Buffer[]; messages: string[]; end: 'close-frame' | 'dropped' | 'open' };
+  | {
+      kind: 'hixie';
+      key1: string;
+      key2: string;
+      frames: Buffer[];
+      messages: string[];
+      end: 'close-frame' | 'dropped' | 'open';
+    };
 
 export interface Row {
   group: string;
@@ -133,7 +140,11 @@ const jsonpSend = (body: string, type = 'application/x-www-form-urlencoded', fro
   headers: { 'Content-Type': type },
   ...(from ? { from } : {}),
 });
-const status = (code: number, body?: string, extra: Partial<Res> = {}): Res => ({ status: code, ...(body === undefined ? {} : { body }), ...extra });
+const status = (code: number, body?: string, extra: Partial<Res> = {}): Res => ({
+  status: code,
+  ...(body === undefined ? {} : { body }),
+  ...extra,
+});
 const ok204: Res = { status: 204, body: '' };
 const polled = (frame: string): Step => ({ req: poll, res: status(200, frame + '\n') });
 const jsonpPolled = (frame: string): Step => ({
@@ -147,7 +158,11 @@ const forbidden: Res = { status: 403, body: ORIGIN };
 
 /** Raw request head (templated), CRLF-terminated with the blank line. */
 function head(method: string, path: string, headers: Record<string, string> = {}, version = '1.1'): string {
-  const lines = [`${method} ${path} HTTP/${version}`, 'Host: {host}', ...Object.entries(headers).map(([n, v]) => `${n}: ${v}`)];
+  const lines = [
+    `${method} ${path} HTTP/${version}`,
+    'Host: {host}',
+    ...Object.entries(headers).map(([n, v]) => `${n}: ${v}`),
+  ];
   return lines.join('\r\n') + '\r\n\r\n';
 }
 
@@ -176,7 +191,11 @@ const hixie = (extra: Record<string, string> = {}): Record<string, string> => ({
   ...extra,
 });
 
-const text = (payload: string | Buffer, extra: Partial<WsFrame> = {}): WsFrame => ({ opcode: OP.TEXT, payload, ...extra });
+const text = (payload: string | Buffer, extra: Partial<WsFrame> = {}): WsFrame => ({
+  opcode: OP.TEXT,
+  payload,
+  ...extra,
+});
 const closePayload = (code: number, reason: string | Buffer = ''): Buffer => {
   const c = Buffer.alloc(2);
   c.writeUInt16BE(code, 0);
@@ -243,7 +262,11 @@ const acceptedBodies: Row[] = (
     ['a reversed surrogate pair comes back escaped', '["\\udc00\\ud800"]', 'a["\\udc00\\ud800"]'],
     ['an escaped astral character comes back escaped', '["\\ud83d\\ude00"]', 'a["\\ud83d\\ude00"]'],
     ['an invalid UTF-8 byte becomes U+FFFD', bytes('["', [0xff], '"]'), 'a["\\ufffd"]'],
-    ['a CESU-8 lone surrogate becomes three U+FFFD', bytes('["', [0xed, 0xa0, 0x80], '"]'), 'a["\\ufffd\\ufffd\\ufffd"]'],
+    [
+      'a CESU-8 lone surrogate becomes three U+FFFD',
+      bytes('["', [0xed, 0xa0, 0x80], '"]'),
+      'a["\\ufffd\\ufffd\\ufffd"]',
+    ],
     ['an overlong encoding becomes two U+FFFD', bytes('["', [0xc0, 0xaf], '"]'), 'a["\\ufffd\\ufffd"]'],
     ['a truncated sequence becomes one U+FFFD', bytes('["a', [0xe2, 0x82], '"]'), 'a["a\\ufffd"]'],
     ['a raw U+2028 comes back escaped', '["\u2028"]', 'a["\\u2028"]'],
@@ -268,15 +291,13 @@ const contentTypes: Row[] = [
       ['application/json', 204, ''],
       ['text/xml', 204, ''],
     ] as const
-  ).map(
-    ([type, code, body]): Row => ({
-      group: 'content types',
-      name: `xhr_send with Content-Type ${type}`,
-      setup: 'xhr-polling',
-      action: { kind: 'http', steps: [{ req: xhrSend('["typed"]', { 'Content-Type': type }), res: status(code, body) }] },
-      ...(code === 204 ? { then: [polled('a["typed"]')] } : {}),
-    }),
-  ),
+  ).map(([type, code, body]): Row => ({
+    group: 'content types',
+    name: `xhr_send with Content-Type ${type}`,
+    setup: 'xhr-polling',
+    action: { kind: 'http', steps: [{ req: xhrSend('["typed"]', { 'Content-Type': type }), res: status(code, body) }] },
+    ...(code === 204 ? { then: [polled('a["typed"]')] } : {}),
+  })),
   ...(
     [
       ['a form with d', 'd=%5B%22x%22%5D', undefined, 200, 'ok', 'a["x"]'],
@@ -286,18 +307,23 @@ const contentTypes: Row[] = [
       ['a form with d=null', 'd=null', undefined, 500, PAYLOAD_EXPECTED, null],
       ['a form with d twice (the first wins)', 'd=%5B%221%22%5D&d=%5B%222%22%5D', undefined, 200, 'ok', 'a["1"]'],
       ['a text/plain body', '["y"]', 'text/plain', 200, 'ok', 'a["y"]'],
-      ['a form whose d holds a message over the limit', 'd=' + encodeURIComponent(JSON.stringify([x(1025)])), undefined, 413, TOO_LARGE, null],
+      [
+        'a form whose d holds a message over the limit',
+        'd=' + encodeURIComponent(JSON.stringify([x(1025)])),
+        undefined,
+        413,
+        TOO_LARGE,
+        null,
+      ],
       ['an application/json body', '["y"]', 'application/json', 415, UNSUPPORTED_TYPE, null],
     ] as const
-  ).map(
-    ([name, body, type, code, expected, frame]): Row => ({
-      group: 'content types',
-      name: `jsonp_send: ${name}`,
-      setup: 'jsonp-polling',
-      action: { kind: 'http', steps: [{ req: jsonpSend(body, type), res: status(code, expected) }] },
-      ...(frame ? { then: [jsonpPolled(frame)] } : {}),
-    }),
-  ),
+  ).map(([name, body, type, code, expected, frame]): Row => ({
+    group: 'content types',
+    name: `jsonp_send: ${name}`,
+    setup: 'jsonp-polling',
+    action: { kind: 'http', steps: [{ req: jsonpSend(body, type), res: status(code, expected) }] },
+    ...(frame ? { then: [jsonpPolled(frame)] } : {}),
+  })),
 ];
 
 const sizes: Row[] = [
@@ -305,7 +331,12 @@ const sizes: Row[] = [
     group: 'sizes',
     name: 'Content-Length over maxRequestBytes is refused up front (no body sent)',
     setup: 'xhr-polling',
-    action: { kind: 'raw', send: [head('POST', '{s}/xhr_send', { 'Content-Length': '5000' })], responses: [tooLarge], after: 'closed' },
+    action: {
+      kind: 'raw',
+      send: [head('POST', '{s}/xhr_send', { 'Content-Length': '5000' })],
+      responses: [tooLarge],
+      after: 'closed',
+    },
   },
   {
     group: 'sizes',
@@ -338,7 +369,10 @@ const sizes: Row[] = [
     setup: 'xhr-polling',
     action: {
       kind: 'raw',
-      send: [head('POST', '{s}/xhr_send', { 'Transfer-Encoding': 'chunked' }), '4\r\n["ch\r\n7\r\nunked"]\r\n0\r\n\r\n'],
+      send: [
+        head('POST', '{s}/xhr_send', { 'Transfer-Encoding': 'chunked' }),
+        '4\r\n["ch\r\n7\r\nunked"]\r\n0\r\n\r\n',
+      ],
       responses: [ok204],
       after: 'open',
     },
@@ -386,7 +420,12 @@ const sizes: Row[] = [
   {
     group: 'sizes',
     name: 'a negative Content-Length (refused by the HTTP parser)',
-    action: { kind: 'raw', send: [head('POST', '{s}/xhr_send', { 'Content-Length': '-1' })], responses: [status(400, '', { closes: true })], after: 'closed' },
+    action: {
+      kind: 'raw',
+      send: [head('POST', '{s}/xhr_send', { 'Content-Length': '-1' })],
+      responses: [status(400, '', { closes: true })],
+      after: 'closed',
+    },
   },
   {
     group: 'sizes',
@@ -403,7 +442,10 @@ const sizes: Row[] = [
     name: 'two different Content-Lengths',
     action: {
       kind: 'raw',
-      send: [head('POST', '{s}/xhr_send', { 'Content-Length': '5' }).replace('\r\n\r\n', '\r\nContent-Length: 6\r\n\r\n'), '["ab"]'],
+      send: [
+        head('POST', '{s}/xhr_send', { 'Content-Length': '5' }).replace('\r\n\r\n', '\r\nContent-Length: 6\r\n\r\n'),
+        '["ab"]',
+      ],
       responses: [status(400, '', { closes: true })],
       after: 'closed',
     },
@@ -411,7 +453,12 @@ const sizes: Row[] = [
   {
     group: 'sizes',
     name: 'a 20 KiB URL (over the HTTP parser header limit)',
-    action: { kind: 'raw', send: [head('GET', '/hard/000/' + x(20_000) + '/xhr')], responses: [status(431, '', { closes: true })], after: 'closed' },
+    action: {
+      kind: 'raw',
+      send: [head('GET', '/hard/000/' + x(20_000) + '/xhr')],
+      responses: [status(431, '', { closes: true })],
+      after: 'closed',
+    },
   },
 ];
 
@@ -433,7 +480,10 @@ const callbackRows = (transport: 'jsonp' | 'htmlfile'): Row[] => {
     ([name, query]): Row => ({
       group: `${transport} callbacks`,
       name: `callback ${name}`,
-      action: { kind: 'http', steps: [{ req: { method: 'GET', path: `{s}/${transport}?${query}` }, res: status(500, CB_INVALID) }] },
+      action: {
+        kind: 'http',
+        steps: [{ req: { method: 'GET', path: `{s}/${transport}?${query}` }, res: status(500, CB_INVALID) }],
+      },
     }),
   );
   const required: Array<[string, string]> = [
@@ -441,37 +491,36 @@ const callbackRows = (transport: 'jsonp' | 'htmlfile'): Row[] => {
     ['empty', '?c='],
     ['empty first of two', '?c=&c=ok'],
   ];
-  const requiredRows = required.map(
-    ([name, query]): Row => ({
-      group: `${transport} callbacks`,
-      name: `callback ${name}`,
-      action: { kind: 'http', steps: [{ req: { method: 'GET', path: `{s}/${transport}${query}` }, res: status(500, CB_REQUIRED) }] },
-    }),
-  );
+  const requiredRows = required.map(([name, query]): Row => ({
+    group: `${transport} callbacks`,
+    name: `callback ${name}`,
+    action: {
+      kind: 'http',
+      steps: [{ req: { method: 'GET', path: `{s}/${transport}${query}` }, res: status(500, CB_REQUIRED) }],
+    },
+  }));
   const valid: Array<[string, string, string]> = [
     ['url-encoded letters decode to a valid name', 'c=%61%62', 'ab'],
     ['`callback` spelled out', 'callback=cb', 'cb'],
     ['c wins over callback', 'c=x&callback=alert(1)', 'x'],
     ['32 characters', 'c=' + LONG_CB, LONG_CB],
   ];
-  const validRows = (transport === 'jsonp' ? valid : valid.slice(0, 2)).map(
-    ([name, query, callback]): Row => ({
-      group: `${transport} callbacks`,
-      name: `callback ${name}`,
-      action: {
-        kind: 'http',
-        steps: [
-          {
-            req: { method: 'GET', path: `{s}/${transport}?${query}` },
-            res:
-              transport === 'jsonp'
-                ? status(200, `/**/${callback}("o");\r\n`, { headers: { 'x-content-type-options': 'nosniff' } })
-                : { status: 200, streamIncludes: `var c = parent.${callback};` },
-          },
-        ],
-      },
-    }),
-  );
+  const validRows = (transport === 'jsonp' ? valid : valid.slice(0, 2)).map(([name, query, callback]): Row => ({
+    group: `${transport} callbacks`,
+    name: `callback ${name}`,
+    action: {
+      kind: 'http',
+      steps: [
+        {
+          req: { method: 'GET', path: `{s}/${transport}?${query}` },
+          res:
+            transport === 'jsonp'
+              ? status(200, `/**/${callback}("o");\r\n`, { headers: { 'x-content-type-options': 'nosniff' } })
+              : { status: 200, streamIncludes: `var c = parent.${callback};` },
+        },
+      ],
+    },
+  }));
   return [...requiredRows, ...invalidRows, ...validRows];
 };
 
@@ -496,13 +545,11 @@ const ids: Row[] = [
       ['info.json', 'GET', '/hard/info.json'],
       ['an encoded < in the iframe name', 'GET', '/hard/iframe%3Cscript%3E.html'],
     ] as const
-  ).map(
-    ([name, method, path]): Row => ({
-      group: 'session and server ids',
-      name,
-      action: { kind: 'http', steps: [{ req: { method, path }, res: notFound }] },
-    }),
-  ),
+  ).map(([name, method, path]): Row => ({
+    group: 'session and server ids',
+    name,
+    action: { kind: 'http', steps: [{ req: { method, path }, res: notFound }] },
+  })),
   {
     group: 'session and server ids',
     name: 'an encoded slash is an opaque id: no session "a/b" appears',
@@ -518,7 +565,10 @@ const ids: Row[] = [
   {
     group: 'session and server ids',
     name: 'encoded dots are not decoded: an opaque id',
-    action: { kind: 'http', steps: [{ req: { method: 'POST', path: '/hard/000/%2e%2e{sid}/xhr' }, res: status(200, 'o\n') }] },
+    action: {
+      kind: 'http',
+      steps: [{ req: { method: 'POST', path: '/hard/000/%2e%2e{sid}/xhr' }, res: status(200, 'o\n') }],
+    },
   },
   {
     group: 'session and server ids',
@@ -551,13 +601,11 @@ const methods: Row[] = [
       ['POST on jsonp', 'POST', '{s}/jsonp?c=cb', 'GET'],
       ['GET on jsonp_send', 'GET', '{s}/jsonp_send', 'POST'],
     ] as const
-  ).map(
-    ([name, method, path, allowed]): Row => ({
-      group: 'methods',
-      name,
-      action: { kind: 'http', steps: [{ req: { method, path }, res: allow(allowed) }] },
-    }),
-  ),
+  ).map(([name, method, path, allowed]): Row => ({
+    group: 'methods',
+    name,
+    action: { kind: 'http', steps: [{ req: { method, path }, res: allow(allowed) }] },
+  })),
   {
     group: 'methods',
     name: 'GET on the raw websocket without an upgrade',
@@ -571,12 +619,22 @@ const methods: Row[] = [
   {
     group: 'methods',
     name: 'an unknown method (refused by the HTTP parser)',
-    action: { kind: 'raw', send: [head('FOO', '/hard/info')], responses: [status(400, '', { closes: true })], after: 'closed' },
+    action: {
+      kind: 'raw',
+      send: [head('FOO', '/hard/info')],
+      responses: [status(400, '', { closes: true })],
+      after: 'closed',
+    },
   },
   {
     group: 'methods',
     name: 'a lower-case method (refused by the HTTP parser)',
-    action: { kind: 'raw', send: [head('get', '/hard/info')], responses: [status(400, '', { closes: true })], after: 'closed' },
+    action: {
+      kind: 'raw',
+      send: [head('get', '/hard/info')],
+      responses: [status(400, '', { closes: true })],
+      after: 'closed',
+    },
   },
 ];
 
@@ -597,13 +655,14 @@ const origins: Row[] = [
       ['the raw websocket', upgrade('/hard/websocket')],
       ['a hixie-76 websocket', { method: 'GET', path: '{s}/websocket', headers: hixie(), omitContentLength: true }],
     ] as const
-  ).map(
-    ([name, req]): Row => ({
-      group: 'origins',
-      name: `a disallowed Origin on ${name}`,
-      action: { kind: 'http', steps: [{ req: { ...req, headers: { ...('headers' in req ? req.headers : {}), Origin: EVIL } }, res: forbidden }] },
-    }),
-  ),
+  ).map(([name, req]): Row => ({
+    group: 'origins',
+    name: `a disallowed Origin on ${name}`,
+    action: {
+      kind: 'http',
+      steps: [{ req: { ...req, headers: { ...('headers' in req ? req.headers : {}), Origin: EVIL } }, res: forbidden }],
+    },
+  })),
   ...(
     [
       ['xhr', { method: 'POST', path: '{s}/xhr' }],
@@ -611,13 +670,16 @@ const origins: Row[] = [
       ['jsonp', { method: 'GET', path: '{s}/jsonp?c=cb' }],
       ['the session websocket', upgrade('{s}/websocket')],
     ] as const
-  ).map(
-    ([name, req]): Row => ({
-      group: 'origins',
-      name: `Origin: null (not listed) on ${name}`,
-      action: { kind: 'http', steps: [{ req: { ...req, headers: { ...('headers' in req ? req.headers : {}), Origin: 'null' } }, res: forbidden }] },
-    }),
-  ),
+  ).map(([name, req]): Row => ({
+    group: 'origins',
+    name: `Origin: null (not listed) on ${name}`,
+    action: {
+      kind: 'http',
+      steps: [
+        { req: { ...req, headers: { ...('headers' in req ? req.headers : {}), Origin: 'null' } }, res: forbidden },
+      ],
+    },
+  })),
   ...(
     [
       ['HTTP://GOOD.EXAMPLE (case-insensitive)', 'HTTP://GOOD.EXAMPLE', true],
@@ -629,16 +691,19 @@ const origins: Row[] = [
       ['https instead of http', 'https://good.example', false],
       ['same origin as the Host', 'http://{host}', true],
     ] as const
-  ).map(
-    ([name, origin, allowed]): Row => ({
-      group: 'origins',
-      name: `xhr with ${name}`,
-      action: {
-        kind: 'http',
-        steps: [{ req: { method: 'POST', path: '{s}/xhr', headers: { Origin: origin } }, res: allowed ? status(200, 'o\n') : forbidden }],
-      },
-    }),
-  ),
+  ).map(([name, origin, allowed]): Row => ({
+    group: 'origins',
+    name: `xhr with ${name}`,
+    action: {
+      kind: 'http',
+      steps: [
+        {
+          req: { method: 'POST', path: '{s}/xhr', headers: { Origin: origin } },
+          res: allowed ? status(200, 'o\n') : forbidden,
+        },
+      ],
+    },
+  })),
   {
     group: 'origins',
     name: 'the allowed origin gets CORS with credentials',
@@ -647,7 +712,9 @@ const origins: Row[] = [
       steps: [
         {
           req: { method: 'POST', path: '{s}/xhr', headers: { Origin: GOOD } },
-          res: status(200, 'o\n', { headers: { 'access-control-allow-origin': GOOD, 'access-control-allow-credentials': 'true' } }),
+          res: status(200, 'o\n', {
+            headers: { 'access-control-allow-origin': GOOD, 'access-control-allow-credentials': 'true' },
+          }),
         },
       ],
     },
@@ -657,18 +724,35 @@ const origins: Row[] = [
     name: 'a spoofed Host does not make a foreign origin "same origin"',
     action: {
       kind: 'http',
-      steps: [{ req: { method: 'POST', path: '{s}/xhr', headers: { Origin: 'http://127.0.0.1:{port}', Host: 'evil.example:{port}' } }, res: forbidden }],
+      steps: [
+        {
+          req: {
+            method: 'POST',
+            path: '{s}/xhr',
+            headers: { Origin: 'http://127.0.0.1:{port}', Host: 'evil.example:{port}' },
+          },
+          res: forbidden,
+        },
+      ],
     },
   },
   {
     group: 'origins',
     name: 'Origin: null where it is listed',
-    action: { kind: 'http', steps: [{ req: { method: 'POST', path: '{nullok}/xhr', headers: { Origin: 'null' } }, res: status(200, 'o\n') }] },
+    action: {
+      kind: 'http',
+      steps: [{ req: { method: 'POST', path: '{nullok}/xhr', headers: { Origin: 'null' } }, res: status(200, 'o\n') }],
+    },
   },
   {
     group: 'origins',
     name: 'the greeting is public whatever the Origin',
-    action: { kind: 'http', steps: [{ req: { method: 'GET', path: '/hard', headers: { Origin: EVIL } }, res: status(200, 'Welcome to SockJS!\n') }] },
+    action: {
+      kind: 'http',
+      steps: [
+        { req: { method: 'GET', path: '/hard', headers: { Origin: EVIL } }, res: status(200, 'Welcome to SockJS!\n') },
+      ],
+    },
   },
   {
     group: 'origins',
@@ -694,7 +778,11 @@ const protocol: Row[] = [
       steps: [
         {
           req: { method: 'GET', path: '/hard/info', httpVersion: '1.0' },
-          res: { status: 200, bodyMatches: /^\{"websocket":true,"origins":\["\*:\*"\],"cookie_needed":false,"entropy":\d+\}$/, closes: true },
+          res: {
+            status: 200,
+            bodyMatches: /^\{"websocket":true,"origins":\["\*:\*"\],"cookie_needed":false,"entropy":\d+\}$/,
+            closes: true,
+          },
         },
       ],
     },
@@ -702,20 +790,35 @@ const protocol: Row[] = [
   {
     group: 'HTTP versions and pipelining',
     name: 'HTTP/1.0 xhr without Host',
-    action: { kind: 'raw', send: ['POST {s}/xhr HTTP/1.0\r\nContent-Length: 0\r\n\r\n'], responses: [status(200, 'o\n', { closes: true })], after: 'closed' },
+    action: {
+      kind: 'raw',
+      send: ['POST {s}/xhr HTTP/1.0\r\nContent-Length: 0\r\n\r\n'],
+      responses: [status(200, 'o\n', { closes: true })],
+      after: 'closed',
+    },
   },
   {
     group: 'HTTP versions and pipelining',
     name: 'HTTP/1.0 xhr_streaming streams close-delimited',
     action: {
       kind: 'http',
-      steps: [{ req: { method: 'POST', path: '{s}/xhr_streaming', httpVersion: '1.0' }, res: { status: 200, streamIncludes: 'h'.repeat(2048) + '\no\n' } }],
+      steps: [
+        {
+          req: { method: 'POST', path: '{s}/xhr_streaming', httpVersion: '1.0' },
+          res: { status: 200, streamIncludes: 'h'.repeat(2048) + '\no\n' },
+        },
+      ],
     },
   },
   {
     group: 'HTTP versions and pipelining',
     name: 'HTTP/1.1 without Host (refused by the HTTP server)',
-    action: { kind: 'raw', send: ['GET /hard/info HTTP/1.1\r\n\r\n'], responses: [status(400, '', { closes: true })], after: 'closed' },
+    action: {
+      kind: 'raw',
+      send: ['GET /hard/info HTTP/1.1\r\n\r\n'],
+      responses: [status(400, '', { closes: true })],
+      after: 'closed',
+    },
   },
   {
     group: 'HTTP versions and pipelining',
@@ -723,7 +826,11 @@ const protocol: Row[] = [
     action: {
       kind: 'raw',
       send: [head('GET', '/hard'), head('GET', '/hard/iframe.html'), head('GET', '/hard')],
-      responses: [status(200, 'Welcome to SockJS!\n'), { status: 200, headers: { 'content-type': 'text/html; charset=UTF-8' } }, status(200, 'Welcome to SockJS!\n')],
+      responses: [
+        status(200, 'Welcome to SockJS!\n'),
+        { status: 200, headers: { 'content-type': 'text/html; charset=UTF-8' } },
+        status(200, 'Welcome to SockJS!\n'),
+      ],
       after: 'open',
     },
   },
@@ -745,7 +852,12 @@ const protocol: Row[] = [
     setup: 'xhr-polling',
     action: {
       kind: 'raw',
-      send: [head('POST', '{s}/xhr_send', { 'Content-Length': '3' }) + '["x' + head('POST', '{s}/xhr_send', { 'Content-Length': '6' }) + '["ok"]'],
+      send: [
+        head('POST', '{s}/xhr_send', { 'Content-Length': '3' }) +
+          '["x' +
+          head('POST', '{s}/xhr_send', { 'Content-Length': '6' }) +
+          '["ok"]',
+      ],
       responses: [status(500, BROKEN), ok204],
       after: 'open',
     },
@@ -809,7 +921,10 @@ const slowAndBroken: Row[] = [
     setup: 'jsonp-polling',
     action: {
       kind: 'slow',
-      send: [head('POST', '{s}/jsonp_send', { 'Transfer-Encoding': 'chunked', 'Content-Type': 'text/plain' }) + '2\r\n["\r\n'],
+      send: [
+        head('POST', '{s}/jsonp_send', { 'Transfer-Encoding': 'chunked', 'Content-Type': 'text/plain' }) +
+          '2\r\n["\r\n',
+      ],
       res: { status: 408, body: TOO_SLOW, closes: true },
       minMs: 450,
       maxMs: 2500,
@@ -826,14 +941,21 @@ const slowAndBroken: Row[] = [
     group: 'slow, aborted and half-open',
     name: 'a jsonp_send upload aborted mid-body delivers nothing',
     setup: 'jsonp-polling',
-    action: { kind: 'abort', send: [head('POST', '{s}/jsonp_send', { 'Content-Length': '100', 'Content-Type': 'text/plain' }) + '["par'] },
+    action: {
+      kind: 'abort',
+      send: [head('POST', '{s}/jsonp_send', { 'Content-Length': '100', 'Content-Type': 'text/plain' }) + '["par'],
+    },
     then: [{ req: jsonpSend('d=%5B%22whole%22%5D'), res: status(200, 'ok') }, jsonpPolled('a["whole"]')],
   },
   {
     group: 'slow, aborted and half-open',
     name: 'a half-closed client still gets its xhr_send answered',
     setup: 'xhr-polling',
-    action: { kind: 'half-close', send: [head('POST', '{s}/xhr_send', { 'Content-Length': '6' }) + '["hc"]'], responses: [ok204] },
+    action: {
+      kind: 'half-close',
+      send: [head('POST', '{s}/xhr_send', { 'Content-Length': '6' }) + '["hc"]'],
+      responses: [ok204],
+    },
     then: [polled('a["hc"]')],
   },
   {
@@ -842,7 +964,11 @@ const slowAndBroken: Row[] = [
     setup: 'xhr-polling',
     action: {
       kind: 'half-close',
-      send: [head('POST', '{s}/xhr_send', { 'Content-Length': '6' }) + '["hp"]' + head('POST', '{s}/xhr', { 'Content-Length': '0' })],
+      send: [
+        head('POST', '{s}/xhr_send', { 'Content-Length': '6' }) +
+          '["hp"]' +
+          head('POST', '{s}/xhr', { 'Content-Length': '0' }),
+      ],
       responses: [ok204, status(200, 'a["hp"]\n')],
     },
   },
@@ -857,7 +983,12 @@ const slowAndBroken: Row[] = [
     group: 'slow, aborted and half-open',
     name: 'an xhr_streaming response reset by the client ends its session (1002)',
     action: { kind: 'reset', send: [head('POST', '{s}/xhr_streaming', { 'Content-Length': '0' })], status: 200 },
-    then: [{ req: { method: 'POST', path: '{s}/xhr_streaming' }, res: { status: 200, streamIncludes: 'c[1002,"Connection interrupted"]\n' } }],
+    then: [
+      {
+        req: { method: 'POST', path: '{s}/xhr_streaming' },
+        res: { status: 200, streamIncludes: 'c[1002,"Connection interrupted"]\n' },
+      },
+    ],
   },
 ];
 
@@ -886,7 +1017,10 @@ const binding: Row[] = [
     group: 'session binding',
     name: 'xhr_streaming from another address is 404; the real stream carries on',
     setup: 'xhr-streaming',
-    action: { kind: 'http', steps: [{ req: { method: 'POST', path: '{s}/xhr_streaming', from: '127.0.0.2' }, res: notFound }] },
+    action: {
+      kind: 'http',
+      steps: [{ req: { method: 'POST', path: '{s}/xhr_streaming', from: '127.0.0.2' }, res: notFound }],
+    },
     then: [{ req: xhrSend('["s"]'), res: ok204 }, { stream: 'a["s"]\n' }],
   },
   {
@@ -924,17 +1058,23 @@ const transportKinds: Row[] = [
       ['jsonp', { method: 'GET', path: '{s}/jsonp?c=cb' }],
       ['htmlfile', { method: 'GET', path: '{s}/htmlfile?c=cb' }],
       ['xhr_streaming', { method: 'POST', path: '{s}/xhr_streaming' }],
-      ['jsonp_send', { method: 'POST', path: '{s}/jsonp_send', body: 'd=%5B%22x%22%5D', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }],
+      [
+        'jsonp_send',
+        {
+          method: 'POST',
+          path: '{s}/jsonp_send',
+          body: 'd=%5B%22x%22%5D',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        },
+      ],
     ] as const
-  ).map(
-    ([name, req]): Row => ({
-      group: 'session reuse with another transport',
-      name: `${name} on an xhr-polling session`,
-      setup: 'xhr-polling',
-      action: { kind: 'http', steps: [{ req, res: notFound }] },
-      then: [{ req: xhrSend('["kept"]'), res: ok204 }, polled('a["kept"]')],
-    }),
-  ),
+  ).map(([name, req]): Row => ({
+    group: 'session reuse with another transport',
+    name: `${name} on an xhr-polling session`,
+    setup: 'xhr-polling',
+    action: { kind: 'http', steps: [{ req, res: notFound }] },
+    then: [{ req: xhrSend('["kept"]'), res: ok204 }, polled('a["kept"]')],
+  })),
   {
     group: 'session reuse with another transport',
     name: 'xhr_send on a jsonp-polling session',
@@ -955,7 +1095,12 @@ const transportKinds: Row[] = [
     setup: 'xhr-streaming',
     action: {
       kind: 'http',
-      steps: [{ req: { method: 'POST', path: '{s}/xhr_streaming' }, res: { status: 200, streamIncludes: 'c[2010,"Another connection still open"]\n' } }],
+      steps: [
+        {
+          req: { method: 'POST', path: '{s}/xhr_streaming' },
+          res: { status: 200, streamIncludes: 'c[2010,"Another connection still open"]\n' },
+        },
+      ],
     },
     then: [{ req: xhrSend('["kept"]'), res: ok204 }, { stream: 'a["kept"]\n' }],
   },
@@ -990,20 +1135,16 @@ const capacity: Row[] = [
       ['the session websocket', upgrade('{full}/websocket')],
       ['the raw websocket', upgrade('/full/websocket')],
     ] as const
-  ).map(
-    ([name, req]): Row => ({
-      group: 'capacity (maxSessions 2, full)',
-      name: `a new session on ${name} once maxSessions is reached`,
-      action: { kind: 'http', steps: [{ req, res: tooMany }] },
-    }),
-  ),
-  ...(['xhr', 'jsonp', 'websocket'] as const).map(
-    (transport): Row => ({
-      group: 'capacity (maxSessions 2, full)',
-      name: `five concurrent ${transport} opens with slow handshakes: two open, three get 503`,
-      action: { kind: 'concurrent-opens', transport, n: 5, opened: 2 },
-    }),
-  ),
+  ).map(([name, req]): Row => ({
+    group: 'capacity (maxSessions 2, full)',
+    name: `a new session on ${name} once maxSessions is reached`,
+    action: { kind: 'http', steps: [{ req, res: tooMany }] },
+  })),
+  ...(['xhr', 'jsonp', 'websocket'] as const).map((transport): Row => ({
+    group: 'capacity (maxSessions 2, full)',
+    name: `five concurrent ${transport} opens with slow handshakes: two open, three get 503`,
+    action: { kind: 'concurrent-opens', transport, n: 5, opened: 2 },
+  })),
   {
     group: 'capacity (maxSessions 2, full)',
     name: 'info still answers when full',
@@ -1032,25 +1173,38 @@ const websockets: Row[] = [
       ['a ping with 126 bytes', [{ opcode: OP.PING, payload: x(126) }], [], 1002],
       ['a fragmented ping', [{ opcode: OP.PING, payload: 'p', fin: false }], [], 1002],
       ['a continuation with nothing to continue', [{ opcode: OP.CONT, payload: 'x' }], [], 1002],
-      ['fragments over the frame limit', [text(x(4000), { fin: false }), { opcode: OP.CONT, payload: x(4000) }], [], 1009],
+      [
+        'fragments over the frame limit',
+        [text(x(4000), { fin: false }), { opcode: OP.CONT, payload: x(4000) }],
+        [],
+        1009,
+      ],
       ['a close frame with code 999', [{ opcode: OP.CLOSE, payload: closePayload(999) }], [], 1002],
       ['a close frame with a one-byte payload', [{ opcode: OP.CLOSE, payload: Buffer.from([3]) }], [], 1002],
-      ['a close reason of invalid UTF-8', [{ opcode: OP.CLOSE, payload: closePayload(1000, Buffer.from([0xff])) }], [], 1007],
+      [
+        'a close reason of invalid UTF-8',
+        [{ opcode: OP.CLOSE, payload: closePayload(1000, Buffer.from([0xff])) }],
+        [],
+        1007,
+      ],
       [
         'a frame header claiming 2^40 bytes',
         [{ raw: Buffer.from([0x81, 0xff, 0, 0, 1, 0, 0, 0, 0, 0, 1, 2, 3, 4]) }],
         [],
         1009,
       ],
-      ['a clean close from the client is answered with 1000', [{ opcode: OP.CLOSE, payload: closePayload(1000, 'bye') }], [], 1000],
+      [
+        'a clean close from the client is answered with 1000',
+        [{ opcode: OP.CLOSE, payload: closePayload(1000, 'bye') }],
+        [],
+        1000,
+      ],
     ] as const
-  ).map(
-    ([name, frames, messages, code]): Row => ({
-      group: 'websocket (SockJS framing)',
-      name,
-      action: { kind: 'ws', frames: [...frames], messages: [...messages], close: { code } },
-    }),
-  ),
+  ).map(([name, frames, messages, code]): Row => ({
+    group: 'websocket (SockJS framing)',
+    name,
+    action: { kind: 'ws', frames: [...frames], messages: [...messages], close: { code } },
+  })),
   ...(
     [
       ['a message of exactly maxTextMessageBytes', [text(JSON.stringify([x(1024)]))], [`a["${x(1024)}"]`]],
@@ -1058,15 +1212,17 @@ const websockets: Row[] = [
       ['an empty text frame is ignored', [text(''), text('["after"]')], ['a["after"]']],
       ['an empty array is nothing', [text('[]'), text('["after"]')], ['a["after"]']],
       ['an escaped lone surrogate comes back escaped', [text('["\\ud800"]')], ['a["\\ud800"]']],
-      ['a fragmented text message is reassembled', [text('["fr', { fin: false }), { opcode: OP.CONT, payload: 'ag"]' }], ['a["frag"]']],
+      [
+        'a fragmented text message is reassembled',
+        [text('["fr', { fin: false }), { opcode: OP.CONT, payload: 'ag"]' }],
+        ['a["frag"]'],
+      ],
     ] as const
-  ).map(
-    ([name, frames, messages]): Row => ({
-      group: 'websocket (SockJS framing)',
-      name,
-      action: { kind: 'ws', frames: [...frames], messages: [...messages] },
-    }),
-  ),
+  ).map(([name, frames, messages]): Row => ({
+    group: 'websocket (SockJS framing)',
+    name,
+    action: { kind: 'ws', frames: [...frames], messages: [...messages] },
+  })),
   {
     group: 'websocket (SockJS framing)',
     name: 'a frame in the same packet as the upgrade request',
@@ -1075,12 +1231,21 @@ const websockets: Row[] = [
   {
     group: 'websocket (SockJS framing)',
     name: '1024 escaped NULs (6148 bytes on the wire) are one message at the limit',
-    action: { kind: 'ws', frames: [text(JSON.stringify(['\u0000'.repeat(1024)]))], messages: ['a' + JSON.stringify(['\u0000'.repeat(1024)])] },
+    action: {
+      kind: 'ws',
+      frames: [text(JSON.stringify(['\u0000'.repeat(1024)]))],
+      messages: ['a' + JSON.stringify(['\u0000'.repeat(1024)])],
+    },
   },
   {
     group: 'websocket (SockJS framing)',
     name: '1025 escaped NULs',
-    action: { kind: 'ws', frames: [text(JSON.stringify(['\u0000'.repeat(1025)]))], messages: [], close: { code: 1009 } },
+    action: {
+      kind: 'ws',
+      frames: [text(JSON.stringify(['\u0000'.repeat(1025)]))],
+      messages: [],
+      close: { code: 1009 },
+    },
   },
   {
     group: 'websocket (SockJS framing)',
@@ -1090,12 +1255,26 @@ const websockets: Row[] = [
   {
     group: 'websocket (raw endpoint)',
     name: 'a text message over maxTextMessageBytes',
-    action: { kind: 'ws', path: '/hard/websocket', raw: true, frames: [text(x(1025))], messages: [], close: { code: 1009, reason: 'Message too big' } },
+    action: {
+      kind: 'ws',
+      path: '/hard/websocket',
+      raw: true,
+      frames: [text(x(1025))],
+      messages: [],
+      close: { code: 1009, reason: 'Message too big' },
+    },
   },
   {
     group: 'websocket (raw endpoint)',
     name: 'a binary message without onBinaryMessage',
-    action: { kind: 'ws', path: '/hard/websocket', raw: true, frames: [{ opcode: OP.BINARY, payload: 'b' }], messages: [], close: { code: 1003 } },
+    action: {
+      kind: 'ws',
+      path: '/hard/websocket',
+      raw: true,
+      frames: [{ opcode: OP.BINARY, payload: 'b' }],
+      messages: [],
+      close: { code: 1003 },
+    },
   },
   {
     group: 'websocket (raw endpoint)',
@@ -1104,25 +1283,49 @@ const websockets: Row[] = [
   },
   ...(
     [
-      ['the raw websocket with version 7', upgrade('/hard/websocket', { 'Sec-WebSocket-Version': '7' }), status(400, 'Only supported WebSocket protocol is RFC 6455.')],
-      ['the session websocket with version 7', upgrade('{s}/websocket', { 'Sec-WebSocket-Version': '7' }), status(400, 'Missing or invalid Sec-WebSocket-Version header')],
-      ['a missing Sec-WebSocket-Key', { ...upgrade('{s}/websocket'), headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' } }, status(400, 'Missing or invalid Sec-WebSocket-Key header')],
+      [
+        'the raw websocket with version 7',
+        upgrade('/hard/websocket', { 'Sec-WebSocket-Version': '7' }),
+        status(400, 'Only supported WebSocket protocol is RFC 6455.'),
+      ],
+      [
+        'the session websocket with version 7',
+        upgrade('{s}/websocket', { 'Sec-WebSocket-Version': '7' }),
+        status(400, 'Missing or invalid Sec-WebSocket-Version header'),
+      ],
+      [
+        'a missing Sec-WebSocket-Key',
+        {
+          ...upgrade('{s}/websocket'),
+          headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' },
+        },
+        status(400, 'Missing or invalid Sec-WebSocket-Key header'),
+      ],
       ['Upgrade: foo', upgrade('{s}/websocket', { Upgrade: 'foo' }), status(400, NOT_WS)],
       ['a POST upgrade', upgrade('{s}/websocket', {}, 'POST'), status(405, '', { headers: { allow: 'GET' } })],
       ['an upgrade on a non-websocket route', upgrade('{s}/xhr'), status(404, '')],
-      ['a malformed Sec-WebSocket-Protocol', upgrade('{s}/websocket', { 'Sec-WebSocket-Protocol': 'a b' }), status(400, 'Invalid Sec-WebSocket-Protocol header')],
+      [
+        'a malformed Sec-WebSocket-Protocol',
+        upgrade('{s}/websocket', { 'Sec-WebSocket-Protocol': 'a b' }),
+        status(400, 'Invalid Sec-WebSocket-Protocol header'),
+      ],
     ] as const
-  ).map(
-    ([name, req, res]): Row => ({
-      group: 'websocket upgrades',
-      name,
-      action: { kind: 'http', steps: [{ req, res: { ...res, closes: true } }] },
-    }),
-  ),
+  ).map(([name, req, res]): Row => ({
+    group: 'websocket upgrades',
+    name,
+    action: { kind: 'http', steps: [{ req, res: { ...res, closes: true } }] },
+  })),
   {
     group: 'hixie-76',
     name: 'a well-formed handshake opens an echoing session',
-    action: { kind: 'hixie', key1: KEY1, key2: KEY2, frames: [bytes([0x00], '["h"]', [0xff])], messages: ['a["h"]'], end: 'open' },
+    action: {
+      kind: 'hixie',
+      key1: KEY1,
+      key2: KEY2,
+      frames: [bytes([0x00], '["h"]', [0xff])],
+      messages: ['a["h"]'],
+      end: 'open',
+    },
   },
   ...(
     [
@@ -1132,37 +1335,63 @@ const websockets: Row[] = [
       ['a key of 11 digits', { 'Sec-WebSocket-Key1': '12345678901 ' }],
       ['a key whose quotient is over 2^32 - 1', { 'Sec-WebSocket-Key1': '4294967296 ' }],
     ] as const
-  ).map(
-    ([name, keys]): Row => ({
-      group: 'hixie-76',
-      name: `malformed keys: ${name}`,
-      action: {
-        kind: 'raw',
-        send: [head('GET', '{s}/websocket', { ...hixie(), ...keys }) + EIGHT_KEY_BYTES],
-        responses: [status(400, NOT_WS, { closes: true })],
-        after: 'closed',
-      },
-    }),
-  ),
+  ).map(([name, keys]): Row => ({
+    group: 'hixie-76',
+    name: `malformed keys: ${name}`,
+    action: {
+      kind: 'raw',
+      send: [head('GET', '{s}/websocket', { ...hixie(), ...keys }) + EIGHT_KEY_BYTES],
+      responses: [status(400, NOT_WS, { closes: true })],
+      after: 'closed',
+    },
+  })),
   {
     group: 'hixie-76',
     name: 'a frame that never ends, past the frame limit, is closed',
-    action: { kind: 'hixie', key1: KEY1, key2: KEY2, frames: [bytes([0x00], x(7000))], messages: [], end: 'close-frame' },
+    action: {
+      kind: 'hixie',
+      key1: KEY1,
+      key2: KEY2,
+      frames: [bytes([0x00], x(7000))],
+      messages: [],
+      end: 'close-frame',
+    },
   },
   {
     group: 'hixie-76',
     name: 'a complete frame carrying a message over the limit is closed',
-    action: { kind: 'hixie', key1: KEY1, key2: KEY2, frames: [bytes([0x00], JSON.stringify([x(1025)]), [0xff])], messages: [], end: 'close-frame' },
+    action: {
+      kind: 'hixie',
+      key1: KEY1,
+      key2: KEY2,
+      frames: [bytes([0x00], JSON.stringify([x(1025)]), [0xff])],
+      messages: [],
+      end: 'close-frame',
+    },
   },
   {
     group: 'hixie-76',
     name: 'a frame of an unknown type drops the connection',
-    action: { kind: 'hixie', key1: KEY1, key2: KEY2, frames: [bytes([0x80, 0x01, 0x02])], messages: [], end: 'dropped' },
+    action: {
+      kind: 'hixie',
+      key1: KEY1,
+      key2: KEY2,
+      frames: [bytes([0x80, 0x01, 0x02])],
+      messages: [],
+      end: 'dropped',
+    },
   },
   {
     group: 'hixie-76',
     name: 'broken SockJS framing inside a hixie frame closes it',
-    action: { kind: 'hixie', key1: KEY1, key2: KEY2, frames: [bytes([0x00], 'nope', [0xff])], messages: [], end: 'close-frame' },
+    action: {
+      kind: 'hixie',
+      key1: KEY1,
+      key2: KEY2,
+      frames: [bytes([0x00], 'nope', [0xff])],
+      messages: [],
+      end: 'close-frame',
+    },
   },
 ];
 
@@ -1190,7 +1419,11 @@ const resets: Row[] = [
   {
     group: 'resets after refusals',
     name: 'a client that resets after ws refused the upgrade itself (400, version 7)',
-    action: { kind: 'reset', send: [head('GET', '{s}/websocket', upgradeHeaders({ 'Sec-WebSocket-Version': '7' }))], status: 400 },
+    action: {
+      kind: 'reset',
+      send: [head('GET', '{s}/websocket', upgradeHeaders({ 'Sec-WebSocket-Version': '7' }))],
+      status: 400,
+    },
   },
   {
     group: 'resets after refusals',

@@ -14,7 +14,18 @@ import { encodeFrame, HandshakeRefused, hixieAnswer, OP, RawWs } from '../suppor
 import { requestArrival } from '../support/server-events';
 import { XHR_STREAMING_PRELUDE } from '../support/sockjs';
 import { until, withTimeout } from '../support/wait';
-import { CAPACITY_GROUP, HIXIE_KEY_BYTES, ROWS, type Action, type Req, type Res, type Row, type Setup, type Step, type WsFrame } from './bad-input.table';
+import {
+  CAPACITY_GROUP,
+  HIXIE_KEY_BYTES,
+  ROWS,
+  type Action,
+  type Req,
+  type Res,
+  type Row,
+  type Setup,
+  type Step,
+  type WsFrame,
+} from './bad-input.table';
 import { assertHealthy, startFixture } from './fixture';
 import { useStarted } from '../support/resources';
 
@@ -33,7 +44,13 @@ interface Context {
 
 function newContext(): Context {
   const sid = randomUUID();
-  return { sid, s: `/hard/000/${sid}`, full: `/full/000/${randomUUID()}`, nullok: `/nullok/000/${randomUUID()}`, conns: [] };
+  return {
+    sid,
+    s: `/hard/000/${sid}`,
+    full: `/full/000/${randomUUID()}`,
+    nullok: `/nullok/000/${randomUUID()}`,
+    conns: [],
+  };
 }
 
 function fill(template: string, ctx: Context): string {
@@ -78,7 +95,10 @@ async function expectResponse(conn: RawHttpConnection, res: Res, method: string,
   if (res.streamIncludes !== undefined) {
     const wanted = res.streamIncludes;
     body = await conn.readStreamUntil(head, (sofar) => sofar.includes(wanted));
-    assert.ok(body.includes(wanted), `${what}: the stream should carry ${JSON.stringify(wanted)}, got ${JSON.stringify(body.slice(0, 300))}`);
+    assert.ok(
+      body.includes(wanted),
+      `${what}: the stream should carry ${JSON.stringify(wanted)}, got ${JSON.stringify(body.slice(0, 300))}`,
+    );
   } else {
     body = (await conn.readBody(head, method)).toString('utf8');
   }
@@ -105,7 +125,12 @@ async function runStep(step: Step, ctx: Context, what: string): Promise<void> {
   const req = fillReq(step.req, ctx);
   const conn = await connect(ctx, req.from);
   await conn.sendRequest(req);
-  await expectResponse(conn, step.res, req.method, `${what} (${req.method} ${req.path.slice(0, 80)}${req.from ? ' from ' + req.from : ''})`);
+  await expectResponse(
+    conn,
+    step.res,
+    req.method,
+    `${what} (${req.method} ${req.path.slice(0, 80)}${req.from ? ' from ' + req.from : ''})`,
+  );
   conn.destroy();
 }
 
@@ -115,21 +140,30 @@ async function runSetup(setup: Setup, ctx: Context): Promise<void> {
     return runStep({ req: { method: 'POST', path: s + '/xhr' }, res: { status: 200, body: 'o\n' } }, ctx, 'setup');
   }
   if (setup === 'jsonp-polling') {
-    return runStep({ req: { method: 'GET', path: s + '/jsonp?c=cb' }, res: { status: 200, body: '/**/cb("o");\r\n' } }, ctx, 'setup');
+    return runStep(
+      { req: { method: 'GET', path: s + '/jsonp?c=cb' }, res: { status: 200, body: '/**/cb("o");\r\n' } },
+      ctx,
+      'setup',
+    );
   }
   const conn = await connect(ctx);
   await conn.sendRequest({ method: 'POST', path: s + '/xhr_streaming' });
   const head = await conn.readHead();
   assert.equal(head.status, 200, 'setup: xhr_streaming status');
   const opening = XHR_STREAMING_PRELUDE + 'o\n';
-  assert.equal(await conn.readStreamUntil(head, (t) => t.length >= opening.length), opening, 'setup: prelude and open frame');
+  assert.equal(
+    await conn.readStreamUntil(head, (t) => t.length >= opening.length),
+    opening,
+    'setup: prelude and open frame',
+  );
   ctx.stream = conn;
   ctx.streamHead = head;
 }
 
 function encodeWsFrame(frame: WsFrame): Buffer {
   if (frame.raw) return frame.raw;
-  const payload = typeof frame.payload === 'string' ? Buffer.from(frame.payload, 'utf8') : (frame.payload ?? Buffer.alloc(0));
+  const payload =
+    typeof frame.payload === 'string' ? Buffer.from(frame.payload, 'utf8') : (frame.payload ?? Buffer.alloc(0));
   return encodeFrame({
     opcode: frame.opcode ?? OP.TEXT,
     payload,
@@ -140,7 +174,10 @@ function encodeWsFrame(frame: WsFrame): Buffer {
 }
 
 /** Reads frames until the close frame (or the end): texts, pongs, close code (1006 without a frame). */
-async function readUntil(ws: RawWs, stop: (texts: string[], pongs: string[]) => boolean): Promise<{ texts: string[]; pongs: string[]; code?: number; reason?: string }> {
+async function readUntil(
+  ws: RawWs,
+  stop: (texts: string[], pongs: string[]) => boolean,
+): Promise<{ texts: string[]; pongs: string[]; code?: number; reason?: string }> {
   const texts: string[] = [];
   const pongs: string[] = [];
   while (!stop(texts, pongs)) {
@@ -171,8 +208,15 @@ async function runWs(action: Extract<Action, { kind: 'ws' }>, ctx: Context): Pro
     assert.deepEqual(seen.pongs, pongsWanted, 'pongs');
     return;
   }
-  const seen = await readUntil(ws, (texts, pongs) => texts.length >= action.messages.length && pongs.length >= pongsWanted.length);
-  assert.equal(seen.code, undefined, `the websocket must stay open (closed with ${seen.code} ${JSON.stringify(seen.reason)})`);
+  const seen = await readUntil(
+    ws,
+    (texts, pongs) => texts.length >= action.messages.length && pongs.length >= pongsWanted.length,
+  );
+  assert.equal(
+    seen.code,
+    undefined,
+    `the websocket must stay open (closed with ${seen.code} ${JSON.stringify(seen.reason)})`,
+  );
   assert.deepEqual(seen.texts, action.messages, 'messages');
   assert.deepEqual(seen.pongs, pongsWanted, 'pongs');
   // Still open: a clean close is answered with 1000 and nothing else.
@@ -186,7 +230,11 @@ async function readHixieFrame(conn: RawHttpConnection): Promise<string> {
   return conn.waitFor('a hixie-76 frame', () => {
     const buf = conn.pending;
     if (buf.length === 0) return undefined;
-    assert.equal(buf[0], 0x00, `a hixie-76 text frame starts with 0x00, got ${JSON.stringify(buf.toString('latin1').slice(0, 40))}`);
+    assert.equal(
+      buf[0],
+      0x00,
+      `a hixie-76 text frame starts with 0x00, got ${JSON.stringify(buf.toString('latin1').slice(0, 40))}`,
+    );
     const end = buf.indexOf(0xff);
     if (end === -1) return undefined;
     const text = buf.toString('utf8', 1, end);
@@ -238,7 +286,12 @@ async function runAction(action: Action, ctx: Context): Promise<void> {
       } else {
         // Still open and in sync: another request on it is answered.
         await conn.sendRequest({ method: 'GET', path: '/hard' });
-        await expectResponse(conn, { status: 200, body: 'Welcome to SockJS!\n' }, 'GET', 'a request after the row on the same connection');
+        await expectResponse(
+          conn,
+          { status: 200, body: 'Welcome to SockJS!\n' },
+          'GET',
+          'a request after the row on the same connection',
+        );
       }
       return;
     }
@@ -246,14 +299,18 @@ async function runAction(action: Action, ctx: Context): Promise<void> {
       const conn = await connect(ctx);
       const started = Date.now();
       for (const part of action.send) await conn.write(fillBytes(part, ctx));
-      const trickle = action.trickleEveryMs === undefined ? undefined : setInterval(() => void conn.write('x'), action.trickleEveryMs);
+      const trickle =
+        action.trickleEveryMs === undefined
+          ? undefined
+          : setInterval(() => void conn.write('x'), action.trickleEveryMs);
       try {
         const head = await conn.readHead(action.maxMs);
         const elapsed = Date.now() - started;
         const body = (await conn.readBody(head, 'POST')).toString('utf8');
         assert.equal(head.status, action.res.status, `status after ${elapsed} ms`);
         if (action.res.body !== undefined) assert.equal(body, action.res.body, 'body');
-        for (const [name, value] of Object.entries(action.res.headers ?? {})) assert.equal(head.header(name), value ?? undefined, `header ${name}`);
+        for (const [name, value] of Object.entries(action.res.headers ?? {}))
+          assert.equal(head.header(name), value ?? undefined, `header ${name}`);
         assert.ok(elapsed >= action.minMs, `answered after ${elapsed} ms, before the body timeout`);
       } finally {
         if (trickle) clearInterval(trickle);
@@ -318,7 +375,10 @@ async function runConcurrentOpens(action: Extract<Action, { kind: 'concurrent-op
         return error.status;
       }
     }
-    const req: Req = action.transport === 'xhr' ? { method: 'POST', path: path + '/xhr' } : { method: 'GET', path: path + '/jsonp?c=cb' };
+    const req: Req =
+      action.transport === 'xhr'
+        ? { method: 'POST', path: path + '/xhr' }
+        : { method: 'GET', path: path + '/jsonp?c=cb' };
     const conn = await connect(ctx);
     await conn.sendRequest(req);
     const res = await conn.readResponse(req.method);
@@ -334,8 +394,16 @@ async function runConcurrentOpens(action: Extract<Action, { kind: 'concurrent-op
     gate.release();
     const statuses = await Promise.all(attempts);
     const opened = statuses.filter((status) => status === 101 || status === 200).length;
-    assert.equal(opened, action.opened, `sessions opened on an endpoint with maxSessions ${action.opened} (statuses ${statuses.join(', ')})`);
-    assert.equal(statuses.filter((status) => status === 503).length, action.n - action.opened, 'the others are refused with 503');
+    assert.equal(
+      opened,
+      action.opened,
+      `sessions opened on an endpoint with maxSessions ${action.opened} (statuses ${statuses.join(', ')})`,
+    );
+    assert.equal(
+      statuses.filter((status) => status === 503).length,
+      action.n - action.opened,
+      'the others are refused with 503',
+    );
   } finally {
     gate.release();
     await Promise.allSettled(attempts);
@@ -363,7 +431,11 @@ async function runRow(row: Row): Promise<void> {
       'an "error" event on a socket nobody listens to',
   );
   const errors = logs.slice(logsBefore).filter((entry) => entry.level === 'error');
-  assert.deepEqual(errors.map((e) => e.msg), [], 'the row made the endpoint log an error');
+  assert.deepEqual(
+    errors.map((e) => e.msg),
+    [],
+    'the row made the endpoint log an error',
+  );
   await assertHealthy(fx(), row.name);
 }
 
@@ -414,10 +486,14 @@ test('/full takes new sessions again once its holders are gone', { timeout: 10_0
   }
 });
 
-test('after every row: each opened session was closed exactly once (or is still lingering)', { timeout: 10_000 }, () => {
-  const { record } = fx();
-  const ids = record.closed.map((c) => c.id);
-  const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
-  assert.deepEqual(twice, [], 'onClose ran twice for a session');
-  assert.ok(record.closed.length <= record.opened, `${record.closed.length} closes for ${record.opened} opens`);
-});
+test(
+  'after every row: each opened session was closed exactly once (or is still lingering)',
+  { timeout: 10_000 },
+  () => {
+    const { record } = fx();
+    const ids = record.closed.map((c) => c.id);
+    const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+    assert.deepEqual(twice, [], 'onClose ran twice for a session');
+    assert.ok(record.closed.length <= record.opened, `${record.closed.length} closes for ${record.opened} opens`);
+  },
+);

@@ -15,7 +15,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { createEndpoint, type CloseInfo, type EndpointOptions, type SockJsEndpoint, type SockJsHandler } from '../../server';
+import {
+  createEndpoint,
+  type CloseInfo,
+  type EndpointOptions,
+  type SockJsEndpoint,
+  type SockJsHandler,
+} from '../../server';
 import { RecordingLogger, type LogEntry } from '../support/logger';
 import { POST } from '../support/raw-http';
 import { RawWs } from '../support/raw-ws';
@@ -111,7 +117,12 @@ export async function startFixture(): Promise<Fixture> {
   const full = make({ prefix: '/full', maxSessions: 2 });
   const nullok = make({ prefix: '/nullok', allowedOrigins: ['null'] });
   const gate = new Gate();
-  const gated = make({ prefix: '/gated', maxSessions: 2, disconnectDelay: 100, interceptors: [{ beforeHandshake: () => gate.wait() }] });
+  const gated = make({
+    prefix: '/gated',
+    maxSessions: 2,
+    disconnectDelay: 100,
+    interceptors: [{ beforeHandshake: () => gate.wait() }],
+  });
   const endpoints = [hard, full, nullok, gated];
   const server = createServer((req, res) => {
     if (endpoints.some((endpoint) => endpoint.handleRequest(req, res))) return;
@@ -166,7 +177,13 @@ export async function assertHealthy(fixture: Fixture, label: string): Promise<vo
     ws.destroy();
   }
   const session = `/hard/000/${randomUUID()}`;
-  const step = async (path: string, body: string | undefined, status: number, expected: string, what: string): Promise<void> => {
+  const step = async (
+    path: string,
+    body: string | undefined,
+    status: number,
+    expected: string,
+    what: string,
+  ): Promise<void> => {
     const r = await POST(port, session + path, body === undefined ? {} : { body });
     assert.equal(r.status, status, `health (${label}): ${what} status (body ${JSON.stringify(r.body)})`);
     assert.equal(r.body, expected, `health (${label}): ${what} body`);

@@ -31,7 +31,9 @@ const HIXIE = {
 };
 
 /** Sends one request on a fresh connection; the response and whether the server then closed. */
-async function ask(request: Parameters<RawHttpConnection['sendRequest']>[0]): Promise<{ status: number; body: string; conn: RawHttpConnection }> {
+async function ask(
+  request: Parameters<RawHttpConnection['sendRequest']>[0],
+): Promise<{ status: number; body: string; conn: RawHttpConnection }> {
   const conn = await RawHttpConnection.connect(fx().port);
   await conn.sendRequest(request);
   const response = await conn.readResponse(request.method);
@@ -45,23 +47,33 @@ describe('websocket upgrades over HTTP/1.0 are refused (RFC 6455 §4.1)', () => 
     ['a hixie-76 SockJS websocket', () => `/hard/000/${randomUUID()}/websocket`, HIXIE],
   ];
   for (const [name, path, headers] of paths) {
-    test(`${name}: 400 with the reason, connection closed; the same request over HTTP/1.1 upgrades`, { timeout: 10_000 }, async () => {
-      const refused = await ask({ method: 'GET', path: path(), headers, httpVersion: '1.0', omitContentLength: true });
-      try {
-        assert.equal(refused.status, 400);
-        assert.equal(refused.body, 'WebSocket upgrades need HTTP/1.1.');
-        await withTimeout(refused.conn.closed, 'the refused connection to close', DEFAULT_WAIT_MS);
-      } finally {
-        refused.conn.destroy();
-      }
-      const conn = await RawHttpConnection.connect(fx().port);
-      try {
-        await conn.sendRequest({ method: 'GET', path: path(), headers, omitContentLength: true });
-        assert.equal((await conn.readHead()).status, 101);
-      } finally {
-        conn.destroy();
-      }
-    });
+    test(
+      `${name}: 400 with the reason, connection closed; the same request over HTTP/1.1 upgrades`,
+      { timeout: 10_000 },
+      async () => {
+        const refused = await ask({
+          method: 'GET',
+          path: path(),
+          headers,
+          httpVersion: '1.0',
+          omitContentLength: true,
+        });
+        try {
+          assert.equal(refused.status, 400);
+          assert.equal(refused.body, 'WebSocket upgrades need HTTP/1.1.');
+          await withTimeout(refused.conn.closed, 'the refused connection to close', DEFAULT_WAIT_MS);
+        } finally {
+          refused.conn.destroy();
+        }
+        const conn = await RawHttpConnection.connect(fx().port);
+        try {
+          await conn.sendRequest({ method: 'GET', path: path(), headers, omitContentLength: true });
+          assert.equal((await conn.readHead()).status, 101);
+        } finally {
+          conn.destroy();
+        }
+      },
+    );
   }
 });
 
@@ -73,7 +85,12 @@ describe('X-Content-Type-Options: nosniff on every script and HTML answer', () =
     ['jsonp (script)', 'GET', () => `${session()}/jsonp?c=cb`, 'application/javascript; charset=UTF-8'],
     ['xhr (script)', 'POST', () => `${session()}/xhr`, 'application/javascript; charset=UTF-8'],
     ['xhr_streaming (script)', 'POST', () => `${session()}/xhr_streaming`, 'application/javascript; charset=UTF-8'],
-    ['the served sockjs-client (script)', 'GET', () => fx().hard.clientScriptUrl, 'application/javascript; charset=UTF-8'],
+    [
+      'the served sockjs-client (script)',
+      'GET',
+      () => fx().hard.clientScriptUrl,
+      'application/javascript; charset=UTF-8',
+    ],
     ['an error without a Content-Type (500, bad callback)', 'GET', () => `${session()}/htmlfile?c=%3Cb%3E`, ''],
     ['a 404 page', 'GET', () => '/hard/nothing/here', 'text/plain; charset=UTF-8'],
   ];
@@ -109,7 +126,11 @@ function serverEnd(conn: RawHttpConnection): Socket {
  * out; returns the bytes sent. Client and server share this event loop: each write is followed by a
  * turn of it, so the server reads as the fragments come and its answer can overtake the rest.
  */
-async function sendUntilRefused(conn: RawHttpConnection, fragment: () => Buffer, refused: () => boolean): Promise<number> {
+async function sendUntilRefused(
+  conn: RawHttpConnection,
+  fragment: () => Buffer,
+  refused: () => boolean,
+): Promise<number> {
   let sent = 0;
   while (!refused() && sent < WHOLE_MESSAGE && !conn.ended) {
     const bytes = fragment();
@@ -124,8 +145,13 @@ async function sendUntilRefused(conn: RawHttpConnection, fragment: () => Buffer,
  * After the refusal the client goes on sending 8 MB more (not waiting for the kernel to take it): the
  * server must neither drain it nor keep the connection.
  */
-async function assertStopsReading(conn: RawHttpConnection, server: Socket, sentBefore: number, more: () => Buffer): Promise<void> {
-  for (let queued = 0; queued < 8 * 1024 * 1024 && !conn.socket.destroyed; ) {
+async function assertStopsReading(
+  conn: RawHttpConnection,
+  server: Socket,
+  sentBefore: number,
+  more: () => Buffer,
+): Promise<void> {
+  for (let queued = 0; queued < 8 * 1024 * 1024 && !conn.socket.destroyed;) {
     const bytes = more();
     conn.socket.write(bytes, () => undefined);
     queued += bytes.length;
@@ -171,16 +197,26 @@ describe('a websocket message in many fragments is refused with 1009 once it cro
       const key3 = Buffer.from('^n:ds[4U', 'latin1');
       const head =
         `GET /hard/000/${randomUUID()}/websocket HTTP/1.1\r\nHost: ${conn.hostHeader}\r\n` +
-        Object.entries(HIXIE).map(([name, value]) => `${name}: ${value}\r\n`).join('') + '\r\n';
+        Object.entries(HIXIE)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
+        '\r\n';
       await conn.write(Buffer.concat([Buffer.from(head, 'latin1'), key3]));
       assert.equal((await conn.readHead()).status, 101);
-      assert.deepEqual(await conn.readExact(16), hixieAnswer(HIXIE['Sec-WebSocket-Key1'], HIXIE['Sec-WebSocket-Key2'], key3));
+      assert.deepEqual(
+        await conn.readExact(16),
+        hixieAnswer(HIXIE['Sec-WebSocket-Key1'], HIXIE['Sec-WebSocket-Key2'], key3),
+      );
       assert.deepEqual(await conn.readExact(3), Buffer.from([0x00, 0x6f, 0xff]), 'the open frame');
       const server = serverEnd(conn);
       let closeFrame: Buffer | undefined;
       const closing = conn.readExact(2, DEFAULT_WAIT_MS * 3).then((bytes) => (closeFrame = bytes));
       await conn.write(Buffer.from([0x00]));
-      const sent = await sendUntilRefused(conn, () => kilobyte, () => closeFrame !== undefined);
+      const sent = await sendUntilRefused(
+        conn,
+        () => kilobyte,
+        () => closeFrame !== undefined,
+      );
       await closing;
       assert.deepEqual(closeFrame, Buffer.from([0xff, 0x00]), 'the hixie-76 close frame');
       assert.ok(sent < WHOLE_MESSAGE, `refused after ${sent} bytes`);
@@ -199,32 +235,51 @@ const FORM = 'application/x-www-form-urlencoded';
 /** A session of /hard open over xhr-polling (for xhr_send) or jsonp-polling (for jsonp_send). */
 async function openSession(send: 'xhr_send' | 'jsonp_send'): Promise<string> {
   const session = `/hard/000/${randomUUID()}`;
-  const opening = send === 'xhr_send' ? await ask({ method: 'POST', path: `${session}/xhr` }) : await ask({ method: 'GET', path: `${session}/jsonp?c=cb` });
+  const opening =
+    send === 'xhr_send'
+      ? await ask({ method: 'POST', path: `${session}/xhr` })
+      : await ask({ method: 'GET', path: `${session}/jsonp?c=cb` });
   opening.conn.destroy();
   assert.equal(opening.status, 200, 'the session opens');
   return session;
 }
 
 function head(path: string, headers: Record<string, string>): string {
-  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${fx().port}\r\n` + Object.entries(headers).map(([n, v]) => `${n}: ${v}\r\n`).join('') + '\r\n';
+  return (
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${fx().port}\r\n` +
+    Object.entries(headers)
+      .map(([n, v]) => `${n}: ${v}\r\n`)
+      .join('') +
+    '\r\n'
+  );
 }
 
 describe('a request body over maxRequestBytes is refused before 100 Continue, and not read', () => {
   for (const send of ['xhr_send', 'jsonp_send'] as const) {
-    test(`${send}: Expect: 100-continue with Content-Length over the limit gets 413 and no 100 Continue`, { timeout: 10_000 }, async () => {
-      const session = await openSession(send);
-      const conn = await RawHttpConnection.connect(fx().port);
-      try {
-        await conn.write(head(`${session}/${send}`, { 'Content-Type': 'text/plain', 'Content-Length': '5000', Expect: '100-continue' }));
-        const response = await conn.readResponse('POST');
-        assert.equal(response.status, 413, 'the first answer is the refusal');
-        assert.equal(response.body, TOO_LARGE);
-        assert.equal(response.header('connection'), 'close');
-        assert.equal((await conn.readToEnd()).length, 0, 'nothing follows; the connection closes');
-      } finally {
-        conn.destroy();
-      }
-    });
+    test(
+      `${send}: Expect: 100-continue with Content-Length over the limit gets 413 and no 100 Continue`,
+      { timeout: 10_000 },
+      async () => {
+        const session = await openSession(send);
+        const conn = await RawHttpConnection.connect(fx().port);
+        try {
+          await conn.write(
+            head(`${session}/${send}`, {
+              'Content-Type': 'text/plain',
+              'Content-Length': '5000',
+              Expect: '100-continue',
+            }),
+          );
+          const response = await conn.readResponse('POST');
+          assert.equal(response.status, 413, 'the first answer is the refusal');
+          assert.equal(response.body, TOO_LARGE);
+          assert.equal(response.header('connection'), 'close');
+          assert.equal((await conn.readToEnd()).length, 0, 'nothing follows; the connection closes');
+        } finally {
+          conn.destroy();
+        }
+      },
+    );
   }
 
   test('Expect: 100-continue within the limit: 100 Continue, then the body is taken', { timeout: 10_000 }, async () => {
@@ -256,34 +311,42 @@ describe('a request body over maxRequestBytes is refused before 100 Continue, an
     }
   });
 
-  test('Expect: 100-continue on a route that is not the endpoint\'s still gets 100 Continue at once', { timeout: 10_000 }, async () => {
-    const conn = await RawHttpConnection.connect(fx().port);
-    try {
-      await conn.write(head('/elsewhere', { 'Content-Length': '7', Expect: '100-continue' }));
-      assert.equal((await conn.readHead()).status, 100);
-      await conn.write('["100"]');
-      const response = await conn.readResponse('POST');
-      assert.equal(response.body, 'not ours');
-    } finally {
-      conn.destroy();
-    }
-  });
+  test(
+    "Expect: 100-continue on a route that is not the endpoint's still gets 100 Continue at once",
+    { timeout: 10_000 },
+    async () => {
+      const conn = await RawHttpConnection.connect(fx().port);
+      try {
+        await conn.write(head('/elsewhere', { 'Content-Length': '7', Expect: '100-continue' }));
+        assert.equal((await conn.readHead()).status, 100);
+        await conn.write('["100"]');
+        const response = await conn.readResponse('POST');
+        assert.equal(response.body, 'not ours');
+      } finally {
+        conn.destroy();
+      }
+    },
+  );
 
-  test('Content-Length over the limit without Expect: 413 before any of the body, which is then not read', { timeout: 10_000 }, async () => {
-    const session = await openSession('xhr_send');
-    const conn = await RawHttpConnection.connect(fx().port);
-    try {
-      const request = head(`${session}/xhr_send`, { 'Content-Length': String(WHOLE_MESSAGE) });
-      await conn.write(request);
-      const server = serverEnd(conn);
-      const response = await conn.readResponse('POST');
-      assert.equal(response.status, 413);
-      assert.equal(response.body, TOO_LARGE);
-      await assertStopsReading(conn, server, Buffer.byteLength(request), () => Buffer.alloc(64 * 1024, 'x'));
-    } finally {
-      conn.destroy();
-    }
-  });
+  test(
+    'Content-Length over the limit without Expect: 413 before any of the body, which is then not read',
+    { timeout: 10_000 },
+    async () => {
+      const session = await openSession('xhr_send');
+      const conn = await RawHttpConnection.connect(fx().port);
+      try {
+        const request = head(`${session}/xhr_send`, { 'Content-Length': String(WHOLE_MESSAGE) });
+        await conn.write(request);
+        const server = serverEnd(conn);
+        const response = await conn.readResponse('POST');
+        assert.equal(response.status, 413);
+        assert.equal(response.body, TOO_LARGE);
+        await assertStopsReading(conn, server, Buffer.byteLength(request), () => Buffer.alloc(64 * 1024, 'x'));
+      } finally {
+        conn.destroy();
+      }
+    },
+  );
 });
 
 describe('every refusal of a send says why', () => {
@@ -297,15 +360,31 @@ describe('every refusal of a send says why', () => {
     test(`${name}: 415 "${UNSUPPORTED}", logged with its content type`, { timeout: 10_000 }, async () => {
       const session = await openSession(send);
       const logged = fx().logs.length;
-      const refused = await ask({ method: 'POST', path: `${session}/${send}`, headers: { 'Content-Type': type }, body });
+      const refused = await ask({
+        method: 'POST',
+        path: `${session}/${send}`,
+        headers: { 'Content-Type': type },
+        body,
+      });
       refused.conn.destroy();
       assert.equal(refused.status, 415);
       assert.equal(refused.body, UNSUPPORTED);
-      const entries = fx().logs.slice(logged).filter((entry) => entry.level === 'warn');
+      const entries = fx()
+        .logs.slice(logged)
+        .filter((entry) => entry.level === 'warn');
       assert.equal(entries.length, 1, 'one warning');
       const entry = entries[0];
-      assert.deepEqual(entry?.obj, { code: 'ERR_UNSUPPORTED_CONTENT_TYPE', contentType: type.split(';')[0], url: `${session}/${send}` });
-      assert.match(entry?.msg ?? '', new RegExp(`^${UNSUPPORTED.replace(/[.;]/g, '\\$&')}: ${send} takes .*text/plain.*, got ${type.split(';')[0]}$`));
+      assert.deepEqual(entry?.obj, {
+        code: 'ERR_UNSUPPORTED_CONTENT_TYPE',
+        contentType: type.split(';')[0],
+        url: `${session}/${send}`,
+      });
+      assert.match(
+        entry?.msg ?? '',
+        new RegExp(
+          `^${UNSUPPORTED.replace(/[.;]/g, '\\$&')}: ${send} takes .*text/plain.*, got ${type.split(';')[0]}$`,
+        ),
+      );
     });
   }
 
@@ -318,7 +397,12 @@ describe('every refusal of a send says why', () => {
   for (const [name, send, type, body] of payloadExpected) {
     test(`${name}: still exactly 500 "Payload expected." (the protocol's answer)`, { timeout: 10_000 }, async () => {
       const session = await openSession(send);
-      const refused = await ask({ method: 'POST', path: `${session}/${send}`, headers: type ? { 'Content-Type': type } : {}, body });
+      const refused = await ask({
+        method: 'POST',
+        path: `${session}/${send}`,
+        headers: type ? { 'Content-Type': type } : {},
+        body,
+      });
       refused.conn.destroy();
       assert.equal(refused.status, 500);
       assert.equal(refused.body, 'Payload expected.');

@@ -24,9 +24,9 @@ const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharC
 /** Characters on the edges of every escaped range, and JSON's own specials. */
 const tricky = fc.constantFrom(
   ...[
-    0x00, 0x08, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x22, 0x2f, 0x3c, 0x5c, 0x7f, 0x80, 0xa0, 0xfeff, 0x200b, 0x200c, 0x200f, 0x2010,
-    0x2027, 0x2028, 0x2029, 0x202f, 0x2030, 0x205f, 0x2060, 0x206f, 0x2070, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000,
-    0xffef, 0xfff0, 0xfffd, 0xfffe, 0xffff,
+    0x00, 0x08, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x22, 0x2f, 0x3c, 0x5c, 0x7f, 0x80, 0xa0, 0xfeff, 0x200b, 0x200c, 0x200f,
+    0x2010, 0x2027, 0x2028, 0x2029, 0x202f, 0x2030, 0x205f, 0x2060, 0x206f, 0x2070, 0xd7ff, 0xd800, 0xdbff, 0xdc00,
+    0xdfff, 0xe000, 0xffef, 0xfff0, 0xfffd, 0xfffe, 0xffff,
   ].map((c) => String.fromCharCode(c)),
 );
 
@@ -148,14 +148,18 @@ describe('message frames', () => {
     );
   });
 
-  test('a frame never contains a raw newline, so line-based transports keep one frame per line', { timeout: 30_000 }, () => {
-    fc.assert(
-      fc.property(fc.array(anyString, { maxLength: 8 }), (messages) => {
-        assert.ok(!/[\r\n\u2028\u2029]/.test(messageFrame(messages)));
-      }),
-      RUNS,
-    );
-  });
+  test(
+    'a frame never contains a raw newline, so line-based transports keep one frame per line',
+    { timeout: 30_000 },
+    () => {
+      fc.assert(
+        fc.property(fc.array(anyString, { maxLength: 8 }), (messages) => {
+          assert.ok(!/[\r\n\u2028\u2029]/.test(messageFrame(messages)));
+        }),
+        RUNS,
+      );
+    },
+  );
 });
 
 describe('close frames', () => {
@@ -198,7 +202,15 @@ describe('decodeMessages()', () => {
 
   test('never throws, and agrees with a reference model on any input', { timeout: 30_000 }, () => {
     const json = fc.jsonValue().map((value) => JSON.stringify(value) ?? '');
-    const arrays = fc.array(fc.oneof(anyString.map((s): unknown => s), fc.jsonValue()), { maxLength: 6 }).map((a) => JSON.stringify(a));
+    const arrays = fc
+      .array(
+        fc.oneof(
+          anyString.map((s): unknown => s),
+          fc.jsonValue(),
+        ),
+        { maxLength: 6 },
+      )
+      .map((a) => JSON.stringify(a));
     fc.assert(
       fc.property(fc.oneof(anyString, json, arrays), fc.boolean(), (payload, bare) => {
         assert.deepEqual(decodeMessages(payload, bare), model(payload, bare));
@@ -207,14 +219,18 @@ describe('decodeMessages()', () => {
     );
   });
 
-  test('what the server sends, a client decodes: decode(messageFrame(arr) without "a") === arr', { timeout: 30_000 }, () => {
-    fc.assert(
-      fc.property(fc.array(anyString, { maxLength: 12 }), (messages) => {
-        assert.deepEqual(decodeMessages(messageFrame(messages).slice(1)), { ok: true, messages });
-      }),
-      RUNS,
-    );
-  });
+  test(
+    'what the server sends, a client decodes: decode(messageFrame(arr) without "a") === arr',
+    { timeout: 30_000 },
+    () => {
+      fc.assert(
+        fc.property(fc.array(anyString, { maxLength: 12 }), (messages) => {
+          assert.deepEqual(decodeMessages(messageFrame(messages).slice(1)), { ok: true, messages });
+        }),
+        RUNS,
+      );
+    },
+  );
 });
 
 function model(payload: string, bare: boolean): ReturnType<typeof decodeMessages> {
@@ -234,14 +250,21 @@ function model(payload: string, bare: boolean): ReturnType<typeof decodeMessages
 describe('parseFrame()', () => {
   test('on any text: a frame, or a SyntaxError — never another kind of failure', { timeout: 30_000 }, () => {
     fc.assert(
-      fc.property(fc.oneof(anyString, anyString.map((s) => 'a' + s), anyString.map((s) => 'c' + s)), (text) => {
-        try {
-          const frame = parseFrame(text);
-          assert.ok(['open', 'heartbeat', 'messages', 'close'].includes(frame.type));
-        } catch (error) {
-          assert.ok(error instanceof SyntaxError, `threw ${String(error)}`);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          anyString,
+          anyString.map((s) => 'a' + s),
+          anyString.map((s) => 'c' + s),
+        ),
+        (text) => {
+          try {
+            const frame = parseFrame(text);
+            assert.ok(['open', 'heartbeat', 'messages', 'close'].includes(frame.type));
+          } catch (error) {
+            assert.ok(error instanceof SyntaxError, `threw ${String(error)}`);
+          }
+        },
+      ),
       RUNS,
     );
   });

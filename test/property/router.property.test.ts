@@ -6,8 +6,25 @@ import { matchRoute, splitUrl, underPrefix, type Route } from '../../server/rout
 
 const RUNS = { numRuns: 3000 };
 const SCRIPT = '/sockjs-client.0123456789ab.min.js';
-const TRANSPORTS = ['websocket', 'xhr', 'xhr_send', 'xhr_streaming', 'eventsource', 'htmlfile', 'jsonp', 'jsonp_send'] as const;
-const KINDS: ReadonlyArray<Route['kind']> = ['greeting', 'info', 'iframe', 'raw-websocket', 'client-script', 'session', 'not-found'];
+const TRANSPORTS = [
+  'websocket',
+  'xhr',
+  'xhr_send',
+  'xhr_streaming',
+  'eventsource',
+  'htmlfile',
+  'jsonp',
+  'jsonp_send',
+] as const;
+const KINDS: ReadonlyArray<Route['kind']> = [
+  'greeting',
+  'info',
+  'iframe',
+  'raw-websocket',
+  'client-script',
+  'session',
+  'not-found',
+];
 
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
 /** URL-ish characters, the separators that matter, and anything else. */
@@ -22,14 +39,16 @@ const anyPath = fc.oneof(
 );
 
 /** A character a server or session id may hold: anything but `/`, `.`, `;` (and `?`, which ends a path). */
-const idChar = fc.oneof(fc.constantFrom('a', 'Z', '0', '-', '_', '~', '%', '2', 'F', '@', '!', ':', ',', '=', '+', ' ', 'é'), codeUnit).filter(
-  (c) => !/[/.;?]/.test(c),
-);
+const idChar = fc
+  .oneof(fc.constantFrom('a', 'Z', '0', '-', '_', '~', '%', '2', 'F', '@', '!', ':', ',', '=', '+', ' ', 'é'), codeUnit)
+  .filter((c) => !/[/.;?]/.test(c));
 const id = fc.string({ unit: idChar, minLength: 1, maxLength: 40 });
 const transport = fc.constantFrom(...TRANSPORTS);
 const forbidden = fc.constantFrom('/', '.', ';');
 /** An id with one forbidden character inserted somewhere. */
-const badId = fc.tuple(fc.string({ unit: idChar, maxLength: 20 }), forbidden, fc.string({ unit: idChar, maxLength: 20 })).map(([a, f, b]) => a + f + b);
+const badId = fc
+  .tuple(fc.string({ unit: idChar, maxLength: 20 }), forbidden, fc.string({ unit: idChar, maxLength: 20 }))
+  .map(([a, f, b]) => a + f + b);
 
 /** Prefixes as createEndpoint accepts them (checkPrefix): '' for '/', else /[A-Za-z0-9_\-~./]* without a trailing '/'. */
 const prefix = fc.oneof(
@@ -61,7 +80,10 @@ describe('matchRoute()', () => {
         }
         assert.match(route.transport, /^[a-z_]+$/);
         const rebuilt = `/${route.serverId}/${route.sessionId}/${route.transport}`;
-        assert.ok(path === rebuilt || path === rebuilt + '/', `${JSON.stringify(path)} rebuilt as ${JSON.stringify(rebuilt)}`);
+        assert.ok(
+          path === rebuilt || path === rebuilt + '/',
+          `${JSON.stringify(path)} rebuilt as ${JSON.stringify(rebuilt)}`,
+        );
       }),
       RUNS,
     );
@@ -69,10 +91,15 @@ describe('matchRoute()', () => {
 
   test('an id holding "/", "." or ";" never yields a session route', { timeout: 30_000 }, () => {
     fc.assert(
-      fc.property(fc.oneof(fc.tuple(badId, id), fc.tuple(id, badId), fc.tuple(badId, badId)), transport, fc.boolean(), ([server, session], t, slash) => {
-        const route = matchRoute(`/${server}/${session}/${t}${slash ? '/' : ''}`, SCRIPT);
-        assert.notEqual(route.kind, 'session', JSON.stringify(route));
-      }),
+      fc.property(
+        fc.oneof(fc.tuple(badId, id), fc.tuple(id, badId), fc.tuple(badId, badId)),
+        transport,
+        fc.boolean(),
+        ([server, session], t, slash) => {
+          const route = matchRoute(`/${server}/${session}/${t}${slash ? '/' : ''}`, SCRIPT);
+          assert.notEqual(route.kind, 'session', JSON.stringify(route));
+        },
+      ),
       RUNS,
     );
   });
@@ -102,28 +129,39 @@ describe('matchRoute()', () => {
 describe('underPrefix()', () => {
   test('prefix + rest gives back rest when rest is "" or starts with "/"', { timeout: 30_000 }, () => {
     fc.assert(
-      fc.property(prefix, fc.oneof(fc.constant(''), anyPath.map((p) => '/' + p)), (p, rest) => {
-        assert.equal(underPrefix(p + rest, p), rest);
-      }),
+      fc.property(
+        prefix,
+        fc.oneof(
+          fc.constant(''),
+          anyPath.map((p) => '/' + p),
+        ),
+        (p, rest) => {
+          assert.equal(underPrefix(p + rest, p), rest);
+        },
+      ),
       RUNS,
     );
   });
 
-  test('whatever it returns, prefix + result is the path and the result is "" or starts with "/"', { timeout: 30_000 }, () => {
-    fc.assert(
-      fc.property(prefix, anyPath, (p, path) => {
-        const rest = underPrefix(path, p);
-        if (rest === undefined) {
-          // Refused: not under the prefix, or only sharing its first letters.
-          assert.ok(!path.startsWith(p) || (path.length > p.length && path[p.length] !== '/'));
-          return;
-        }
-        assert.equal(p + rest, path);
-        assert.ok(rest === '' || rest.startsWith('/'));
-      }),
-      RUNS,
-    );
-  });
+  test(
+    'whatever it returns, prefix + result is the path and the result is "" or starts with "/"',
+    { timeout: 30_000 },
+    () => {
+      fc.assert(
+        fc.property(prefix, anyPath, (p, path) => {
+          const rest = underPrefix(path, p);
+          if (rest === undefined) {
+            // Refused: not under the prefix, or only sharing its first letters.
+            assert.ok(!path.startsWith(p) || (path.length > p.length && path[p.length] !== '/'));
+            return;
+          }
+          assert.equal(p + rest, path);
+          assert.ok(rest === '' || rest.startsWith('/'));
+        }),
+        RUNS,
+      );
+    },
+  );
 
   test('a path that only shares the prefix’s first letters is never owned', { timeout: 30_000 }, () => {
     fc.assert(
@@ -154,16 +192,20 @@ describe('splitUrl()', () => {
 });
 
 describe('the whole routing path (splitUrl, underPrefix, matchRoute)', () => {
-  test('prefix/server/session/transport?query routes to exactly that session and transport', { timeout: 30_000 }, () => {
-    fc.assert(
-      fc.property(prefix, id, id, transport, fc.string({ maxLength: 30 }), (p, serverId, sessionId, t, query) => {
-        const { path, query: q } = splitUrl(`${p}/${serverId}/${sessionId}/${t}?${query}`);
-        assert.equal(q, query);
-        const rest = underPrefix(path, p);
-        assert.notEqual(rest, undefined);
-        assert.deepEqual(matchRoute(rest as string, SCRIPT), { kind: 'session', serverId, sessionId, transport: t });
-      }),
-      RUNS,
-    );
-  });
+  test(
+    'prefix/server/session/transport?query routes to exactly that session and transport',
+    { timeout: 30_000 },
+    () => {
+      fc.assert(
+        fc.property(prefix, id, id, transport, fc.string({ maxLength: 30 }), (p, serverId, sessionId, t, query) => {
+          const { path, query: q } = splitUrl(`${p}/${serverId}/${sessionId}/${t}?${query}`);
+          assert.equal(q, query);
+          const rest = underPrefix(path, p);
+          assert.notEqual(rest, undefined);
+          assert.deepEqual(matchRoute(rest as string, SCRIPT), { kind: 'session', serverId, sessionId, transport: t });
+        }),
+        RUNS,
+      );
+    },
+  );
 });

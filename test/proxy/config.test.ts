@@ -30,7 +30,10 @@ function directives(config: string): string {
 
 describe('nginx config templates', () => {
   test('placeholders are filled, and one without a value is an error', () => {
-    assert.equal(renderTemplate('listen {{LISTEN_PORT}}; # {{LISTEN_PORT}}', { LISTEN_PORT: '8080' }), 'listen 8080; # 8080');
+    assert.equal(
+      renderTemplate('listen {{LISTEN_PORT}}; # {{LISTEN_PORT}}', { LISTEN_PORT: '8080' }),
+      'listen 8080; # 8080',
+    );
     assert.throws(() => renderTemplate('proxy_pass {{UPSTREAM}};', {}), /no value for \{\{UPSTREAM\}\}/);
   });
 
@@ -59,7 +62,8 @@ describe('nginx config templates', () => {
   }
 
   test('each mode is hostile in its own way', () => {
-    const active = (mode: NginxMode): string => directives(renderConfig(mode, { listenPort: 1, upstreamPort: 2, user: '' }).main);
+    const active = (mode: NginxMode): string =>
+      directives(renderConfig(mode, { listenPort: 1, upstreamPort: 2, user: '' }).main);
     assert.doesNotMatch(active('no-upgrade'), /Upgrade/);
     assert.match(active('no-upgrade'), /proxy_buffering off;/);
     assert.match(active('buffering'), /proxy_buffering on;/);
@@ -83,10 +87,14 @@ describe('nginx config templates', () => {
         const config = renderConfig(mode, { listenPort: 40001, upstreamPort: 40002 });
         writeFileSync(join(prefix, 'conf', 'nginx.conf'), config.main);
         writeFileSync(join(prefix, 'conf', 'common.conf'), config.common);
-        const check = spawnSync(bin, ['-t', '-p', `${prefix}/`, '-c', join(prefix, 'conf', 'nginx.conf'), '-e', 'stderr'], {
-          encoding: 'utf8',
-          timeout: 10_000,
-        });
+        const check = spawnSync(
+          bin,
+          ['-t', '-p', `${prefix}/`, '-c', join(prefix, 'conf', 'nginx.conf'), '-e', 'stderr'],
+          {
+            encoding: 'utf8',
+            timeout: 10_000,
+          },
+        );
         assert.equal(check.status, 0, `${mode}: ${check.stderr}`);
       } finally {
         rmSync(prefix, { recursive: true, force: true });
@@ -103,7 +111,9 @@ describe('TCP cutter', () => {
    * An origin answering every request with a close-delimited 200 that streams until the
    * connection goes; `write(path, text)` sends more down one of them.
    */
-  async function streamingOrigin(bus: ChangeBus): Promise<{ port: number; closed: string[]; write(path: string, text: string): void }> {
+  async function streamingOrigin(
+    bus: ChangeBus,
+  ): Promise<{ port: number; closed: string[]; write(path: string, text: string): void }> {
     const streams = new Map<string, Socket>();
     const closed: string[] = [];
     const server = createNetServer((socket) => {
@@ -155,7 +165,11 @@ describe('TCP cutter', () => {
     const cutter = stack.use(await TcpCutter.start(origin.port, bus), 'cutter', (c) => c.close());
     const a = post(cutter.port, '/a/stream', bus);
     const b = post(cutter.port, '/b/stream', bus);
-    const target = await bus.until(() => cutter.openWith('/b/stream').find((c) => c.current?.tail.includes('start')), 'the /b stream', 5000);
+    const target = await bus.until(
+      () => cutter.openWith('/b/stream').find((c) => c.current?.tail.includes('start')),
+      'the /b stream',
+      5000,
+    );
     await bus.when(() => a.body !== '' && b.body !== '', 'both streams to start', 5000);
     assert.equal(target.current?.request, 'POST /b/stream');
     assert.match(target.current?.head ?? '', /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nstart \/b\/stream\n$/);

@@ -13,15 +13,20 @@ import { describeCheck } from '../../demo/proxy/sequence';
 import { ChangeBus, Stack } from '../../demo/proxy/wait';
 
 const nginxBin = findNginx();
-const skip = nginxBin ? false : 'nginx not installed at /usr/sbin/nginx (set NGINX=...; CI installs nginx-light): proxy scenarios skipped';
+const skip = nginxBin
+  ? false
+  : 'nginx not installed at /usr/sbin/nginx (set NGINX=...; CI installs nginx-light): proxy scenarios skipped';
 
 describe('behind nginx cutting idle connections', { skip }, () => {
   const stack = new Stack();
   let result: IdleCutResult | undefined;
 
-  before(async () => {
-    result = await idleCutScenario({ bus: new ChangeBus(), stack, ...(nginxBin ? { nginxBin } : {}) });
-  }, { timeout: 90_000 });
+  before(
+    async () => {
+      result = await idleCutScenario({ bus: new ChangeBus(), stack, ...(nginxBin ? { nginxBin } : {}) });
+    },
+    { timeout: 90_000 },
+  );
   after(() => stack.dispose());
 
   function session(transport: string): IdleSessionResult {
@@ -52,7 +57,10 @@ describe('behind nginx cutting idle connections', { skip }, () => {
 
   test('xhr-streaming responses were recycled at the response limit', () => {
     // 200 padded messages each way are about 64 KiB of frames: 4 KiB a response.
-    assert.ok(session('xhr-streaming').receivingRequests >= 10, `${session('xhr-streaming').receivingRequests} streams`);
+    assert.ok(
+      session('xhr-streaming').receivingRequests >= 10,
+      `${session('xhr-streaming').receivingRequests} streams`,
+    );
   });
 
   test('contrast: heartbeats longer than the cut, the session dies at the cut (1002)', () => {
@@ -60,7 +68,10 @@ describe('behind nginx cutting idle connections', { skip }, () => {
     const { contrast } = result;
     assert.equal(contrast.serverClose?.code, 1002);
     assert.ok(contrast.closedAfterIdleMs !== undefined);
-    assert.ok(contrast.closedAfterIdleMs >= result.idleSeconds * 1000 - 250, `cut after ${contrast.closedAfterIdleMs} ms`);
+    assert.ok(
+      contrast.closedAfterIdleMs >= result.idleSeconds * 1000 - 250,
+      `cut after ${contrast.closedAfterIdleMs} ms`,
+    );
     assert.ok(contrast.closedAfterIdleMs < contrast.heartbeatDelay, 'before its first heartbeat');
   });
 });

@@ -23,7 +23,6 @@ const echo: SockJsHandler = {
   },
 };
 
-
 const { running, resources } = useSpringApp((registry) => {
   registry.addHandler(echo, '/same').withSockJS({ disconnectDelay: 30_000 });
   registry.addHandler(echo, '/plain-same');
@@ -33,7 +32,10 @@ const { running, resources } = useSpringApp((registry) => {
     .setAllowedOriginPatterns('http://*.example.com', 'http://localhost:*')
     .withSockJS({ disconnectDelay: 30_000 });
   registry.addHandler(echo, '/plain-listed').setAllowedOrigins('https://app.example.com', 'http://*.example.com');
-  registry.addHandler(echo, '/nulls').setAllowedOrigins('null', 'https://app.example.com').withSockJS({ disconnectDelay: 30_000 });
+  registry
+    .addHandler(echo, '/nulls')
+    .setAllowedOrigins('null', 'https://app.example.com')
+    .withSockJS({ disconnectDelay: 30_000 });
   registry.addHandler(echo, '/any').setAllowedOrigins('*').withSockJS({ disconnectDelay: 30_000 });
 });
 
@@ -67,7 +69,12 @@ const ALL_CHECKS: readonly Check[] = [
 ];
 
 /** The status of a streaming response's head; the connection is dropped after it. */
-async function streamStatus(port: number, method: string, path: string, headers: Record<string, string>): Promise<number> {
+async function streamStatus(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<number> {
   const { conn, head } = await openStream(port, method, path, { headers });
   conn.destroy();
   return head.status;
@@ -95,11 +102,21 @@ async function statuses(prefix: string, headers: Record<string, string>): Promis
     xhr: (await POST(port, `${fresh()}/xhr`, { headers })).status,
     'xhr OPTIONS': (await OPTIONS(port, `${fresh()}/xhr`, { headers: preflight })).status,
     xhr_streaming: await streamStatus(port, 'POST', `${fresh()}/xhr_streaming`, headers),
-    xhr_send: (await POST(port, `${session.base}/xhr_send`, { headers: { 'Content-Type': 'text/plain', ...headers }, body: '["x"]' })).status,
+    xhr_send: (
+      await POST(port, `${session.base}/xhr_send`, {
+        headers: { 'Content-Type': 'text/plain', ...headers },
+        body: '["x"]',
+      })
+    ).status,
     eventsource: await streamStatus(port, 'GET', `${fresh()}/eventsource`, headers),
     htmlfile: await streamStatus(port, 'GET', `${fresh()}/htmlfile?c=cb`, headers),
     jsonp: (await GET(port, `${fresh()}/jsonp?c=cb`, { headers })).status,
-    jsonp_send: (await POST(port, `${jsonpSession}/jsonp_send`, { headers: { 'Content-Type': 'text/plain', ...headers }, body: '["y"]' })).status,
+    jsonp_send: (
+      await POST(port, `${jsonpSession}/jsonp_send`, {
+        headers: { 'Content-Type': 'text/plain', ...headers },
+        body: '["y"]',
+      })
+    ).status,
     websocket: await upgradeStatus(port, `${fresh()}/websocket`, headers),
     'raw websocket': await upgradeStatus(port, `${prefix}/websocket`, headers),
   };
@@ -131,7 +148,11 @@ async function assertAllowed(prefix: string, origin: string | undefined, host?: 
 }
 
 async function assertRefused(prefix: string, origin: string): Promise<void> {
-  assert.deepEqual(await statuses(prefix, { Origin: origin }), REFUSED, `${prefix} with Origin ${origin} must be refused`);
+  assert.deepEqual(
+    await statuses(prefix, { Origin: origin }),
+    REFUSED,
+    `${prefix} with Origin ${origin} must be refused`,
+  );
 }
 
 describe('default: same origin only', () => {
@@ -139,68 +160,98 @@ describe('default: same origin only', () => {
     await assertAllowed('/same', `http://127.0.0.1:${running().port}`);
   });
 
-  test('same origin is decided against the Host header (another host name, default ports)', { timeout: 15_000 }, async () => {
-    await assertAllowed('/same', 'http://app.test:8080', 'app.test:8080');
-    await assertAllowed('/same', 'http://app.test', 'app.test');
-    await assertAllowed('/same', 'http://app.test:80', 'app.test');
-    await assertAllowed('/same', 'HTTP://APP.TEST:8080', 'app.test:8080');
-  });
+  test(
+    'same origin is decided against the Host header (another host name, default ports)',
+    { timeout: 15_000 },
+    async () => {
+      await assertAllowed('/same', 'http://app.test:8080', 'app.test:8080');
+      await assertAllowed('/same', 'http://app.test', 'app.test');
+      await assertAllowed('/same', 'http://app.test:80', 'app.test');
+      await assertAllowed('/same', 'HTTP://APP.TEST:8080', 'app.test:8080');
+    },
+  );
 
   test('no Origin header (non-browser clients) passes on every route', { timeout: 15_000 }, async () => {
     await assertAllowed('/same', undefined);
   });
 
-  test('another origin gets 403 on info, xhr, xhr_streaming, xhr_send, eventsource, htmlfile, jsonp, jsonp_send and websockets', { timeout: 15_000 }, async () => {
-    const { port } = running();
-    await assertRefused('/same', 'http://evil.example');
-    await assertRefused('/same', `http://localhost:${port}`);
-    await assertRefused('/same', `http://127.0.0.1:${port + 1 > 65535 ? 1 : port + 1}`);
-    await assertRefused('/same', 'null');
-    // The same through the ws client's own `origin` option.
-    const { baseUrl } = running();
-    assert.deepEqual(await wsRefusal(wsUrl(baseUrl, sockjsWsPath('/same')), { origin: 'http://evil.example' }), { status: 403, body: 'Origin not allowed' });
-    assert.equal((await wsRefusal(wsUrl(baseUrl, '/plain-same'), { origin: 'http://evil.example' })).status, 403);
-    const allowed = resources.add(await WsClient.open(wsUrl(baseUrl, sockjsWsPath('/same')), { origin: `http://127.0.0.1:${port}` }), (c) => c.close());
-    assert.equal(await allowed.message(0), 'o');
-  });
+  test(
+    'another origin gets 403 on info, xhr, xhr_streaming, xhr_send, eventsource, htmlfile, jsonp, jsonp_send and websockets',
+    { timeout: 15_000 },
+    async () => {
+      const { port } = running();
+      await assertRefused('/same', 'http://evil.example');
+      await assertRefused('/same', `http://localhost:${port}`);
+      await assertRefused('/same', `http://127.0.0.1:${port + 1 > 65535 ? 1 : port + 1}`);
+      await assertRefused('/same', 'null');
+      // The same through the ws client's own `origin` option.
+      const { baseUrl } = running();
+      assert.deepEqual(await wsRefusal(wsUrl(baseUrl, sockjsWsPath('/same')), { origin: 'http://evil.example' }), {
+        status: 403,
+        body: 'Origin not allowed',
+      });
+      assert.equal((await wsRefusal(wsUrl(baseUrl, '/plain-same'), { origin: 'http://evil.example' })).status, 403);
+      const allowed = resources.add(
+        await WsClient.open(wsUrl(baseUrl, sockjsWsPath('/same')), { origin: `http://127.0.0.1:${port}` }),
+        (c) => c.close(),
+      );
+      assert.equal(await allowed.message(0), 'o');
+    },
+  );
 
-  test('a refused xhr_send delivers nothing and the 403 carries "Origin not allowed"', { timeout: 10_000 }, async () => {
-    const session = new XhrPollingSession(running().port, '/same');
-    await session.open();
-    const refused = await session.send(['sneaky'], { Origin: 'http://evil.example' });
-    assert.equal(refused.status, 403);
-    assert.equal(refused.body, 'Origin not allowed');
-    assert.equal((await session.send(['honest'])).status, 204);
-    assert.equal(await session.pollFrame(), 'a["honest"]');
-  });
+  test(
+    'a refused xhr_send delivers nothing and the 403 carries "Origin not allowed"',
+    { timeout: 10_000 },
+    async () => {
+      const session = new XhrPollingSession(running().port, '/same');
+      await session.open();
+      const refused = await session.send(['sneaky'], { Origin: 'http://evil.example' });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body, 'Origin not allowed');
+      assert.equal((await session.send(['honest'])).status, 204);
+      assert.equal(await session.pollFrame(), 'a["honest"]');
+    },
+  );
 
-  test('a plain websocket endpoint: same origin and no Origin upgrade (101), another origin is 403', { timeout: 10_000 }, async () => {
-    const { port } = running();
-    assert.equal(await upgradeStatus(port, '/plain-same', { Origin: `http://127.0.0.1:${port}` }), 101);
-    assert.equal(await upgradeStatus(port, '/plain-same', {}), 101);
-    assert.equal(await upgradeStatus(port, '/plain-same', { Origin: 'http://evil.example' }), 403);
-    assert.equal(await upgradeStatus(port, '/plain-same', { Origin: 'null' }), 403);
-  });
+  test(
+    'a plain websocket endpoint: same origin and no Origin upgrade (101), another origin is 403',
+    { timeout: 10_000 },
+    async () => {
+      const { port } = running();
+      assert.equal(await upgradeStatus(port, '/plain-same', { Origin: `http://127.0.0.1:${port}` }), 101);
+      assert.equal(await upgradeStatus(port, '/plain-same', {}), 101);
+      assert.equal(await upgradeStatus(port, '/plain-same', { Origin: 'http://evil.example' }), 403);
+      assert.equal(await upgradeStatus(port, '/plain-same', { Origin: 'null' }), 403);
+    },
+  );
 
-  test('sockjs-client in Node (no Origin header) opens on every transport of a same-origin endpoint', { timeout: 20_000 }, async () => {
-    for (const transport of ['websocket', 'xhr-streaming', 'xhr-polling'] as const) {
-      const client = connectSockJs(running().baseUrl + '/same', transport, resources);
-      await client.opened;
-      client.sock.send('hi');
-      assert.equal(await client.message(0), 'hi');
-      client.sock.close();
-      await withTimeout(client.closed, 'the client close');
-    }
-  });
+  test(
+    'sockjs-client in Node (no Origin header) opens on every transport of a same-origin endpoint',
+    { timeout: 20_000 },
+    async () => {
+      for (const transport of ['websocket', 'xhr-streaming', 'xhr-polling'] as const) {
+        const client = connectSockJs(running().baseUrl + '/same', transport, resources);
+        await client.opened;
+        client.sock.send('hi');
+        assert.equal(await client.message(0), 'hi');
+        client.sock.close();
+        await withTimeout(client.closed, 'the client close');
+      }
+    },
+  );
 });
 
 describe('listed origins and patterns', () => {
-  test('an exact origin passes (case-insensitively); the same host on another scheme or port does not', { timeout: 15_000 }, async () => {
-    await assertAllowed('/listed', 'https://app.example.com');
-    await assertAllowed('/listed', 'HTTPS://App.Example.COM');
-    await assertRefused('/listed', 'https://other.example.com');
-    await assertRefused('/listed', 'https://app.example.com:8443');
-  });
+  test(
+    'an exact origin passes (case-insensitively); the same host on another scheme or port does not',
+    { timeout: 15_000 },
+    async () => {
+      await assertAllowed('/listed', 'https://app.example.com');
+      await assertAllowed('/listed', 'HTTPS://App.Example.COM');
+      await assertRefused('/listed', 'https://other.example.com');
+      await assertRefused('/listed', 'https://app.example.com:8443');
+    },
+  );
 
   test('http://*.example.com matches any subdomain over http, nothing else', { timeout: 20_000 }, async () => {
     await assertAllowed('/listed', 'http://a.example.com');
@@ -256,10 +307,17 @@ describe("the iframe page's Content-Security-Policy", () => {
     assert.equal(await csp('/same/iframe-1.2.3.html'), "frame-ancestors 'self'");
   });
 
-  test("a list: frame-ancestors 'self' and every listed origin and pattern ('null' left out)", { timeout: 10_000 }, async () => {
-    assert.equal(await csp('/listed/iframe.html'), "frame-ancestors 'self' https://app.example.com http://*.example.com http://localhost:*");
-    assert.equal(await csp('/nulls/iframe.html'), "frame-ancestors 'self' https://app.example.com");
-  });
+  test(
+    "a list: frame-ancestors 'self' and every listed origin and pattern ('null' left out)",
+    { timeout: 10_000 },
+    async () => {
+      assert.equal(
+        await csp('/listed/iframe.html'),
+        "frame-ancestors 'self' https://app.example.com http://*.example.com http://localhost:*",
+      );
+      assert.equal(await csp('/nulls/iframe.html'), "frame-ancestors 'self' https://app.example.com");
+    },
+  );
 
   test("'*': no Content-Security-Policy header", { timeout: 10_000 }, async () => {
     assert.equal(await csp('/any/iframe.html'), undefined);

@@ -25,7 +25,6 @@ function announcing(endpoint: string): SockJsHandler {
 }
 
 describe('setSubprotocols on a plain websocket endpoint', () => {
-
   const { running, resources } = useSpringApp((registry) => {
     registry.addHandler(announcing('/chat'), '/chat').setSubprotocols('v1.chat', 'v2.chat');
     registry.addHandler(announcing('/none'), '/none');
@@ -40,25 +39,35 @@ describe('setSubprotocols on a plain websocket endpoint', () => {
     { offered: [], agreed: '' },
   ];
   for (const { offered, agreed } of cases) {
-    test(`client offers [${offered.join(', ')}] → ${JSON.stringify(agreed)} on both sides`, { timeout: 10_000 }, async () => {
-      const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/chat'), { protocols: offered }), (c) => c.close());
-      assert.equal(ws.socket.protocol, agreed, 'ws.protocol');
-      assert.equal(await ws.message(0), `protocol=${agreed}`, 'session.protocol in onOpen');
-      const session = [...running().registry.endpoint('/chat').sessions.values()].find((s) => s.protocol === agreed);
-      assert.ok(session, 'the endpoint holds the session with that protocol');
-      assert.equal(session.transport, 'websocket-raw');
-    });
+    test(
+      `client offers [${offered.join(', ')}] → ${JSON.stringify(agreed)} on both sides`,
+      { timeout: 10_000 },
+      async () => {
+        const ws = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/chat'), { protocols: offered }), (c) =>
+          c.close(),
+        );
+        assert.equal(ws.socket.protocol, agreed, 'ws.protocol');
+        assert.equal(await ws.message(0), `protocol=${agreed}`, 'session.protocol in onOpen');
+        const session = [...running().registry.endpoint('/chat').sessions.values()].find((s) => s.protocol === agreed);
+        assert.ok(session, 'the endpoint holds the session with that protocol');
+        assert.equal(session.transport, 'websocket-raw');
+      },
+    );
   }
 
-  test('no protocol in common: the upgrade succeeds without a Sec-WebSocket-Protocol header, session.protocol is ""', { timeout: 10_000 }, async () => {
-    const before = opened.items.length;
-    const answer = await rawUpgrade(running().port, '/chat', { 'Sec-WebSocket-Protocol': 'v3, v4' });
-    resources.add(answer.conn, (c) => c.destroy());
-    assert.equal(answer.head.status, 101);
-    assert.equal(answer.head.header('sec-websocket-protocol'), undefined);
-    const open = await opened.waitFor((o) => o.endpoint === '/chat' && opened.items.indexOf(o) >= before, 'onOpen');
-    assert.equal(open.session.protocol, '');
-  });
+  test(
+    'no protocol in common: the upgrade succeeds without a Sec-WebSocket-Protocol header, session.protocol is ""',
+    { timeout: 10_000 },
+    async () => {
+      const before = opened.items.length;
+      const answer = await rawUpgrade(running().port, '/chat', { 'Sec-WebSocket-Protocol': 'v3, v4' });
+      resources.add(answer.conn, (c) => c.destroy());
+      assert.equal(answer.head.status, 101);
+      assert.equal(answer.head.header('sec-websocket-protocol'), undefined);
+      const open = await opened.waitFor((o) => o.endpoint === '/chat' && opened.items.indexOf(o) >= before, 'onOpen');
+      assert.equal(open.session.protocol, '');
+    },
+  );
 
   test('an endpoint without setSubprotocols agrees on none, whatever is offered', { timeout: 10_000 }, async () => {
     const answer = await rawUpgrade(running().port, '/none', { 'Sec-WebSocket-Protocol': 'v1.chat' });
@@ -70,18 +79,28 @@ describe('setSubprotocols on a plain websocket endpoint', () => {
     assert.equal(await ws.message(0), 'protocol=');
   });
 
-  test('a SockJS endpoint agrees on a protocol on its websocket transports; other transports have ""', { timeout: 10_000 }, async () => {
-    const framed = resources.add(await WsClient.open(wsUrl(running().baseUrl, sockjsWsPath('/sockjs')), { protocols: ['v3', 'v2.chat'] }), (c) => c.close());
-    assert.equal(framed.socket.protocol, 'v2.chat');
-    assert.equal(await framed.message(0), 'o');
-    assert.equal(await framed.message(1), 'a["protocol=v2.chat"]');
-    const raw = resources.add(await WsClient.open(wsUrl(running().baseUrl, '/sockjs/websocket'), { protocols: ['v1.chat'] }), (c) => c.close());
-    assert.equal(raw.socket.protocol, 'v1.chat');
-    assert.equal(await raw.message(0), 'protocol=v1.chat');
-    const xhr = new XhrPollingSession(running().port, '/sockjs', { 'Sec-WebSocket-Protocol': 'v1.chat' });
-    await xhr.open();
-    assert.equal(await xhr.pollFrame(), 'a["protocol="]');
-  });
+  test(
+    'a SockJS endpoint agrees on a protocol on its websocket transports; other transports have ""',
+    { timeout: 10_000 },
+    async () => {
+      const framed = resources.add(
+        await WsClient.open(wsUrl(running().baseUrl, sockjsWsPath('/sockjs')), { protocols: ['v3', 'v2.chat'] }),
+        (c) => c.close(),
+      );
+      assert.equal(framed.socket.protocol, 'v2.chat');
+      assert.equal(await framed.message(0), 'o');
+      assert.equal(await framed.message(1), 'a["protocol=v2.chat"]');
+      const raw = resources.add(
+        await WsClient.open(wsUrl(running().baseUrl, '/sockjs/websocket'), { protocols: ['v1.chat'] }),
+        (c) => c.close(),
+      );
+      assert.equal(raw.socket.protocol, 'v1.chat');
+      assert.equal(await raw.message(0), 'protocol=v1.chat');
+      const xhr = new XhrPollingSession(running().port, '/sockjs', { 'Sec-WebSocket-Protocol': 'v1.chat' });
+      await xhr.open();
+      assert.equal(await xhr.pollFrame(), 'a["protocol="]');
+    },
+  );
 });
 
 describe('the demo /ws endpoint (v1.chat, v2.chat)', () => {
@@ -89,7 +108,9 @@ describe('the demo /ws endpoint (v1.chat, v2.chat)', () => {
 
   test('offering [v3, v2.chat]: v2.chat, JSON echoes', { timeout: 10_000 }, async () => {
     const { baseUrl } = demo();
-    const ws = resources.add(await WsClient.open(wsUrl(baseUrl, '/ws'), { protocols: ['v3', 'v2.chat'] }), (c) => c.close());
+    const ws = resources.add(await WsClient.open(wsUrl(baseUrl, '/ws'), { protocols: ['v3', 'v2.chat'] }), (c) =>
+      c.close(),
+    );
     assert.equal(ws.socket.protocol, 'v2.chat');
     assert.equal(await ws.message(0), 'protocol v2.chat');
     ws.socket.send('hi');

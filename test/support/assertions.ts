@@ -80,7 +80,10 @@ export async function assertPreflight(port: number, path: string, requestedMetho
     assert.ok(r.status === 200 || r.status === 204, `preflight status 200 or 204, got ${r.status}`);
     assertLongCache(r);
     const maxAge = parseInt(r.header('access-control-max-age') ?? '', 10);
-    assert.ok(maxAge > 1000000, `Access-Control-Max-Age must exceed 1000000, got ${r.header('access-control-max-age')}`);
+    assert.ok(
+      maxAge > 1000000,
+      `Access-Control-Max-Age must exceed 1000000, got ${r.header('access-control-max-age')}`,
+    );
     const allowed = r.header('access-control-allow-methods') ?? '';
     for (const method of requestedMethods.split(',').map((m) => m.trim())) {
       assert.ok(allowed.includes(method), `Access-Control-Allow-Methods ${JSON.stringify(allowed)} lacks ${method}`);

@@ -26,7 +26,12 @@ export class Events<T> {
 
   /** Every item, once there are at least `count`. */
   waitForCount(count: number, what: string, ms = DEFAULT_WAIT_MS): Promise<T[]> {
-    return this.changes.until(() => (this.items.length >= count ? this.items : undefined), what, ms, () => `${this.items.length} so far`);
+    return this.changes.until(
+      () => (this.items.length >= count ? this.items : undefined),
+      what,
+      ms,
+      () => `${this.items.length} so far`,
+    );
   }
 
   count(predicate: (item: T) => boolean): number {

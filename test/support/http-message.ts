@@ -73,7 +73,8 @@ export interface RawRequest {
 
 /** Serialises a request exactly as it will be written to the socket. */
 export function encodeRequest(req: RawRequest, hostHeader: string): Buffer {
-  const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
+  const body =
+    req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
   const headers: Array<[string, string]> = [];
   const given = req.headers ?? {};
   const givenNames = new Set(Object.keys(given).map((n) => n.toLowerCase()));
@@ -95,7 +96,8 @@ export function parseHead(text: string): HttpHead {
   const lines = text.split('\r\n');
   const statusLine = lines.shift() ?? '';
   const m = /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/.exec(statusLine);
-  if (!m || m[1] === undefined || m[2] === undefined) throw new Error(`malformed status line: ${JSON.stringify(statusLine)}`);
+  if (!m || m[1] === undefined || m[2] === undefined)
+    throw new Error(`malformed status line: ${JSON.stringify(statusLine)}`);
   const headers: Array<[string, string]> = [];
   for (const line of lines) {
     const colon = line.indexOf(':');

@@ -49,7 +49,8 @@ export class HttpStream {
     const check = (): string | undefined => {
       this.absorb();
       if (predicate(this.received)) return this.received;
-      if (this.finished) throw new Error(`response ended before ${what}; got ${JSON.stringify(this.received.slice(-200))}`);
+      if (this.finished)
+        throw new Error(`response ended before ${what}; got ${JSON.stringify(this.received.slice(-200))}`);
       return undefined;
     };
     return this.conn.waitFor(what, check, ms, true);

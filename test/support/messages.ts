@@ -13,14 +13,18 @@ export function sized(pattern: string, size: number): string {
 
 /** A JSON string literal with everything outside printable ASCII as `\uXXXX`. */
 function visible(text: string): string {
-  return JSON.stringify(text).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(text).replace(
+    /[^\x20-\x7e]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Where a mismatch first occurs, for a readable failure; undefined when equal. */
 export function firstDifference(actual: readonly string[], expected: readonly string[]): string | undefined {
   for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
     if (actual[i] !== expected[i]) {
-      const show = (s: string | undefined): string => (s === undefined ? 'nothing' : `${visible(s.slice(0, 80))} (${s.length} chars)`);
+      const show = (s: string | undefined): string =>
+        s === undefined ? 'nothing' : `${visible(s.slice(0, 80))} (${s.length} chars)`;
       return `message ${i}: expected ${show(expected[i])}, got ${show(actual[i])}`;
     }
   }

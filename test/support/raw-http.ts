@@ -60,7 +60,11 @@ export class RawHttpConnection {
 
   static connect(port: number, options: ConnectOptions = {}): Promise<RawHttpConnection> {
     const host = options.host ?? '127.0.0.1';
-    const socket = net.connect({ port, host, ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) });
+    const socket = net.connect({
+      port,
+      host,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    });
     socket.setNoDelay(true);
     const connected = new Promise<RawHttpConnection>((resolve, reject) => {
       socket.once('connect', () => resolve(new RawHttpConnection(socket, port, host)));
@@ -198,7 +202,12 @@ export class RawHttpConnection {
    * byte received. Rejects after `timeoutMs`, when `extract` throws, or when the server closes
    * first (unless `eofIsExpected`: then `extract` sees the end via `ended`).
    */
-  waitFor<T>(what: string, extract: () => T | undefined, timeoutMs = DEFAULT_WAIT_MS, eofIsExpected = false): Promise<T> {
+  waitFor<T>(
+    what: string,
+    extract: () => T | undefined,
+    timeoutMs = DEFAULT_WAIT_MS,
+    eofIsExpected = false,
+  ): Promise<T> {
     const attempt = (): T | undefined => {
       const value = extract();
       if (value !== undefined || !this.eof || eofIsExpected) return value;
@@ -250,7 +259,12 @@ export class RawHttpConnection {
 
   /** Reads everything until the server closes the connection. */
   readToEnd(timeoutMs = DEFAULT_WAIT_MS): Promise<Buffer> {
-    return this.waitFor('the server to close the connection', () => (this.eof ? this.takePending() : undefined), timeoutMs, true);
+    return this.waitFor(
+      'the server to close the connection',
+      () => (this.eof ? this.takePending() : undefined),
+      timeoutMs,
+      true,
+    );
   }
 
   /** Resolves true if the server closed the connection without sending more bytes. */
@@ -329,7 +343,12 @@ export class RawHttpConnection {
 export type RequestOptions = Omit<RawRequest, 'method' | 'path'> & ConnectOptions;
 
 /** Opens a connection, sends one request, reads the whole response, closes. */
-export async function request(port: number, method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+export async function request(
+  port: number,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<HttpResponse> {
   const conn = await RawHttpConnection.connect(port, options);
   try {
     return await conn.roundTrip({ method, path, ...options }, options.timeoutMs);
@@ -338,8 +357,10 @@ export async function request(port: number, method: string, path: string, option
   }
 }
 
-export const GET = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> => request(port, 'GET', path, options);
-export const POST = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> => request(port, 'POST', path, options);
+export const GET = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> =>
+  request(port, 'GET', path, options);
+export const POST = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> =>
+  request(port, 'POST', path, options);
 export const OPTIONS = (port: number, path: string, options?: RequestOptions): Promise<HttpResponse> =>
   request(port, 'OPTIONS', path, options);
 
@@ -350,7 +371,12 @@ export interface OpenStream {
 }
 
 /** Sends a request and returns once the response head has arrived, leaving the body unread. */
-export async function openStream(port: number, method: string, path: string, options: RequestOptions = {}): Promise<OpenStream> {
+export async function openStream(
+  port: number,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<OpenStream> {
   const conn = await RawHttpConnection.connect(port, options);
   try {
     await conn.sendRequest({ method, path, ...options });

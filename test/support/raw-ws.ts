@@ -69,7 +69,12 @@ export interface UpgradeOptions extends ConnectOptions {
  * Sends an RFC 6455 upgrade request for `path` (`headers` added, or replacing the defaults of the
  * same name) and reads the answer's head, whatever its status.
  */
-export async function rawUpgrade(port: number, path: string, headers: Record<string, string> = {}, options: UpgradeOptions = {}): Promise<UpgradeAnswer> {
+export async function rawUpgrade(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  options: UpgradeOptions = {},
+): Promise<UpgradeAnswer> {
   const conn = await RawHttpConnection.connect(port, options);
   try {
     const key = randomBytes(16).toString('base64');
@@ -77,7 +82,13 @@ export async function rawUpgrade(port: number, path: string, headers: Record<str
       {
         method: 'GET',
         path,
-        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, ...headers },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': key,
+          ...headers,
+        },
       },
       conn.hostHeader,
     );
@@ -107,14 +118,21 @@ export class RawWs {
   ) {}
 
   /** Upgrades `path`; rejects with HandshakeRefused (status and body) when the server refuses. */
-  static async open(port: number, path: string, headers: Record<string, string> = {}, options: UpgradeOptions = {}): Promise<RawWs> {
+  static async open(
+    port: number,
+    path: string,
+    headers: Record<string, string> = {},
+    options: UpgradeOptions = {},
+  ): Promise<RawWs> {
     const { conn, head, key } = await rawUpgrade(port, path, headers, options);
     try {
       if (head.status !== 101) {
         const body = await conn.readBody(head, 'GET', options.timeoutMs).catch(() => Buffer.alloc(0));
         throw new HandshakeRefused(head.status, body.toString('utf8'));
       }
-      const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+      const accept = createHash('sha1')
+        .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+        .digest('base64');
       if (head.header('sec-websocket-accept') !== accept) throw new Error('bad Sec-WebSocket-Accept');
       return new RawWs(conn, head);
     } catch (error) {
@@ -128,7 +146,10 @@ export class RawWs {
   }
 
   text(payload: string | Buffer): Promise<void> {
-    return this.send({ opcode: OP.TEXT, payload: typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload });
+    return this.send({
+      opcode: OP.TEXT,
+      payload: typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload,
+    });
   }
 
   /** The next frame from the server; null when the connection ends first. */
@@ -142,7 +163,8 @@ export class RawWs {
       const frame = await this.readFrame(timeoutMs);
       if (frame === null) throw new Error('websocket ended while waiting for a text message');
       if (frame.opcode === OP.TEXT) return frame.payload.toString('utf8');
-      if (frame.opcode === OP.CLOSE) throw new Error(`websocket closed (${describeClose(frame.payload)}) while waiting for a text message`);
+      if (frame.opcode === OP.CLOSE)
+        throw new Error(`websocket closed (${describeClose(frame.payload)}) while waiting for a text message`);
     }
   }
 
@@ -186,14 +208,20 @@ export class RawWs {
     }
     if (b1 & 0x80) throw new Error('the server masked a frame');
     if (buf.length < offset + length) return this.conn.ended ? null : undefined;
-    const frame = { fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload: Buffer.from(buf.subarray(offset, offset + length)) };
+    const frame = {
+      fin: (b0 & 0x80) !== 0,
+      opcode: b0 & 0x0f,
+      payload: Buffer.from(buf.subarray(offset, offset + length)),
+    };
     this.conn.consume(offset + length);
     return frame;
   }
 }
 
 function describeClose(payload: Buffer): string {
-  return payload.length >= 2 ? `${payload.readUInt16BE(0)} ${JSON.stringify(payload.subarray(2).toString('utf8'))}` : 'no code';
+  return payload.length >= 2
+    ? `${payload.readUInt16BE(0)} ${JSON.stringify(payload.subarray(2).toString('utf8'))}`
+    : 'no code';
 }
 
 /** hixie-76: the answer to the challenge of two keys (their digits divided by their spaces) and 8 key bytes. */

@@ -48,7 +48,12 @@ export class Recorder {
   }
 
   /** The first recorded event (at index `from` or later) matching `predicate`, waiting for it if need be. */
-  waitFor(predicate: (event: HandlerEvent) => boolean, what: string, ms = DEFAULT_WAIT_MS, from = 0): Promise<HandlerEvent> {
+  waitFor(
+    predicate: (event: HandlerEvent) => boolean,
+    what: string,
+    ms = DEFAULT_WAIT_MS,
+    from = 0,
+  ): Promise<HandlerEvent> {
     return this.log.waitFor(predicate, what, ms, from);
   }
 

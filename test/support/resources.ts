@@ -22,7 +22,9 @@ export class Resources {
         await withTimeout(Promise.resolve(release(value)), 'a resource to close', RELEASE_MS);
       } catch (error) {
         // Bounded and best effort, see above; but said, not swallowed.
-        process.stderr.write(`# cleanup of a test resource failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(
+          `# cleanup of a test resource failed: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
       }
     });
   }

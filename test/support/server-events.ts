@@ -11,7 +11,11 @@ import { DEFAULT_WAIT_MS, withTimeout } from './wait';
  * the TCP connection whose client-side port is `clientPort`. Call it before
  * sending the request.
  */
-export function requestArrival(server: Server, clientPort: number, timeoutMs = DEFAULT_WAIT_MS): Promise<IncomingMessage> {
+export function requestArrival(
+  server: Server,
+  clientPort: number,
+  timeoutMs = DEFAULT_WAIT_MS,
+): Promise<IncomingMessage> {
   let listener: ((req: IncomingMessage) => void) | undefined;
   const arrived = new Promise<IncomingMessage>((resolve) => {
     listener = (req: IncomingMessage) => {
@@ -19,13 +23,19 @@ export function requestArrival(server: Server, clientPort: number, timeoutMs = D
     };
     server.on('request', listener);
   });
-  return withTimeout(arrived, `the server to receive a request from client port ${clientPort}`, timeoutMs).finally(() => {
-    if (listener) server.removeListener('request', listener);
-  });
+  return withTimeout(arrived, `the server to receive a request from client port ${clientPort}`, timeoutMs).finally(
+    () => {
+      if (listener) server.removeListener('request', listener);
+    },
+  );
 }
 
 /** Resolves when a server-side socket has closed. */
 export function socketClosed(socket: Socket, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
   if (socket.destroyed) return Promise.resolve();
-  return withTimeout(new Promise<void>((resolve) => socket.once('close', () => resolve())), 'the server-side socket to close', timeoutMs);
+  return withTimeout(
+    new Promise<void>((resolve) => socket.once('close', () => resolve())),
+    'the server-side socket to close',
+    timeoutMs,
+  );
 }

@@ -24,7 +24,10 @@ export interface ExpressServer extends Listening {
  * upgrades; `setup` adds routes or listeners before it listens. `close()` closes the endpoints,
  * then the server.
  */
-export async function serveEndpoints(options: EndpointOptions[], setup?: (app: Express, server: Server) => void): Promise<ExpressServer> {
+export async function serveEndpoints(
+  options: EndpointOptions[],
+  setup?: (app: Express, server: Server) => void,
+): Promise<ExpressServer> {
   const app = express();
   const server = createServer(app);
   const endpoints = options.map((o) => createEndpoint(o));
@@ -56,6 +59,8 @@ export interface ServicesAndCustomEndpoint {
 export function useServicesAndCustomEndpoint(handler: SockJsHandler): Started<ServicesAndCustomEndpoint> {
   return useStarted(async (resources) => ({
     services: resources.add(await startTestServices(), (s) => s.close()),
-    custom: resources.add(await serveEndpoints([{ prefix: '/custom', handler, logger: new RecordingLogger() }]), (s) => s.close()),
+    custom: resources.add(await serveEndpoints([{ prefix: '/custom', handler, logger: new RecordingLogger() }]), (s) =>
+      s.close(),
+    ),
   }));
 }

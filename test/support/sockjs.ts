@@ -5,7 +5,8 @@ import type { WsClient } from './ws-client';
 import { DEFAULT_WAIT_MS } from './wait';
 
 /** Services every target provides. */
-export type Service = 'echo' | 'close' | 'disabled_websocket_echo' | 'cookie_needed_echo' | 'ticker' | 'amplify' | 'broadcast';
+export type Service =
+  'echo' | 'close' | 'disabled_websocket_echo' | 'cookie_needed_echo' | 'ticker' | 'amplify' | 'broadcast';
 
 /** A fresh session id (no `.` or `;`). */
 export function newSessionId(): string {

@@ -55,7 +55,9 @@ export async function startApp(configure: Configure, options: SpringAppOptions =
  * them along with everything else added to `resources`.
  */
 export function useSpringApp(configure: Configure, options: SpringAppOptions = {}): Started<SpringApp> {
-  return useStarted(async (resources) => resources.add(await startApp(configure, { logger: new RecordingLogger(), ...options }), (app) => app.close()));
+  return useStarted(async (resources) =>
+    resources.add(await startApp(configure, { logger: new RecordingLogger(), ...options }), (app) => app.close()),
+  );
 }
 
 /** The demo's Spring-model endpoints (demo/spring-demo.ts) as `npm start` mounts them. */

@@ -34,7 +34,10 @@ const CLOSE_DEADLINE_MS = 5000;
 export async function startTarget(): Promise<Target> {
   // Both close every connection they accepted (upgraded websockets too): teardown cannot be held
   // up by a lingering socket.
-  const running = targetName() === 'reference' ? await startReferenceServer() : await startTestServices({ host: '127.0.0.1', port: 0 });
+  const running =
+    targetName() === 'reference'
+      ? await startReferenceServer()
+      : await startTestServices({ host: '127.0.0.1', port: 0 });
   return {
     baseUrl: running.baseUrl,
     port: running.port,

@@ -35,7 +35,12 @@ export function withTimeout<T>(promise: Promise<T>, what: string, ms = DEFAULT_W
  * Calls `attempt` until it returns something other than `undefined`, pausing `intervalMs`
  * between attempts; fails once `ms` have passed.
  */
-export async function pollUntil<T>(attempt: () => Promise<T | undefined> | T | undefined, what: string, ms = DEFAULT_WAIT_MS, intervalMs = 20): Promise<T> {
+export async function pollUntil<T>(
+  attempt: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  ms = DEFAULT_WAIT_MS,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const result = await attempt();

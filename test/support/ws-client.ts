@@ -97,11 +97,15 @@ export class WsClient {
 
   /** The next message not read yet; rejects with ConnectionClosedError if the connection closes first. */
   next(what = 'a websocket message', ms = DEFAULT_WAIT_MS): Promise<string> {
-    return this.waitForMessage(() => {
-      const message = this.received[this.cursor];
-      if (message !== undefined) this.cursor++;
-      return message;
-    }, what, ms);
+    return this.waitForMessage(
+      () => {
+        const message = this.received[this.cursor];
+        if (message !== undefined) this.cursor++;
+        return message;
+      },
+      what,
+      ms,
+    );
   }
 
   /** The `index`-th message (0-based) received, waiting for it; rejects if the connection closes first. */

@@ -1,7 +1,17 @@
 /** server/protocol/frames.ts: quoting, frame builders, decoding what clients send, parsing frames. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HEARTBEAT_FRAME, OPEN_FRAME, XHR_STREAMING_PRELUDE, closeFrame, decodeMessages, messageFrame, parseFrame, parseFrameLines, quote } from '../../protocol';
+import {
+  HEARTBEAT_FRAME,
+  OPEN_FRAME,
+  XHR_STREAMING_PRELUDE,
+  closeFrame,
+  decodeMessages,
+  messageFrame,
+  parseFrame,
+  parseFrameLines,
+  quote,
+} from '../../protocol';
 
 /** The code unit ranges quote() must escape beyond what JSON.stringify escapes. */
 const ESCAPED_RANGES: ReadonlyArray<readonly [number, number]> = [
@@ -17,21 +27,27 @@ const inRanges = (code: number): boolean => ESCAPED_RANGES.some(([low, high]) =>
 const hex4 = (code: number): string => code.toString(16).padStart(4, '0');
 
 describe('quote', () => {
-  test('every one of the 65 536 code units: escaped as \\uxxxx (lowercase) exactly in the listed ranges', { timeout: 10_000 }, () => {
-    const wrong: string[] = [];
-    for (let code = 0; code <= 0xffff; code++) {
-      const char = String.fromCharCode(code);
-      const got = quote(char);
-      let expected: string;
-      if (code <= 0x1f) expected = JSON.stringify(char); // JSON's own escapes: \n, \t, \u0001...
-      else if (inRanges(code)) expected = `"\\u${hex4(code)}"`;
-      else if (code === 0x22) expected = '"\\""';
-      else if (code === 0x5c) expected = '"\\\\"';
-      else expected = `"${char}"`;
-      if (got !== expected) wrong.push(`U+${hex4(code)}: ${JSON.stringify(got)} instead of ${JSON.stringify(expected)}`);
-    }
-    assert.deepEqual(wrong.slice(0, 20), [], `${wrong.length} code units quoted wrongly`);
-  });
+  test(
+    'every one of the 65 536 code units: escaped as \\uxxxx (lowercase) exactly in the listed ranges',
+    { timeout: 10_000 },
+    () => {
+      const wrong: string[] = [];
+      for (let code = 0; code <= 0xffff; code++) {
+        const char = String.fromCharCode(code);
+        const got = quote(char);
+        let expected: string;
+        if (code <= 0x1f)
+          expected = JSON.stringify(char); // JSON's own escapes: \n, \t, \u0001...
+        else if (inRanges(code)) expected = `"\\u${hex4(code)}"`;
+        else if (code === 0x22) expected = '"\\""';
+        else if (code === 0x5c) expected = '"\\\\"';
+        else expected = `"${char}"`;
+        if (got !== expected)
+          wrong.push(`U+${hex4(code)}: ${JSON.stringify(got)} instead of ${JSON.stringify(expected)}`);
+      }
+      assert.deepEqual(wrong.slice(0, 20), [], `${wrong.length} code units quoted wrongly`);
+    },
+  );
 
   test('control characters keep JSON escapes, all lowercase hex', { timeout: 2000 }, () => {
     assert.equal(quote('\n\t\r\b\f'), '"\\n\\t\\r\\b\\f"');
@@ -68,20 +84,34 @@ describe('quote', () => {
     assert.equal(JSON.parse(quote('\udc00\ud800')), '\udc00\ud800');
   });
 
-  test('quotes and backslashes escaped as JSON does; plain text and other unicode left alone', { timeout: 2000 }, () => {
-    assert.equal(quote(''), '""');
-    assert.equal(quote('abc'), '"abc"');
-    assert.equal(quote('say "hi" \\ bye'), '"say \\"hi\\" \\\\ bye"');
-    assert.equal(quote('é中文 עברית'), '"é中文 עברית"');
-    assert.equal(quote('</script>'), '"</script>"');
-  });
+  test(
+    'quotes and backslashes escaped as JSON does; plain text and other unicode left alone',
+    { timeout: 2000 },
+    () => {
+      assert.equal(quote(''), '""');
+      assert.equal(quote('abc'), '"abc"');
+      assert.equal(quote('say "hi" \\ bye'), '"say \\"hi\\" \\\\ bye"');
+      assert.equal(quote('é中文 עברית'), '"é中文 עברית"');
+      assert.equal(quote('</script>'), '"</script>"');
+    },
+  );
 
   test('output is pure JSON whose parse gives the input back, for mixed strings', { timeout: 2000 }, () => {
-    const samples = ['', 'a', '\u2028😀"\\\u0000\uffff\u200d\u2066', 'x'.repeat(1000) + '\ufffe', '\ud83d', 'é'.repeat(10)];
+    const samples = [
+      '',
+      'a',
+      '\u2028😀"\\\u0000\uffff\u200d\u2066',
+      'x'.repeat(1000) + '\ufffe',
+      '\ud83d',
+      'é'.repeat(10),
+    ];
     for (const sample of samples) {
       const quoted = quote(sample);
       assert.equal(JSON.parse(quoted), sample);
-      assert.ok(!/[\u0000-\u001f\ud800-\udfff\u200c-\u200f\u2028-\u202f\u2060-\u206f\ufff0-\uffff]/.test(quoted), JSON.stringify(quoted));
+      assert.ok(
+        !/[\u0000-\u001f\ud800-\udfff\u200c-\u200f\u2028-\u202f\u2060-\u206f\ufff0-\uffff]/.test(quoted),
+        JSON.stringify(quoted),
+      );
       assert.ok(!/\\u[0-9a-f]{0,3}[A-F]/.test(quoted), 'hex digits are lowercase');
     }
   });
@@ -162,7 +192,24 @@ describe('parseFrame', () => {
   });
 
   test('anything else throws a SyntaxError', { timeout: 2000 }, () => {
-    for (const text of ['', 'x', 'oo', 'o\n', 'hh', 'a', 'a{', 'a"x"', 'a[1]', 'c', 'c[', 'c[3000]', 'c["3000","x"]', 'c[3000,5]', 'c{}', 'm"x"']) {
+    for (const text of [
+      '',
+      'x',
+      'oo',
+      'o\n',
+      'hh',
+      'a',
+      'a{',
+      'a"x"',
+      'a[1]',
+      'c',
+      'c[',
+      'c[3000]',
+      'c["3000","x"]',
+      'c[3000,5]',
+      'c{}',
+      'm"x"',
+    ]) {
       assert.throws(() => parseFrame(text), SyntaxError, JSON.stringify(text));
     }
   });
@@ -172,7 +219,12 @@ describe('parseFrameLines', () => {
   test('a whole body: the prelude set aside, every frame in order', { timeout: 2000 }, () => {
     const body = XHR_STREAMING_PRELUDE + 'o\nh\na["x"]\nc[3000,"Go away!"]\n';
     assert.deepEqual(parseFrameLines(body), {
-      frames: [{ type: 'open' }, { type: 'heartbeat' }, { type: 'messages', messages: ['x'] }, { type: 'close', code: 3000, reason: 'Go away!' }],
+      frames: [
+        { type: 'open' },
+        { type: 'heartbeat' },
+        { type: 'messages', messages: ['x'] },
+        { type: 'close', code: 3000, reason: 'Go away!' },
+      ],
       other: [XHR_STREAMING_PRELUDE.trimEnd()],
     });
   });

@@ -19,7 +19,10 @@ function assertInvalid(options: unknown, mentions: string): void {
     (error: unknown) => {
       assert.ok(error instanceof SockJsError, `expected a SockJsError, got ${String(error)}`);
       assert.equal(error.code, 'ERR_INVALID_OPTION');
-      assert.ok(error.message.includes(mentions), `message ${JSON.stringify(error.message)} should mention ${mentions}`);
+      assert.ok(
+        error.message.includes(mentions),
+        `message ${JSON.stringify(error.message)} should mention ${mentions}`,
+      );
       return true;
     },
   );
@@ -30,11 +33,30 @@ describe('options refused at construction with ERR_INVALID_OPTION', () => {
     for (const value of [undefined, null, 'x', 5]) assertInvalid(value, 'options');
   });
 
-  test('prefix: missing, not a string, not starting with "/", bad characters, or ending with "/"', { timeout: 2000 }, () => {
-    for (const prefix of [undefined, null, 5, '', 'echo', 'echo/', '/echo/', '//', '/a b', '/echo?x=1', '/echo#x', '/é', '/a%20b', '/a\n']) {
-      assertInvalid({ ...base, prefix }, 'prefix');
-    }
-  });
+  test(
+    'prefix: missing, not a string, not starting with "/", bad characters, or ending with "/"',
+    { timeout: 2000 },
+    () => {
+      for (const prefix of [
+        undefined,
+        null,
+        5,
+        '',
+        'echo',
+        'echo/',
+        '/echo/',
+        '//',
+        '/a b',
+        '/echo?x=1',
+        '/echo#x',
+        '/é',
+        '/a%20b',
+        '/a\n',
+      ]) {
+        assertInvalid({ ...base, prefix }, 'prefix');
+      }
+    },
+  );
 
   test('prefix: plain paths are accepted', { timeout: 2000 }, () => {
     for (const prefix of ['/echo', '/a/b/c', '/A-z_0.9~', '/sock.js']) {
@@ -71,7 +93,8 @@ describe('options refused at construction with ERR_INVALID_OPTION', () => {
   });
 
   test('jsessionid: anything but a boolean or a function', { timeout: 2000 }, () => {
-    for (const value of ['yes', 1, 0, null, {}, 'JSESSIONID']) assertInvalid(withOption('jsessionid', value), 'jsessionid');
+    for (const value of ['yes', 1, 0, null, {}, 'JSESSIONID'])
+      assertInvalid(withOption('jsessionid', value), 'jsessionid');
     for (const value of [true, false, () => undefined]) createEndpoint(withOption('jsessionid', value));
   });
 
@@ -88,18 +111,21 @@ describe('options refused at construction with ERR_INVALID_OPTION', () => {
   });
 
   test('handler.onBinaryMessage and handler.onDrain, when given, must be functions', { timeout: 2000 }, () => {
-    for (const name of ['onBinaryMessage', 'onDrain']) assertInvalid({ ...base, handler: { [name]: 'x' } }, `handler.${name}`);
+    for (const name of ['onBinaryMessage', 'onDrain'])
+      assertInvalid({ ...base, handler: { [name]: 'x' } }, `handler.${name}`);
   });
 
   for (const name of ['maxTextMessageBytes', 'maxRequestBytes', 'maxBinaryMessageBytes', 'sendHighWaterMark']) {
     test(`${name}: negative, zero, non-integer or non-number`, { timeout: 2000 }, () => {
-      for (const value of [-1, 0, 0.5, Number.NaN, Number.POSITIVE_INFINITY, '1024', null]) assertInvalid(withOption(name, value), name);
+      for (const value of [-1, 0, 0.5, Number.NaN, Number.POSITIVE_INFINITY, '1024', null])
+        assertInvalid(withOption(name, value), name);
       createEndpoint(withOption(name, 1));
     });
   }
 
   test('idleTimeout: 0 (never) or a positive integer; negative and non-integer refused', { timeout: 2000 }, () => {
-    for (const value of [-1, 0.5, Number.NaN, '0', null, 2 ** 31]) assertInvalid(withOption('idleTimeout', value), 'idleTimeout');
+    for (const value of [-1, 0.5, Number.NaN, '0', null, 2 ** 31])
+      assertInvalid(withOption('idleTimeout', value), 'idleTimeout');
     for (const value of [0, 1, 60_000]) createEndpoint(withOption('idleTimeout', value));
   });
 
@@ -112,7 +138,15 @@ describe('options refused at construction with ERR_INVALID_OPTION', () => {
     for (const entry of ['', 5, null, 'example.com', 'https://example.com/path', 'https://', 'https://a b.com']) {
       assertInvalid(withOption('allowedOrigins', [entry]), 'allowedOrigins');
     }
-    createEndpoint(withOption('allowedOrigins', ['*', 'null', 'https://app.example.com', 'https://*.example.com', 'http://localhost:*']));
+    createEndpoint(
+      withOption('allowedOrigins', [
+        '*',
+        'null',
+        'https://app.example.com',
+        'https://*.example.com',
+        'http://localhost:*',
+      ]),
+    );
   });
 
   test('interceptors: not an array, or entries without function hooks', { timeout: 2000 }, () => {
@@ -129,7 +163,8 @@ describe('options refused at construction with ERR_INVALID_OPTION', () => {
 
   test('subprotocols: not an array of protocol tokens', { timeout: 2000 }, () => {
     assertInvalid(withOption('subprotocols', 'chat'), 'subprotocols');
-    for (const entry of ['', 'two words', 'a,b', 5, null]) assertInvalid(withOption('subprotocols', [entry]), 'subprotocols');
+    for (const entry of ['', 'two words', 'a,b', 5, null])
+      assertInvalid(withOption('subprotocols', [entry]), 'subprotocols');
     createEndpoint(withOption('subprotocols', ['v12.stomp', 'chat']));
   });
 
@@ -156,13 +191,17 @@ describe('options refused at construction with ERR_INVALID_OPTION', () => {
 });
 
 describe('defaults', () => {
-  test('the documented defaults: heartbeat 25 s, disconnect 5 s, response limit 128 KiB, websocket on, no JSESSIONID', { timeout: 2000 }, () => {
-    assert.equal(DEFAULTS.heartbeatDelay, 25_000);
-    assert.equal(DEFAULTS.disconnectDelay, 5_000);
-    assert.equal(DEFAULTS.responseLimit, 131_072);
-    assert.equal(DEFAULTS.websocket, true);
-    assert.equal(DEFAULTS.jsessionid, false);
-  });
+  test(
+    'the documented defaults: heartbeat 25 s, disconnect 5 s, response limit 128 KiB, websocket on, no JSESSIONID',
+    { timeout: 2000 },
+    () => {
+      assert.equal(DEFAULTS.heartbeatDelay, 25_000);
+      assert.equal(DEFAULTS.disconnectDelay, 5_000);
+      assert.equal(DEFAULTS.responseLimit, 131_072);
+      assert.equal(DEFAULTS.websocket, true);
+      assert.equal(DEFAULTS.jsessionid, false);
+    },
+  );
 
   test('options left out resolve to DEFAULTS, every one of them', { timeout: 2000 }, () => {
     const resolved = resolveOptions({ prefix: '/echo', handler }) as unknown as Record<string, unknown>;
@@ -173,7 +212,12 @@ describe('defaults', () => {
 
   test('undefined given explicitly means the default', { timeout: 2000 }, () => {
     // As a JavaScript caller may write it: the types do not allow undefined, the run time must.
-    const given: Record<string, unknown> = { prefix: '/echo', handler, heartbeatDelay: undefined, websocket: undefined };
+    const given: Record<string, unknown> = {
+      prefix: '/echo',
+      handler,
+      heartbeatDelay: undefined,
+      websocket: undefined,
+    };
     const resolved = resolveOptions(given as unknown as EndpointOptions) as unknown as Record<string, unknown>;
     assert.equal(resolved['heartbeatDelay'], DEFAULTS.heartbeatDelay);
     assert.equal(resolved['websocket'], DEFAULTS.websocket);
@@ -181,7 +225,14 @@ describe('defaults', () => {
 
   test('given values are kept as given', { timeout: 2000 }, () => {
     const jsessionid = (): void => undefined;
-    const resolved = resolveOptions({ ...base, heartbeatDelay: 7, disconnectDelay: 8, responseLimit: 9, websocket: false, jsessionid });
+    const resolved = resolveOptions({
+      ...base,
+      heartbeatDelay: 7,
+      disconnectDelay: 8,
+      responseLimit: 9,
+      websocket: false,
+      jsessionid,
+    });
     assert.equal(resolved.heartbeatDelay, 7);
     assert.equal(resolved.disconnectDelay, 8);
     assert.equal(resolved.responseLimit, 9);
@@ -194,8 +245,12 @@ describe('defaults', () => {
     assert.equal(resolveOptions({ prefix: '/', handler }).prefix, '');
   });
 
-  test('by default the endpoint serves sockjs-client itself, under its prefix, named by content hash', { timeout: 2000 }, () => {
-    const endpoint = createEndpoint(base);
-    assert.match(endpoint.clientScriptUrl, /^\/echo\/sockjs-client\.[0-9a-f]{12}\.min\.js$/);
-  });
+  test(
+    'by default the endpoint serves sockjs-client itself, under its prefix, named by content hash',
+    { timeout: 2000 },
+    () => {
+      const endpoint = createEndpoint(base);
+      assert.match(endpoint.clientScriptUrl, /^\/echo\/sockjs-client\.[0-9a-f]{12}\.min\.js$/);
+    },
+  );
 });

@@ -52,29 +52,56 @@ describe('underPrefix', () => {
 describe('locateUnderPrefix', () => {
   test('plain http, or Express without a mount path: the URL as it came', { timeout: 2000 }, () => {
     assert.deepEqual(locateUnderPrefix({ url: '/echo/info?t=1' }, '/echo'), { rest: '/info', query: 't=1' });
-    assert.deepEqual(locateUnderPrefix({ url: '/echo/info', originalUrl: '/echo/info', baseUrl: '' }, '/echo'), { rest: '/info', query: '' });
+    assert.deepEqual(locateUnderPrefix({ url: '/echo/info', originalUrl: '/echo/info', baseUrl: '' }, '/echo'), {
+      rest: '/info',
+      query: '',
+    });
     assert.equal(locateUnderPrefix({ url: '/other/echo/info' }, '/echo'), undefined);
     assert.equal(locateUnderPrefix({ url: '/echo-not/info' }, '/echo'), undefined);
   });
 
   test('app.use(prefix, …): Express stripped the prefix from url, which is all of the rest', { timeout: 2000 }, () => {
-    assert.deepEqual(locateUnderPrefix({ url: '/info?t=1', originalUrl: '/echo/info?t=1', baseUrl: '/echo' }, '/echo'), { rest: '/info', query: 't=1' });
+    assert.deepEqual(
+      locateUnderPrefix({ url: '/info?t=1', originalUrl: '/echo/info?t=1', baseUrl: '/echo' }, '/echo'),
+      { rest: '/info', query: 't=1' },
+    );
     // Express turns `/echo` into url `/`: the greeting either way.
-    assert.deepEqual(locateUnderPrefix({ url: '/', originalUrl: '/echo', baseUrl: '/echo' }, '/echo'), { rest: '/', query: '' });
+    assert.deepEqual(locateUnderPrefix({ url: '/', originalUrl: '/echo', baseUrl: '/echo' }, '/echo'), {
+      rest: '/',
+      query: '',
+    });
   });
 
   test("app.use('/mount', …): the mount path is the proxy's, the prefix starts url", { timeout: 2000 }, () => {
-    assert.deepEqual(locateUnderPrefix({ url: '/echo/info?t=1', originalUrl: '/mount/echo/info?t=1', baseUrl: '/mount' }, '/echo'), { rest: '/info', query: 't=1' });
+    assert.deepEqual(
+      locateUnderPrefix({ url: '/echo/info?t=1', originalUrl: '/mount/echo/info?t=1', baseUrl: '/mount' }, '/echo'),
+      { rest: '/info', query: 't=1' },
+    );
     // A root endpoint mounted there owns everything under the mount path.
-    assert.deepEqual(locateUnderPrefix({ url: '/info', originalUrl: '/mount/info', baseUrl: '/mount' }, ''), { rest: '/info', query: '' });
-    assert.equal(locateUnderPrefix({ url: '/other/info', originalUrl: '/mount/other/info', baseUrl: '/mount' }, '/echo'), undefined);
+    assert.deepEqual(locateUnderPrefix({ url: '/info', originalUrl: '/mount/info', baseUrl: '/mount' }, ''), {
+      rest: '/info',
+      query: '',
+    });
+    assert.equal(
+      locateUnderPrefix({ url: '/other/info', originalUrl: '/mount/other/info', baseUrl: '/mount' }, '/echo'),
+      undefined,
+    );
     // A prefix that names the mount path too works as before.
-    assert.deepEqual(locateUnderPrefix({ url: '/echo/info', originalUrl: '/mount/echo/info', baseUrl: '/mount' }, '/mount/echo'), { rest: '/info', query: '' });
+    assert.deepEqual(
+      locateUnderPrefix({ url: '/echo/info', originalUrl: '/mount/echo/info', baseUrl: '/mount' }, '/mount/echo'),
+      { rest: '/info', query: '' },
+    );
   });
 
   test('a router mounted under another path, the endpoint at its prefix in it', { timeout: 2000 }, () => {
-    assert.deepEqual(locateUnderPrefix({ url: '/info', originalUrl: '/api/echo/info', baseUrl: '/api/echo' }, '/echo'), { rest: '/info', query: '' });
-    assert.equal(locateUnderPrefix({ url: '/info', originalUrl: '/api/xecho/info', baseUrl: '/api/xecho' }, '/echo'), undefined);
+    assert.deepEqual(
+      locateUnderPrefix({ url: '/info', originalUrl: '/api/echo/info', baseUrl: '/api/echo' }, '/echo'),
+      { rest: '/info', query: '' },
+    );
+    assert.equal(
+      locateUnderPrefix({ url: '/info', originalUrl: '/api/xecho/info', baseUrl: '/api/xecho' }, '/echo'),
+      undefined,
+    );
   });
 });
 
@@ -98,10 +125,23 @@ describe('matchRoute', () => {
   });
 
   test('iframe pages: iframe[version].html', { timeout: 2000 }, () => {
-    for (const rest of ['/iframe.html', '/iframe-a.html', '/iframe-1.6.1.html', '/iframe_x-y.z.html', '/iframe.html/']) {
+    for (const rest of [
+      '/iframe.html',
+      '/iframe-a.html',
+      '/iframe-1.6.1.html',
+      '/iframe_x-y.z.html',
+      '/iframe.html/',
+    ]) {
       assert.deepEqual(matchRoute(rest, SCRIPT), { kind: 'iframe' }, rest);
     }
-    for (const rest of ['/iframe.htm', '/iframeX.html', '/iframe.html.js', '/xiframe.html', '/iframe', '/iframe a.html']) {
+    for (const rest of [
+      '/iframe.htm',
+      '/iframeX.html',
+      '/iframe.html.js',
+      '/xiframe.html',
+      '/iframe',
+      '/iframe a.html',
+    ]) {
       assert.deepEqual(matchRoute(rest, SCRIPT), { kind: 'not-found' }, rest);
     }
   });
@@ -114,9 +154,24 @@ describe('matchRoute', () => {
   });
 
   test('session URLs: /server/session/transport, trailing slash allowed', { timeout: 2000 }, () => {
-    assert.deepEqual(matchRoute('/000/abc/xhr', SCRIPT), { kind: 'session', serverId: '000', sessionId: 'abc', transport: 'xhr' });
-    assert.deepEqual(matchRoute('/000/abc/xhr/', SCRIPT), { kind: 'session', serverId: '000', sessionId: 'abc', transport: 'xhr' });
-    assert.deepEqual(matchRoute('/a/b/xhr_send', SCRIPT), { kind: 'session', serverId: 'a', sessionId: 'b', transport: 'xhr_send' });
+    assert.deepEqual(matchRoute('/000/abc/xhr', SCRIPT), {
+      kind: 'session',
+      serverId: '000',
+      sessionId: 'abc',
+      transport: 'xhr',
+    });
+    assert.deepEqual(matchRoute('/000/abc/xhr/', SCRIPT), {
+      kind: 'session',
+      serverId: '000',
+      sessionId: 'abc',
+      transport: 'xhr',
+    });
+    assert.deepEqual(matchRoute('/a/b/xhr_send', SCRIPT), {
+      kind: 'session',
+      serverId: 'a',
+      sessionId: 'b',
+      transport: 'xhr_send',
+    });
     assert.deepEqual(matchRoute('/1/2-3_x~!$/websocket', SCRIPT), {
       kind: 'session',
       serverId: '1',
@@ -125,31 +180,53 @@ describe('matchRoute', () => {
     });
   });
 
-  test('session URLs: unknown transport names still route (the endpoint answers 404 for them)', { timeout: 2000 }, () => {
-    assert.deepEqual(matchRoute('/000/abc/whatever', SCRIPT), { kind: 'session', serverId: '000', sessionId: 'abc', transport: 'whatever' });
-  });
+  test(
+    'session URLs: unknown transport names still route (the endpoint answers 404 for them)',
+    { timeout: 2000 },
+    () => {
+      assert.deepEqual(matchRoute('/000/abc/whatever', SCRIPT), {
+        kind: 'session',
+        serverId: '000',
+        sessionId: 'abc',
+        transport: 'whatever',
+      });
+    },
+  );
 
   test('server or session ids with "." or ";" are refused', { timeout: 2000 }, () => {
-    for (const rest of ['/0.0/abc/xhr', '/000/a.b/xhr', '/000/abc./xhr', '/./abc/xhr', '/000/../xhr', '/0;0/abc/xhr', '/000/a;b/xhr', '/000/abc;jsessionid=1/xhr']) {
-      assert.deepEqual(matchRoute(rest, SCRIPT), { kind: 'not-found' }, rest);
-    }
-  });
-
-  test('wrong shapes are not found: empty ids, missing or extra segments, uppercase or odd transports', { timeout: 2000 }, () => {
     for (const rest of [
-      '/000//xhr',
-      '//abc/xhr',
-      '/000/abc',
-      '/000/abc/',
-      '/000/abc/xhr/extra',
-      '/000/abc/xhr//',
-      '/000/abc/XHR',
-      '/000/abc/xhr-send',
-      '/000/abc/xhr.js',
-      '/000/abc/xhr;a',
-      '/x/000/abc/xhr',
+      '/0.0/abc/xhr',
+      '/000/a.b/xhr',
+      '/000/abc./xhr',
+      '/./abc/xhr',
+      '/000/../xhr',
+      '/0;0/abc/xhr',
+      '/000/a;b/xhr',
+      '/000/abc;jsessionid=1/xhr',
     ]) {
       assert.deepEqual(matchRoute(rest, SCRIPT), { kind: 'not-found' }, rest);
     }
   });
+
+  test(
+    'wrong shapes are not found: empty ids, missing or extra segments, uppercase or odd transports',
+    { timeout: 2000 },
+    () => {
+      for (const rest of [
+        '/000//xhr',
+        '//abc/xhr',
+        '/000/abc',
+        '/000/abc/',
+        '/000/abc/xhr/extra',
+        '/000/abc/xhr//',
+        '/000/abc/XHR',
+        '/000/abc/xhr-send',
+        '/000/abc/xhr.js',
+        '/000/abc/xhr;a',
+        '/x/000/abc/xhr',
+      ]) {
+        assert.deepEqual(matchRoute(rest, SCRIPT), { kind: 'not-found' }, rest);
+      }
+    },
+  );
 });

@@ -183,18 +183,22 @@ describe('SerialCalls', () => {
     assert.deepEqual(log, ['outer start', 'outer end', 'inner']);
   });
 
-  test('an error reporter that queues a call (as the handler does with onTransportError) gets it run next', { timeout: 2000 }, () => {
-    const log: string[] = [];
-    const serial: SerialCalls = new SerialCalls((error) => {
-      log.push(`error ${String(error)}`);
-      serial.run(() => void log.push('reported'));
-    });
-    serial.run(() => {
-      throw 'x';
-    });
-    serial.run(() => void log.push('later'));
-    assert.deepEqual(log, ['error x', 'reported', 'later']);
-  });
+  test(
+    'an error reporter that queues a call (as the handler does with onTransportError) gets it run next',
+    { timeout: 2000 },
+    () => {
+      const log: string[] = [];
+      const serial: SerialCalls = new SerialCalls((error) => {
+        log.push(`error ${String(error)}`);
+        serial.run(() => void log.push('reported'));
+      });
+      serial.run(() => {
+        throw 'x';
+      });
+      serial.run(() => void log.push('later'));
+      assert.deepEqual(log, ['error x', 'reported', 'later']);
+    },
+  );
 
   test('after the queue empties, the next call runs at once again', { timeout: 2000 }, async () => {
     const { serial, log } = collector();

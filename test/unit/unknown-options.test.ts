@@ -30,7 +30,8 @@ function assertRefused(run: () => unknown, ...mentions: string[]): void {
   assert.throws(run, (error: unknown) => {
     assert.ok(error instanceof SockJsError, `expected a SockJsError, got ${String(error)}`);
     assert.equal(error.code, 'ERR_INVALID_OPTION');
-    for (const text of mentions) assert.ok(error.message.includes(text), `${JSON.stringify(error.message)} should mention ${text}`);
+    for (const text of mentions)
+      assert.ok(error.message.includes(text), `${JSON.stringify(error.message)} should mention ${text}`);
     return true;
   });
 }
@@ -46,7 +47,12 @@ describe('createEndpoint refuses option keys it does not know', () => {
       ['pongTimout', 'pongTimeout'],
     ];
     for (const [key, meant] of misses) {
-      assertRefused(() => createEndpoint(loose<EndpointOptions>({ ...base, [key]: 1 })), 'createEndpoint', `"${key}"`, `did you mean "${meant}"?`);
+      assertRefused(
+        () => createEndpoint(loose<EndpointOptions>({ ...base, [key]: 1 })),
+        'createEndpoint',
+        `"${key}"`,
+        `did you mean "${meant}"?`,
+      );
     }
   });
 
@@ -63,14 +69,26 @@ describe('createEndpoint refuses option keys it does not know', () => {
   });
 
   test('an unknown key is refused even when its value is undefined', { timeout: 2000 }, () => {
-    assertRefused(() => createEndpoint(loose<EndpointOptions>({ ...base, heartbeatDelai: undefined })), '"heartbeatDelai"');
+    assertRefused(
+      () => createEndpoint(loose<EndpointOptions>({ ...base, heartbeatDelai: undefined })),
+      '"heartbeatDelai"',
+    );
   });
 
   test('every known key is accepted, and a one-letter slip on any of them is guessed right', { timeout: 2000 }, () => {
-    createEndpoint({ ...base, heartbeatDelay: 1000, maxRequestBytes: 10, allowedOrigins: ['*'], sessionBinding: 'none' });
+    createEndpoint({
+      ...base,
+      heartbeatDelay: 1000,
+      maxRequestBytes: 10,
+      allowedOrigins: ['*'],
+      sessionBinding: 'none',
+    });
     for (const key of ENDPOINT_OPTION_KEYS) {
       // A key one edit away from `key` must be guessed as `key`, never as another option.
-      assertRefused(() => createEndpoint(loose<EndpointOptions>({ ...base, [key + 'x']: 1 })), `did you mean "${key}"?`);
+      assertRefused(
+        () => createEndpoint(loose<EndpointOptions>({ ...base, [key + 'x']: 1 })),
+        `did you mean "${key}"?`,
+      );
     }
   });
 });
@@ -78,7 +96,11 @@ describe('createEndpoint refuses option keys it does not know', () => {
 describe('the other public option objects refuse unknown keys too', () => {
   test('withSockJS(): a misspelt key, and an endpoint option that is not a SockJS one', { timeout: 2000 }, () => {
     const registration = new WebSocketHandlerRegistry().addHandler(handler, '/chat');
-    assertRefused(() => registration.withSockJS(loose({ heartbeatDelai: 1 })), 'withSockJS()', 'did you mean "heartbeatDelay"?');
+    assertRefused(
+      () => registration.withSockJS(loose({ heartbeatDelai: 1 })),
+      'withSockJS()',
+      'did you mean "heartbeatDelay"?',
+    );
     // `prefix` would otherwise be spread into the endpoint's options and move it.
     assertRefused(() => registration.withSockJS(loose({ prefix: '/elsewhere' })), 'withSockJS()', '"prefix"');
     registration.withSockJS({ heartbeatDelay: 1 });
@@ -86,13 +108,21 @@ describe('the other public option objects refuse unknown keys too', () => {
 
   test('setLimits()', { timeout: 2000 }, () => {
     const registration = new WebSocketHandlerRegistry().addHandler(handler, '/chat');
-    assertRefused(() => registration.setLimits(loose({ maxTextMessageByte: 1 })), 'setLimits()', 'did you mean "maxTextMessageBytes"?');
+    assertRefused(
+      () => registration.setLimits(loose({ maxTextMessageByte: 1 })),
+      'setLimits()',
+      'did you mean "maxTextMessageBytes"?',
+    );
     assertRefused(() => registration.setLimits(loose({ maxSessions: 1 })), 'setLimits()', '"maxSessions"');
     registration.setLimits({ maxTextMessageBytes: 1 });
   });
 
   test('new WebSocketHandlerRegistry()', { timeout: 2000 }, () => {
-    assertRefused(() => new WebSocketHandlerRegistry(loose({ loger: silent })), 'WebSocketHandlerRegistry', 'did you mean "logger"?');
+    assertRefused(
+      () => new WebSocketHandlerRegistry(loose({ loger: silent })),
+      'WebSocketHandlerRegistry',
+      'did you mean "logger"?',
+    );
   });
 
   test('sendLimits()', { timeout: 2000 }, () => {
@@ -102,7 +132,11 @@ describe('the other public option objects refuse unknown keys too', () => {
   });
 
   test('httpSessionInterceptor()', { timeout: 2000 }, () => {
-    assertRefused(() => httpSessionInterceptor(loose({ sessionMiddlware: () => undefined })), 'httpSessionInterceptor', 'did you mean "sessionMiddleware"?');
+    assertRefused(
+      () => httpSessionInterceptor(loose({ sessionMiddlware: () => undefined })),
+      'httpSessionInterceptor',
+      'did you mean "sessionMiddleware"?',
+    );
     httpSessionInterceptor({ attributeNames: ['user'] });
   });
 
@@ -118,6 +152,10 @@ describe('the other public option objects refuse unknown keys too', () => {
   });
 
   test('openSockJs() (the client): refused before any connection is tried', { timeout: 2000 }, () => {
-    assertRefused(() => openSockJs('http://127.0.0.1:1/echo', loose({ transport: ['xhr-polling'] })), 'openSockJs', 'did you mean "transports"?');
+    assertRefused(
+      () => openSockJs('http://127.0.0.1:1/echo', loose({ transport: ['xhr-polling'] })),
+      'openSockJs',
+      'did you mean "transports"?',
+    );
   });
 });

@@ -27,14 +27,30 @@ function readFrames(bytes: Buffer): Frame[] {
       offset += 8;
     }
     assert.ok(offset + length <= bytes.length, 'frame runs past the buffer');
-    frames.push({ fin: (first & 0x80) !== 0, opcode: first & 0x0f, masked: (second & 0x80) !== 0, payload: bytes.subarray(offset, offset + length) });
+    frames.push({
+      fin: (first & 0x80) !== 0,
+      opcode: first & 0x0f,
+      masked: (second & 0x80) !== 0,
+      payload: bytes.subarray(offset, offset + length),
+    });
     at = offset + length;
   }
   return frames;
 }
 
 describe('websocket frames', () => {
-  const texts = ['', 'h', 'o', 'a["x"]', 'x'.repeat(125), 'y'.repeat(126), 'z'.repeat(0xffff), 'w'.repeat(0x10000), 'é€😀'.repeat(40), 'ü'.repeat(70_000)];
+  const texts = [
+    '',
+    'h',
+    'o',
+    'a["x"]',
+    'x'.repeat(125),
+    'y'.repeat(126),
+    'z'.repeat(0xffff),
+    'w'.repeat(0x10000),
+    'é€😀'.repeat(40),
+    'ü'.repeat(70_000),
+  ];
   for (const text of texts) {
     test(`a text frame of ${Buffer.byteLength(text)} bytes: one final, unmasked text frame with the UTF-8 payload, shortest length form`, () => {
       const bytes = textFrame(text);

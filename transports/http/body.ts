@@ -52,7 +52,9 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limit: numbe
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      resolve(
+        chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'),
+      );
     };
     const onError = (error: Error): void => {
       cleanup();
