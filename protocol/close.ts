@@ -43,6 +43,7 @@ export const Close = {
   IDLE: { code: CloseCode.GOING_AWAY, reason: 'Idle timeout' },
   INTERRUPTED: { code: CloseCode.INTERRUPTED, reason: 'Connection interrupted' },
   TEXT_ONLY: { code: CloseCode.UNSUPPORTED_DATA, reason: 'Text only' },
+  NO_BINARY_HANDLER: { code: CloseCode.UNSUPPORTED_DATA, reason: 'Binary messages not supported' },
   CONNECTION_LOST: { code: CloseCode.CONNECTION_LOST, reason: 'Connection lost' },
   NO_PONG: { code: CloseCode.CONNECTION_LOST, reason: 'No pong' },
   MESSAGE_TOO_BIG: { code: CloseCode.MESSAGE_TOO_BIG, reason: 'Message too big' },

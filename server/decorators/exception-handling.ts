@@ -1,6 +1,7 @@
 import { Close, ReadyState, SockJsError } from '../../protocol';
 import { type SockJsHandler, type SockJsSession } from '../handler';
 import type { HandlerDecorator } from './compose';
+import { inheritSessionView } from './session-view';
 
 type Callback<A extends unknown[]> = ((session: SockJsSession, ...args: A) => void | Promise<void>) | undefined;
 
@@ -21,7 +22,7 @@ export function exceptionHandling(): HandlerDecorator {
           await failed(inner, session, error);
         }
       });
-    return {
+    const outer: SockJsHandler = {
       onOpen: guard(inner.onOpen),
       onMessage: guard(inner.onMessage),
       onBinaryMessage: guard(inner.onBinaryMessage),
@@ -29,6 +30,9 @@ export function exceptionHandling(): HandlerDecorator {
       onTransportError: inner.onTransportError && ((session, error) => inner.onTransportError?.(session, error)),
       onClose: inner.onClose && ((session, info) => inner.onClose?.(session, info)),
     };
+    // It wraps callbacks, not sessions: sessions are seen as `inner` sees them.
+    inheritSessionView(outer, inner);
+    return outer;
   };
 }
 

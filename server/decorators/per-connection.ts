@@ -1,5 +1,6 @@
-import { CloseCode } from '../../protocol';
+import { Close } from '../../protocol';
 import { type SockJsHandler, type SockJsSession } from '../handler';
+import { sessionViewOf, setSessionView } from './session-view';
 
 /**
  * One handler instance per session, made by `create` when the session opens and dropped when it
@@ -8,7 +9,7 @@ import { type SockJsHandler, type SockJsSession } from '../handler';
 export function perConnection(create: (session: SockJsSession) => SockJsHandler): SockJsHandler {
   const instances = new WeakMap<SockJsSession, SockJsHandler>();
   const of = (session: SockJsSession): SockJsHandler | undefined => instances.get(session);
-  return {
+  const handler: SockJsHandler = {
     onOpen(session) {
       const instance = create(session);
       instances.set(session, instance);
@@ -18,7 +19,7 @@ export function perConnection(create: (session: SockJsSession) => SockJsHandler)
     onBinaryMessage(session, data) {
       const instance = of(session);
       if (instance?.onBinaryMessage) return instance.onBinaryMessage(session, data);
-      session.close(CloseCode.UNSUPPORTED_DATA, 'Binary messages not supported');
+      session.close(Close.NO_BINARY_HANDLER.code, Close.NO_BINARY_HANDLER.reason);
     },
     onDrain: (session) => of(session)?.onDrain?.(session),
     onTransportError: (session, error) => of(session)?.onTransportError?.(session, error),
@@ -28,4 +29,12 @@ export function perConnection(create: (session: SockJsSession) => SockJsHandler)
       return instance?.onClose?.(session, info);
     },
   };
+  // Each session is seen as its own instance sees it (an instance decorated with sendLimits, say),
+  // so that broadcast/sendTo/sendToUser pass through that instance's session wrapper too.
+  setSessionView(handler, (session) => {
+    const instance = of(session);
+    const view = instance && sessionViewOf(instance);
+    return view ? view(session) : session;
+  });
+  return handler;
 }

@@ -1,4 +1,4 @@
-import { Close, CloseCode, type CloseInfo, ReadyState, SockJsError } from '../../protocol';
+import { Close, type CloseInfo, ReadyState, SockJsError } from '../../protocol';
 import { type Logger, type SockJsHandler, type SockJsSession } from '../handler';
 import { SerialCalls } from './serial-calls';
 
@@ -37,7 +37,7 @@ export class HandlerCalls extends SerialCalls {
     const onBinaryMessage = this.handler.onBinaryMessage;
     if (!onBinaryMessage) {
       // Spring's TextWebSocketHandler answers binary the same way.
-      this.session.close(CloseCode.UNSUPPORTED_DATA, 'Binary messages not supported');
+      this.session.close(Close.NO_BINARY_HANDLER.code, Close.NO_BINARY_HANDLER.reason);
       return;
     }
     this.run(() =>

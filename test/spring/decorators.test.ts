@@ -368,6 +368,10 @@ describe('sendLimits()', () => {
   const drop = limitedHandler();
   const ws = limitedHandler();
   const ordered = limitedHandler();
+  const byHand = limitedHandler();
+  const perSession = limitedHandler();
+  const orderedLimits = (): HandlerDecorator =>
+    sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 10_000, overflow: 'terminate' });
   const { running, resources } = useSpringApp((registry) => {
     // 64-byte high-water mark: the fourth 20-byte message blocks the session.
     registry
@@ -388,6 +392,22 @@ describe('sendLimits()', () => {
     registry
       .addHandler(ordered.handler, '/ordered')
       .addDecorators(sendLimits({ sendTimeLimit: 60_000, bufferSizeLimit: 10_000, overflow: 'terminate' }))
+      .setLimits({ sendHighWaterMark: 64 })
+      .withSockJS({ disconnectDelay: 30_000 });
+    // Composed without decorate(): the outer decorators must still show sessions as sendLimits does.
+    registry
+      .addHandler(
+        exceptionHandling()(logging(new RecordingLogger())(orderedLimits()(byHand.handler))),
+        '/ordered-by-hand',
+      )
+      .setLimits({ sendHighWaterMark: 64 })
+      .withSockJS({ disconnectDelay: 30_000 });
+    // One sendLimits per session: sessions are seen as each one's instance sees them.
+    registry
+      .addHandler(
+        perConnection(() => decorate(perSession.handler, orderedLimits())),
+        '/ordered-per-connection',
+      )
       .setLimits({ sendHighWaterMark: 64 })
       .withSockJS({ disconnectDelay: 30_000 });
     registry
@@ -530,20 +550,26 @@ describe('sendLimits()', () => {
     },
   );
 
-  test(
-    'endpoint(path).broadcast/sendTo to a blocked session keeps the order of what was sent (held messages first)',
-    { timeout: 10_000 },
-    async () => {
-      const xhr = new XhrPollingSession(running().port, '/ordered');
-      await xhr.open();
-      const session = await ordered.sessions.waitFor((s) => s.id === xhr.id, 'onOpen');
-      // m00-m03 reach the session's queue (m03 blocks it), m04 and m05 are held by the decorator.
-      for (let i = 0; i < 6; i++) assert.equal(session.send(msg(i)), true);
-      const endpoint = running().registry.endpoint('/ordered');
-      assert.equal(endpoint.broadcast('broadcast after m05'), 1);
-      assert.equal(endpoint.sendTo(xhr.id, 'sendTo after that'), true);
-      const received = await xhr.pollMessages(8);
-      assert.deepEqual(received, [...[0, 1, 2, 3, 4, 5].map(msg), 'broadcast after m05', 'sendTo after that']);
-    },
-  );
+  for (const [path, seen] of [
+    ['/ordered', ordered],
+    ['/ordered-by-hand', byHand],
+    ['/ordered-per-connection', perSession],
+  ] as const) {
+    test(
+      `endpoint(${path}).broadcast/sendTo to a blocked session keeps the order of what was sent (held messages first)`,
+      { timeout: 10_000 },
+      async () => {
+        const xhr = new XhrPollingSession(running().port, path);
+        await xhr.open();
+        const session = await seen.sessions.waitFor((s) => s.id === xhr.id, 'onOpen');
+        // m00-m03 reach the session's queue (m03 blocks it), m04 and m05 are held by the decorator.
+        for (let i = 0; i < 6; i++) assert.equal(session.send(msg(i)), true);
+        const endpoint = running().registry.endpoint(path);
+        assert.equal(endpoint.broadcast('broadcast after m05'), 1);
+        assert.equal(endpoint.sendTo(xhr.id, 'sendTo after that'), true);
+        const received = await xhr.pollMessages(8);
+        assert.deepEqual(received, [...[0, 1, 2, 3, 4, 5].map(msg), 'broadcast after m05', 'sendTo after that']);
+      },
+    );
+  }
 });
