@@ -50,12 +50,13 @@ function upgradeListener(server: Server, claimers: UpgradeClaimer[]): Attachment
  * listener keeps routing those requests itself.
  */
 function checkContinueListener(server: Server, claimers: UpgradeClaimer[]): Attachment['checkContinue'] {
-  return (req, res) => {
-    if (server.listenerCount('checkContinue') > 1) return;
+  const listener: Attachment['checkContinue'] = (req, res) => {
+    if (server.listeners('checkContinue').some((other) => other !== listener)) return;
     if (claimers.some((c) => c.readsBody(req))) owesContinue(req);
     else res.writeContinue();
     server.emit('request', req, res);
   };
+  return listener;
 }
 
 /**
@@ -78,10 +79,14 @@ export function attachUpgrades(server: Server, claimer: UpgradeClaimer): () => v
   const { claimers } = attachment;
   claimers.push(claimer);
   claimers.sort((a, b) => b.prefix.length - a.prefix.length);
+  let detached = false;
   return () => {
+    // Idempotent: a second call must not detach an attachment made since for another endpoint.
+    if (detached) return;
+    detached = true;
     const index = claimers.indexOf(claimer);
     if (index !== -1) claimers.splice(index, 1);
-    if (claimers.length === 0) {
+    if (claimers.length === 0 && attachments.get(server) === attachment) {
       const { upgrade, checkContinue } = attachment;
       server.off('upgrade', upgrade);
       server.off('checkContinue', checkContinue);

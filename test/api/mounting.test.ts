@@ -263,6 +263,43 @@ describe('attach()', () => {
     },
   );
 
+  test('a stale detach leaves a later attachment alone; detaching removes the checkContinue listener too', () => {
+    const a = track(createEndpoint({ prefix: '/a', handler: echo, logger: new RecordingLogger() }));
+    const b = track(createEndpoint({ prefix: '/b', handler: echo, logger: new RecordingLogger() }));
+    const server = createServer();
+    const detachA = a.attach(server);
+    assert.equal(server.listenerCount('checkContinue'), 1);
+    detachA();
+    assert.equal(server.listenerCount('upgrade'), 0);
+    assert.equal(server.listenerCount('checkContinue'), 0);
+    const detachB = b.attach(server);
+    detachA(); // stale: must not forget b's attachment
+    const detachA2 = a.attach(server); // joins b's listeners instead of adding a second pair
+    assert.equal(server.listenerCount('upgrade'), 1);
+    assert.equal(server.listenerCount('checkContinue'), 1);
+    detachB();
+    detachA2();
+    assert.equal(server.listenerCount('upgrade'), 0);
+    assert.equal(server.listenerCount('checkContinue'), 0);
+  });
+
+  test(
+    "a server's own checkContinue listener keeps those requests: the endpoint's listener stands aside",
+    { timeout: 10_000 },
+    async () => {
+      const endpoint = track(createEndpoint({ prefix: '/echo', handler: echo, logger: new RecordingLogger() }));
+      const server = createServer((_req, res) => void res.end('request listener'));
+      resources.add(endpoint.attach(server), (d) => d());
+      server.on('checkContinue', (_req: IncomingMessage, res: ServerResponse) => void res.writeHead(417).end('mine'));
+      const running = resources.add(await listenTracked(server), (r) => r.close());
+      const answer = await request(running.port, 'POST', `/echo/000/${newSessionId()}/xhr_send`, {
+        headers: { Expect: '100-continue', 'Content-Length': '4' },
+      });
+      assert.equal(answer.status, 417);
+      assert.equal(answer.body, 'mine');
+    },
+  );
+
   test(
     'after detaching, upgrades to the prefix are no longer taken (they fall through to the request handler)',
     { timeout: 10_000 },
