@@ -67,6 +67,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   readonly middleware: SockJsEndpoint['middleware'];
   readonly origins: OriginPolicy;
   readonly iframe: IframePage;
+  readonly iframeUnderSlash: IframePage;
   readonly clientScript: Buffer | undefined;
   private readonly store = new SessionStore();
   private readonly context: SessionContext;
@@ -92,10 +93,10 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     // The iframe page lives at {prefix}/iframe*.html, beside the script we serve: a relative URL
     // finds it wherever the page is, behind a proxy that strips or adds a path prefix too (an
     // absolute `{prefix}/…` would point outside the proxied path). A URL the user gave is kept.
-    this.iframe = new IframePage(
-      this.options.clientScriptUrl ?? (script ? '.' + script.path : ''),
-      this.origins.frameAncestors(),
-    );
+    const given = this.options.clientScriptUrl;
+    const relative = (up: string): string => given ?? (script ? up + script.path : '');
+    this.iframe = new IframePage(relative('.'), this.origins.frameAncestors());
+    this.iframeUnderSlash = new IframePage(relative('..'), this.origins.frameAncestors());
     // The options carry every setting a session needs; sessions read them through the context.
     const { heartbeatDelay, disconnectDelay, pongTimeout, idleTimeout } = this.options;
     const wheel = (this.wheel = new TimerWheel(

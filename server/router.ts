@@ -14,7 +14,8 @@
 export type Route =
   | { kind: 'greeting' }
   | { kind: 'info' }
-  | { kind: 'iframe' }
+  /** `underSlash`: asked for as `iframe.html/`, where a relative URL resolves one level deeper. */
+  | { kind: 'iframe'; underSlash: boolean }
   | { kind: 'raw-websocket' }
   | { kind: 'client-script' }
   | { kind: 'session'; serverId: string; sessionId: string; transport: string }
@@ -74,7 +75,7 @@ export function matchRoute(rest: string, clientScriptPath: string | undefined): 
   if (rest === '' || rest === '/') return { kind: 'greeting' };
   if (rest === '/info' || rest === '/info/') return { kind: 'info' };
   if (rest === '/websocket' || rest === '/websocket/') return { kind: 'raw-websocket' };
-  if (IFRAME.test(rest)) return { kind: 'iframe' };
+  if (IFRAME.test(rest)) return { kind: 'iframe', underSlash: rest.endsWith('/') };
   if (clientScriptPath !== undefined && rest === clientScriptPath) return { kind: 'client-script' };
   const match = SESSION.exec(rest);
   if (match) {

@@ -13,6 +13,8 @@ export interface RouteHost extends SessionHost {
   readonly options: ResolvedOptions;
   readonly origins: OriginPolicy;
   readonly iframe: IframePage;
+  /** The same page for `iframe.html/`, whose relative script URL climbs one level more. */
+  readonly iframeUnderSlash: IframePage;
   readonly clientScript: Buffer | undefined;
   /** Reports a request that failed unexpectedly and answers 500 if it still can. */
   failed(res: ServerResponse, error: unknown): void;
@@ -38,7 +40,8 @@ export function serveRoute(
       if (method === 'OPTIONS') return infoPreflight(req, res, host.options);
       return methodNotAllowed(res, ['OPTIONS', 'GET']);
     case 'iframe':
-      return method === 'GET' ? host.iframe.serve(req, res) : methodNotAllowed(res, ['GET']);
+      if (method !== 'GET') return methodNotAllowed(res, ['GET']);
+      return (route.underSlash ? host.iframeUnderSlash : host.iframe).serve(req, res);
     case 'client-script':
       if (method !== 'GET' || host.clientScript === undefined) return methodNotAllowed(res, ['GET']);
       return serveScript(res, host.clientScript);

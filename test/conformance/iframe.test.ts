@@ -81,6 +81,11 @@ describe('iframe page', () => {
     }
   });
 
+  test('with a trailing slash (iframe.html/) the page still finds its script', { timeout: 10_000 }, async () => {
+    await assertIframePage('/echo/iframe.html/');
+    await assertIframePage('/echo/iframe-0.1.2.html/?t=1');
+  });
+
   test('a query string on the iframe URL is ignored', { timeout: 10_000 }, async () => {
     for (const suffix of [
       '/iframe-a.html?t=1234',

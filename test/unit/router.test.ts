@@ -125,15 +125,10 @@ describe('matchRoute', () => {
   });
 
   test('iframe pages: iframe[version].html', { timeout: 2000 }, () => {
-    for (const rest of [
-      '/iframe.html',
-      '/iframe-a.html',
-      '/iframe-1.6.1.html',
-      '/iframe_x-y.z.html',
-      '/iframe.html/',
-    ]) {
-      assert.deepEqual(matchRoute(rest, SCRIPT), { kind: 'iframe' }, rest);
+    for (const rest of ['/iframe.html', '/iframe-a.html', '/iframe-1.6.1.html', '/iframe_x-y.z.html']) {
+      assert.deepEqual(matchRoute(rest, SCRIPT), { kind: 'iframe', underSlash: false }, rest);
     }
+    assert.deepEqual(matchRoute('/iframe.html/', SCRIPT), { kind: 'iframe', underSlash: true });
     for (const rest of [
       '/iframe.htm',
       '/iframeX.html',
