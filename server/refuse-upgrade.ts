@@ -6,7 +6,11 @@ import { type SockJsError } from '../protocol';
 export function refuseUpgrade(socket: Duplex, status: number, body = '', headers: Record<string, string> = {}): void {
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n`;
   for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-  if (body !== '') head += `Content-Type: text/plain; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+  if (body !== '') {
+    // As on every other answer of the endpoint (see noSniff in http/headers.ts).
+    head += `Content-Type: text/plain; charset=UTF-8\r\nX-Content-Type-Options: nosniff\r\n`;
+    head += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+  }
   socket.end(head + '\r\n' + body);
 }
 

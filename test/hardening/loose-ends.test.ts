@@ -33,11 +33,12 @@ const HIXIE = {
 /** Sends one request on a fresh connection; the response and whether the server then closed. */
 async function ask(
   request: Parameters<RawHttpConnection['sendRequest']>[0],
-): Promise<{ status: number; body: string; conn: RawHttpConnection }> {
+): Promise<{ status: number; body: string; nosniff: boolean; conn: RawHttpConnection }> {
   const conn = await RawHttpConnection.connect(fx().port);
   await conn.sendRequest(request);
   const response = await conn.readResponse(request.method);
-  return { status: response.status, body: response.body, conn };
+  const nosniff = response.header('x-content-type-options') === 'nosniff';
+  return { status: response.status, body: response.body, nosniff, conn };
 }
 
 describe('websocket upgrades over HTTP/1.0 are refused (RFC 6455 §4.1)', () => {
@@ -61,6 +62,7 @@ describe('websocket upgrades over HTTP/1.0 are refused (RFC 6455 §4.1)', () => 
         try {
           assert.equal(refused.status, 400);
           assert.equal(refused.body, 'WebSocket upgrades need HTTP/1.1.');
+          assert.ok(refused.nosniff, 'nosniff on the refusal too');
           await withTimeout(refused.conn.closed, 'the refused connection to close', DEFAULT_WAIT_MS);
         } finally {
           refused.conn.destroy();
