@@ -47,7 +47,9 @@ function unsupportedType(request: TransportRequest, use: SendUse, format: BodyFo
   const takes = [...format.types].filter((known) => known !== '').join(', ');
   const error = new SockJsError('ERR_UNSUPPORTED_CONTENT_TYPE', `${use} takes ${takes} or none, got ${type}`);
   // The wrong type is a client bug (`curl -d` sends a form): said where the client's author looks.
-  request.host.options.logger.warn({ code: error.code, contentType: type, url: request.req.url }, error.message);
+  // At info: the mistake is the client's, and any client can repeat it (a warning per request would
+  // let one flood the log); the client itself is told in the body.
+  request.host.options.logger.info({ code: error.code, contentType: type, url: request.req.url }, error.message);
   return error;
 }
 

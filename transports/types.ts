@@ -13,7 +13,7 @@ export type DroppedResponsePolicy = 'interrupt' | 'resume-if-idle' | 'resume';
 
 /** Where transports report a refusal worth a client author's attention (the endpoint's logger). */
 export interface TransportLogger {
-  warn(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
 }
 
 /** The endpoint settings transports read. */

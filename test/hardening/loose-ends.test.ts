@@ -373,8 +373,8 @@ describe('every refusal of a send says why', () => {
       assert.equal(refused.body, UNSUPPORTED);
       const entries = fx()
         .logs.slice(logged)
-        .filter((entry) => entry.level === 'warn');
-      assert.equal(entries.length, 1, 'one warning');
+        .filter((entry) => entry.level === 'info');
+      assert.equal(entries.length, 1, 'one info line');
       const entry = entries[0];
       assert.deepEqual(entry?.obj, {
         code: 'ERR_UNSUPPORTED_CONTENT_TYPE',
