@@ -37,15 +37,33 @@ export async function serveEndpoints(
   }
   setup?.(app, server);
   const listening = await listenTracked(server);
-  return {
-    ...listening,
-    app,
-    endpoints,
+  return extendListening(listening, { app, endpoints }, async () => {
+    await Promise.all(endpoints.map((endpoint) => endpoint.close()));
+  });
+}
+
+/**
+ * `listening` with `extra` beside it and `beforeClose` run before it closes. Not a spread: that
+ * would read `openConnections` once and freeze it.
+ */
+export function extendListening<T extends object>(
+  listening: Listening,
+  extra: T,
+  beforeClose: () => Promise<void>,
+): Listening & T {
+  const extended: Listening = {
+    server: listening.server,
+    port: listening.port,
+    baseUrl: listening.baseUrl,
+    get openConnections() {
+      return listening.openConnections;
+    },
     async close() {
-      await Promise.all(endpoints.map((endpoint) => endpoint.close()));
+      await beforeClose();
       await listening.close();
     },
   };
+  return Object.assign(extended, extra);
 }
 
 export interface ServicesAndCustomEndpoint {

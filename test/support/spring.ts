@@ -9,7 +9,7 @@ import { mountSpringDemo } from '../../demo/spring-demo';
 import { WebSocketHandlerRegistry, type Logger } from '../../server';
 import { RecordingLogger } from './logger';
 import { useStarted, type Started } from './resources';
-import { listenTracked, type Listening } from './servers';
+import { extendListening, listenTracked, type Listening } from './servers';
 
 export interface SpringApp extends Listening {
   app: Express;
@@ -36,17 +36,11 @@ export async function startApp(configure: Configure, options: SpringAppOptions =
   configure(registry, app, server);
   const endpoints = options.mount === false ? [] : registry.mount(app, server);
   const listening = await listenTracked(server);
-  return {
-    ...listening,
-    app,
-    registry,
-    async close() {
-      // No grace period for queued messages: tests leave unpolled sessions behind on purpose.
-      await Promise.all(endpoints.map((endpoint) => endpoint.close({ flushTimeout: 0 })));
-      await registry.close();
-      await listening.close();
-    },
-  };
+  return extendListening(listening, { app, registry }, async () => {
+    // No grace period for queued messages: tests leave unpolled sessions behind on purpose.
+    await Promise.all(endpoints.map((endpoint) => endpoint.close({ flushTimeout: 0 })));
+    await registry.close();
+  });
 }
 
 /**
