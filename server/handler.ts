@@ -43,18 +43,22 @@ export interface SockJsSession {
  * What the application implements, Spring's `WebSocketHandler` in Node shape. Every callback may be
  * async: callbacks of one session run one after another, in order, each awaited before the next.
  * `onClose` runs exactly once per opened session.
+ *
+ * Callbacks return `unknown`, not `void | Promise<void>`: a union with `void` stops TypeScript from
+ * accepting `(session) => session.send('hi')` (a boolean). A returned thenable is awaited; any
+ * other value is ignored.
  */
 export interface SockJsHandler {
   // `| undefined`: a callback set to undefined is the same as none (decorators pass them on so).
-  onOpen?: ((session: SockJsSession) => void | Promise<void>) | undefined;
-  onMessage?: ((session: SockJsSession, message: string) => void | Promise<void>) | undefined;
+  onOpen?: ((session: SockJsSession) => unknown) | undefined;
+  onMessage?: ((session: SockJsSession, message: string) => unknown) | undefined;
   /** A binary message (plain websocket endpoints). Without it, binary messages close the session with 1003. */
-  onBinaryMessage?: ((session: SockJsSession, data: Buffer) => void | Promise<void>) | undefined;
+  onBinaryMessage?: ((session: SockJsSession, data: Buffer) => unknown) | undefined;
   /** The send queue, once at `sendHighWaterMark`, has emptied. */
-  onDrain?: ((session: SockJsSession) => void | Promise<void>) | undefined;
+  onDrain?: ((session: SockJsSession) => unknown) | undefined;
   /** A transport failed, or another callback threw. The session is being closed. */
-  onTransportError?: ((session: SockJsSession, error: Error) => void | Promise<void>) | undefined;
-  onClose?: ((session: SockJsSession, info: CloseInfo) => void | Promise<void>) | undefined;
+  onTransportError?: ((session: SockJsSession, error: Error) => unknown) | undefined;
+  onClose?: ((session: SockJsSession, info: CloseInfo) => unknown) | undefined;
 }
 
 /** A pino-compatible logger subset; the default writes warnings and errors to stderr. */

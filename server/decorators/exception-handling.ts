@@ -3,7 +3,7 @@ import { type SockJsHandler, type SockJsSession } from '../handler';
 import type { HandlerDecorator } from './compose';
 import { inheritSessionView } from './session-view';
 
-type Callback<A extends unknown[]> = ((session: SockJsSession, ...args: A) => void | Promise<void>) | undefined;
+type Callback<A extends unknown[]> = ((session: SockJsSession, ...args: A) => unknown) | undefined;
 
 /**
  * Any error thrown or rejected by the wrapped handler closes the session with 1011 and reaches

@@ -2,9 +2,10 @@
  * Runs callbacks one after another: a callback that returns a promise holds back the next one
  * until it settles. Calls made from inside a callback run after it, in order.
  */
-export type Call = () => void | Promise<void>;
+/** What a call returns is ignored unless it is a thenable, which is awaited. */
+export type Call = () => unknown;
 
-function isThenable(value: unknown): value is PromiseLike<void> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 

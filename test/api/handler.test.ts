@@ -8,6 +8,7 @@ import {
   isSockJsError,
   type EndpointOptions,
   type SockJsEndpoint,
+  type SockJsHandler,
   type SockJsSession,
 } from '../../server';
 import { Deferred } from '../support/deferred';
@@ -412,6 +413,58 @@ describe('async callbacks', () => {
       release.resolve();
       await f.recorder.waitForClose(slowSession);
       assert.equal(overlapped, false);
+    },
+  );
+});
+
+describe('callback return values', () => {
+  test(
+    "callbacks may return anything: session.send()'s boolean compiles and a non-thenable is done at once",
+    { timeout: 10_000 },
+    async () => {
+      // Typed on purpose: these assignments are what failed to compile under `void | Promise<void>`.
+      const onOpen: NonNullable<SockJsHandler['onOpen']> = (session) => session.send('hello');
+      const onMessage: NonNullable<SockJsHandler['onMessage']> = (session, message) => ({
+        sent: session.send(message),
+      });
+      const f = await fixture({ onOpen, onMessage });
+      const ws = await f.websocket();
+      assert.deepEqual(await readMessages(ws, 1), ['hello']);
+      ws.send('["a"]');
+      ws.send('["b"]');
+      assert.deepEqual(await readMessages(ws, 2), ['a', 'b']);
+    },
+  );
+
+  test(
+    'a returned thenable that is not a Promise is awaited before the next callback',
+    { timeout: 10_000 },
+    async () => {
+      const release = new Deferred<void>();
+      const order: string[] = [];
+      const f = await fixture({
+        onOpen: () => ({
+          then(resolve: () => void) {
+            order.push('open started');
+            void release.promise.then(() => {
+              order.push('open settled');
+              resolve();
+            });
+          },
+        }),
+        onMessage(session, message) {
+          order.push(`message ${message}`);
+          session.send(message);
+        },
+      });
+      const id = newSessionId();
+      const stream = await f.streaming(id);
+      // xhr_send's 204 means the session has the message: it waits behind the pending onOpen.
+      await f.send(id, ['m']);
+      assert.deepEqual(order, ['open started'], 'onMessage ran before the thenable settled');
+      release.resolve();
+      await stream.waitFor((text) => text.endsWith('a["m"]\n'), 'the echo');
+      assert.deepEqual(order, ['open started', 'open settled', 'message m']);
     },
   );
 });

@@ -101,7 +101,7 @@ describe('SerialCalls', () => {
         settleThenable = onFulfilled;
       },
     };
-    serial.run(() => thenable as unknown as Promise<void>);
+    serial.run(() => thenable);
     serial.run(() => void log.push('after'));
     assert.deepEqual(log, []);
     assert.ok(settleThenable);
