@@ -16,7 +16,8 @@ export function loadClientScript(): ClientScript {
   } catch (error) {
     throw new SockJsError(
       'ERR_CLIENT_SCRIPT_MISSING',
-      'install sockjs-client, or set clientScriptUrl to where browsers can load it',
+      // A dependency of this package, so missing only from a pruned or hand-made node_modules.
+      'sockjs-client is not installed: run `npm install sockjs-client`, or set clientScriptUrl to where browsers can load it',
       { cause: error },
     );
   }
