@@ -1,6 +1,6 @@
 // ESLint for the whole tree (npm run lint, run by npm test). Type-aware: rules that need the type checker
 // read each file through the tsconfig that owns it (projectService). The layer rules at the bottom keep the
-// dependency direction the README's Layout section describes: protocol ← transports ← server; client → protocol.
+// dependency direction the README's Layout section describes: protocol ← transports ← server ← cli; client → protocol.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
@@ -13,7 +13,19 @@ const layer = (files, message, patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-artifacts/', '.build-*/', '.smoke/', 'bench/results/', 'docs/'] },
+  // test/package/apps/: scratch apps that import the installed package; the pack test compiles and runs them.
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'test-artifacts/',
+      '.build-*/',
+      '.smoke/',
+      'bench/results/',
+      'docs/',
+      'test/package/apps/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -65,7 +77,11 @@ export default tseslint.config(
     'express',
   ]),
   layer(['server/**/*.ts'], 'server/ is the library: it does not import tests, the demo, the bench or the client.', [
-    ...outside('client', 'test', 'demo', 'bench'),
+    ...outside('client', 'cli', 'test', 'demo', 'bench'),
+  ]),
+  layer(['cli/**/*.ts'], 'cli/ ships (the bin): it uses server/ only, never tests, the demo or the bench.', [
+    ...outside('client', 'transports', 'test', 'demo', 'bench'),
+    'express',
   ]),
   prettier,
 );

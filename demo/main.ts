@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import express from 'express';
-import { demoPage } from './page';
+import { demoPage } from '../cli/page';
 import { mountSpringDemo } from './spring-demo';
 import { listen, mountTestServices } from './test-services';
 

@@ -15,7 +15,8 @@ import {
   type SockJsHandler,
   type SockJsSession,
 } from '../../server';
-import { listen, testServiceOptions, type RunningServices } from '../test-services';
+import { testServiceOptions } from '../../cli/services';
+import { listen, type RunningServices } from '../test-services';
 import type { ChangeBus } from './wait';
 
 /** One session as the server saw it. */

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CLIENT_TRANSPORTS } from '../../demo/page';
+import { CLIENT_TRANSPORTS } from '../../cli/page';
 import type { TransportName } from '../../server';
 import { MIXED_UNIT, sized } from '../support/messages';
 import { listenTracked } from '../support/servers';

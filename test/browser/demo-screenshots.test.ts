@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import type { Browser, Page } from 'playwright-core';
-import { demoPage } from '../../demo/page';
+import { demoPage } from '../../cli/page';
 import { listen, mountTestServices, type RunningServices } from '../../demo/test-services';
 import type { SockJsEndpoint } from '../../server';
 import {
