@@ -1,8 +1,8 @@
 /**
  * `endpoint.stats()` under real traffic: sessions, messages and bytes by transport (sockjs-client
- * over websocket, xhr-streaming and xhr-polling, a plain `ws` client on the raw route), closes by
- * code, refusals by reason (origin, interceptor, maxSessions), queue overflows, pong timeouts and
- * dropped responses; and the `statsLogInterval` line.
+ * over websocket, xhr-streaming and xhr-polling, eventsource by hand, a plain `ws` client on the raw
+ * route), closes by code, refusals by reason (origin, interceptor, maxSessions, closing), queue
+ * overflows, pong timeouts and dropped responses; and the `statsLogInterval` line.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -94,11 +94,33 @@ describe('stats() under traffic', () => {
     assert.deepEqual(raw, { open: 0, opened: 1, closed: 1, messagesIn: 1, bytesIn: 6, messagesOut: 1, bytesOut: 6 });
   });
 
+  test("eventsource, its messages sent by xhr_send: counted on the session's transport", async () => {
+    const endpoint = endpointOf(running(), '/echo');
+    const session = sessionPathUnder('/echo');
+    const { conn } = await openStream(running().port, 'GET', `${session}/eventsource`);
+    resources.add(conn, (c) => c.destroy());
+    assert.equal(await conn.readChunkText(), '\r\n');
+    assert.equal(await conn.readChunkText(), 'data: o\r\n\r\n');
+    assert.equal((await POST(running().port, `${session}/xhr_send`, { body: '["héllo","x"]' })).status, 204);
+    assert.equal(await conn.readChunkText(), 'data: a["héllo","x"]\r\n\r\n');
+    assert.equal((await POST(running().port, `${session}/xhr_send`, { body: '["bye"]' })).status, 204);
+    assert.equal(await conn.readChunkText(), 'data: c[4000,"bye"]\r\n\r\n');
+    assert.deepEqual(endpoint.stats().transports.eventsource, {
+      open: 0,
+      opened: 1,
+      closed: 1,
+      messagesIn: 3,
+      bytesIn: 6 + 1 + 3,
+      messagesOut: 2,
+      bytesOut: 7,
+    });
+  });
+
   test('totals and closes by code add up', () => {
     const { sessions } = endpointOf(running(), '/echo').stats();
-    assert.equal(sessions.opened, NODE_CLIENT_TRANSPORTS.length + 1);
+    assert.equal(sessions.opened, NODE_CLIENT_TRANSPORTS.length + 2);
     assert.equal(sessions.open, 0);
-    assert.deepEqual(sessions.closedByCode, { 1000: 1, 4000: NODE_CLIENT_TRANSPORTS.length });
+    assert.deepEqual(sessions.closedByCode, { 1000: 1, 4000: NODE_CLIENT_TRANSPORTS.length + 1 });
   });
 });
 
@@ -117,6 +139,7 @@ describe('stats() of refusals and failures', () => {
         { prefix: '/one', handler: echo, logger, maxSessions: 1 },
         { prefix: '/small', handler: echo, logger, maxQueuedMessages: 2, queueOverflow: 'drop' },
         { prefix: '/pong', handler: echo, logger, heartbeatDelay: 30, pongTimeout: 60 },
+        { prefix: '/closed', handler: echo, logger },
       ]),
       (s) => s.close(),
     ),
@@ -145,6 +168,14 @@ describe('stats() of refusals and failures', () => {
     assert.equal((await POST(port(), `${sessionPathUnder('/one')}/xhr`)).status, 503);
     await assert.rejects(RawWs.open(port(), sockjsWsPath('/one')), HandshakeRefused);
     assert.equal(endpointOf(running(), '/one').stats().refused.maxSessions, 2);
+  });
+
+  test('a closed endpoint still mounted', async () => {
+    const endpoint = endpointOf(running(), '/closed');
+    await endpoint.close();
+    assert.equal((await POST(port(), `${sessionPathUnder('/closed')}/xhr`)).status, 503);
+    await assert.rejects(RawWs.open(port(), sockjsWsPath('/closed')), HandshakeRefused);
+    assert.deepEqual(endpoint.stats().refused, { origin: 0, interceptor: 0, maxSessions: 0, closing: 2, other: 0 });
   });
 
   test('a send queue overflow', async () => {
