@@ -140,6 +140,7 @@ describe('stats() of refusals and failures', () => {
         { prefix: '/small', handler: echo, logger, maxQueuedMessages: 2, queueOverflow: 'drop' },
         { prefix: '/pong', handler: echo, logger, heartbeatDelay: 30, pongTimeout: 60 },
         { prefix: '/closed', handler: echo, logger },
+        { prefix: '/resume', handler: echo, logger, onDroppedResponse: 'resume' },
       ]),
       (s) => s.close(),
     ),
@@ -213,6 +214,16 @@ describe('stats() of refusals and failures', () => {
     await until(() => endpoint.stats().droppedResponses.interrupted === 1, 'the drop');
     assert.deepEqual(endpoint.stats().droppedResponses, { interrupted: 1, resumed: 0 });
     assert.deepEqual(endpoint.stats().sessions.closedByCode, { 1002: 1 });
+  });
+
+  test("a dropped response with onDroppedResponse 'resume': counted, the session kept", async () => {
+    const endpoint = endpointOf(running(), '/resume');
+    const stream = await openStream(port(), 'POST', `${sessionPathUnder('/resume')}/xhr_streaming`);
+    await until(() => endpoint.stats().transports['xhr-streaming'].open === 1, 'the session to open');
+    stream.conn.destroy();
+    await until(() => endpoint.stats().droppedResponses.resumed === 1, 'the drop');
+    assert.equal(endpoint.stats().droppedResponses.interrupted, 0);
+    assert.equal(endpoint.stats().sessions.open, 1);
   });
 });
 
