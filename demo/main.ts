@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
 import express from 'express';
+import { Registry } from 'prom-client';
 import { demoPage } from '../cli/page';
+import { registerMetrics } from '../server/metrics';
 import { mountSpringDemo } from './spring-demo';
 import { listen, mountTestServices } from './test-services';
 
-/** `npm start`: the standard SockJS test services and the demo page on HOST:PORT. */
+/** `npm start`: the standard SockJS test services, the demo page and `/metrics` (Prometheus) on HOST:PORT. */
 async function main(): Promise<void> {
   const app = express();
   app.disable('x-powered-by');
@@ -15,6 +17,12 @@ async function main(): Promise<void> {
   const page = demoPage(echo?.clientScriptUrl ?? '');
   app.get('/', (_req, res) => {
     res.type('html').send(page);
+  });
+  // Every endpoint's stats() in the Prometheus text format, read when scraped.
+  const metrics = new Registry();
+  registerMetrics([...endpoints, registry.endpoint('/secure'), registry.endpoint('/ws')], { registry: metrics });
+  app.get('/metrics', (_req, res, next) => {
+    metrics.metrics().then((text) => res.type(metrics.contentType).send(text), next);
   });
   const port = Number(process.env.PORT ?? 8080);
   const running = await listen(server, app, endpoints, { host: process.env.HOST ?? '127.0.0.1', port });

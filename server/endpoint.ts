@@ -17,6 +17,7 @@ import { locateUnderPrefix, matchRoute, splitUrl, underPrefix } from './router';
 import { SessionOpening } from './session/opening';
 import { Session, type SessionContext } from './session/session';
 import { SessionStore } from './session/store';
+import { EndpointCounters, type EndpointStats } from './stats';
 import { TimerWheel } from './session/timer-wheel';
 import { WebSocketUpgrades, type UpgradeHost } from './upgrades';
 
@@ -47,6 +48,12 @@ export interface SockJsEndpoint {
   attach(server: Server): () => void;
   /** The endpoint's sessions by id (a live view; closing ones stay until they are gone). */
   readonly sessions: ReadonlyMap<string, SockJsSession>;
+  /**
+   * A snapshot of the endpoint's counters since it was created: sessions (open now, opened,
+   * closed by code) and messages and bytes in and out, by transport; refusals by reason; queue
+   * overflows, pong timeouts, dropped responses. A plain object: log it, serialize it, diff two.
+   */
+  stats(): EndpointStats;
   /** Sends to every open session; returns how many took the message. */
   broadcast(message: string): number;
   /** Sends to one session; false when there is no open session with that id. */
@@ -69,6 +76,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   readonly iframe: IframePage;
   readonly iframeUnderSlash: IframePage;
   readonly clientScript: Buffer | undefined;
+  readonly counters = new EndpointCounters();
   private readonly store = new SessionStore();
   private readonly context: SessionContext;
   private readonly upgrades: WebSocketUpgrades;
@@ -79,6 +87,8 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   private readonly opening: SessionOpening;
   /** How the handler's decorators wrap sessions (`sendLimits`), for sends made outside callbacks. */
   private readonly sessionView: SessionView | undefined;
+  /** The `statsLogInterval` timer, if any; cleared by `close()`. */
+  private readonly statsLog: NodeJS.Timeout | undefined;
 
   constructor(options: EndpointOptions) {
     this.options = resolveOptions(options);
@@ -104,6 +114,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     ));
     this.context = {
       ...this.options,
+      counters: this.counters,
       forget: (session) => {
         this.store.remove(session);
         wheel.cancel(session);
@@ -114,9 +125,25 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     this.opening = new SessionOpening(this.options, this.store, wheel, this.context);
     this.upgrades = new WebSocketUpgrades(this);
     wheel.start();
+    this.statsLog = this.startStatsLog();
     this.middleware = (req, res, next) => {
       if (!this.handleRequest(req, res)) next();
     };
+  }
+
+  stats(): EndpointStats {
+    return this.counters.snapshot();
+  }
+
+  /** One info line per `statsLogInterval`; unref'd, so it never keeps the process alive. */
+  private startStatsLog(): NodeJS.Timeout | undefined {
+    const { statsLogInterval, logger, prefix } = this.options;
+    if (statsLogInterval === 0) return undefined;
+    return setInterval(() => logger.info({ prefix, stats: this.stats() }, 'sockjs stats'), statsLogInterval).unref();
+  }
+
+  get accepting(): boolean {
+    return this.opening.accepting;
   }
 
   private scheduleFlush(session: Session): void {
@@ -271,6 +298,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   async close(options: { flushTimeout?: number } = {}): Promise<void> {
     const flushTimeout = checkFlushTimeout(options);
     this.opening.accepting = false;
+    clearInterval(this.statsLog);
     await this.flushed(flushTimeout);
     for (const session of [...this.store.values()]) {
       session.terminate(Close.GOING_AWAY);

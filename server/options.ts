@@ -96,6 +96,11 @@ export interface EndpointOptions {
   sessionBinding?: 'auto' | 'address' | 'none' | ((session: SockJsSession, req: IncomingMessage) => boolean);
   /** Where the endpoint reports problems. Default: warnings and errors to stderr. */
   logger?: Logger;
+  /**
+   * Ms between info lines of `endpoint.stats()` on the logger (`{ prefix, stats }`, "sockjs stats").
+   * 0 = never. Default 0.
+   */
+  statsLogInterval?: number;
 }
 
 /** Every key of EndpointOptions, at run time; the compiler keeps it complete and exact. */
@@ -126,6 +131,7 @@ export const ENDPOINT_OPTION_KEYS: readonly string[] = Object.keys({
   bodyTimeout: true,
   pongTimeout: true,
   sessionBinding: true,
+  statsLogInterval: true,
   logger: true,
 } satisfies Record<keyof EndpointOptions, true>);
 
@@ -160,6 +166,7 @@ export const DEFAULTS = {
   bodyTimeout: 10_000,
   pongTimeout: 10_000,
   sessionBinding: 'auto',
+  statsLogInterval: 0,
 } as const satisfies Partial<ResolvedOptions>;
 
 /** Defaults of `endpoint.close(options)`, beside the endpoint's own so every default has one home. */
@@ -329,5 +336,6 @@ export function resolveOptions(options: EndpointOptions): ResolvedOptions {
     pongTimeout: positiveInteger('pongTimeout', options.pongTimeout, DEFAULTS.pongTimeout, MAX_TIMER_MS),
     sessionBinding: checkBinding(options.sessionBinding),
     logger: logger ?? stderrLogger,
+    statsLogInterval: nonNegativeInteger('statsLogInterval', options.statsLogInterval, DEFAULTS.statsLogInterval),
   };
 }

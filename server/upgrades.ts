@@ -8,12 +8,16 @@ import { SockJsError, type TransportName } from '../protocol';
 import type { HandshakeOutcome } from './handshake';
 import type { OriginPolicy } from './http/origin';
 import type { ResolvedOptions } from './options';
+import type { EndpointCounters } from './stats';
 import { refuseUpgrade, refuseWithError } from './refuse-upgrade';
 
 /** What websocket upgrades need from their endpoint. */
 export interface UpgradeHost {
   readonly options: ResolvedOptions;
   readonly origins: OriginPolicy;
+  readonly counters: EndpointCounters;
+  /** False once the endpoint is closing (its refusals are counted apart from `maxSessions`). */
+  readonly accepting: boolean;
   /** Why no new session may open now, if so. */
   admission(): SockJsError | undefined;
   /** Holds a session slot while an async handshake runs; call the result to free it. */
@@ -56,10 +60,10 @@ export class WebSocketUpgrades {
     const { options, origins } = this.host;
     if (!options.websocket) return refuseWithError(socket, new SockJsError('ERR_NOT_FOUND'));
     const full = this.host.admission();
-    if (full) return refuseWithError(socket, full);
+    if (full) return this.refuse(socket, full);
     if (req.method !== 'GET') return refuseUpgrade(socket, 405, '', { Allow: 'GET' });
     if (!atLeastHttp11(req)) return refuseWithError(socket, new SockJsError('ERR_UPGRADE_HTTP_VERSION'));
-    if (!origins.allows(req)) return refuseWithError(socket, new SockJsError('ERR_ORIGIN_NOT_ALLOWED'));
+    if (!origins.allows(req)) return this.refuse(socket, new SockJsError('ERR_ORIGIN_NOT_ALLOWED'));
     const hixie = !raw && isHixie76(req);
     if (!hixie) {
       const problem = upgradeProblem(req, raw);
@@ -74,11 +78,12 @@ export class WebSocketUpgrades {
         release();
         // The limit again: the interceptors may have let others in meanwhile.
         const full = settled.ok ? this.host.admission() : undefined;
-        if (full) return refuseWithError(socket, full);
+        if (full) return this.refuse(socket, full);
         this.complete(req, socket, head, transport, hixie, settled);
       },
       (error: unknown) => {
         release();
+        this.host.counters.refusedOther++;
         options.logger.error({ err: error }, 'websocket handshake failed');
         socket.destroy();
       },
@@ -93,7 +98,10 @@ export class WebSocketUpgrades {
     hixie: boolean,
     outcome: HandshakeOutcome,
   ): void {
-    if (!outcome.ok) return refuseUpgrade(socket, outcome.status, outcome.body);
+    if (!outcome.ok) {
+      this.host.counters.refused(outcome.error, false);
+      return refuseUpgrade(socket, outcome.status, outcome.body);
+    }
     if (socket.destroyed) return;
     if (hixie) return this.acceptHixie(req, socket, head, outcome);
     this.wss.handleUpgrade(req, socket, head, (ws) =>
@@ -110,6 +118,12 @@ export class WebSocketUpgrades {
     const limit = sockjsFrameLimit(this.host.options.maxTextMessageBytes);
     const ready = (text: TextSocket): void => this.host.opened(req, text, 'websocket', outcome);
     if (!acceptHixie76(req, socket, head, limit, ready)) refuseWithError(socket, new SockJsError('ERR_NOT_WEBSOCKET'));
+  }
+
+  /** A refusal the stats count (origin, session limit, shutdown), answered with its error. */
+  private refuse(socket: Duplex, error: SockJsError): void {
+    this.host.counters.refused(error, !this.host.accepting);
+    refuseWithError(socket, error);
   }
 
   close(): void {

@@ -85,7 +85,10 @@ export class HttpReceiver implements Receiver {
 
   /** 'close' before we ended: the client or a proxy dropped the connection mid-response. */
   responseClosed(): void {
-    this.detach(this.dropInterrupts() ? INTERRUPTED : undefined);
+    if (this.ended) return;
+    const interrupts = this.dropInterrupts();
+    this.owner?.receiverDropped(this, interrupts ? 'interrupted' : 'resumed');
+    this.detach(interrupts ? INTERRUPTED : undefined);
   }
 
   responseDrained(): void {

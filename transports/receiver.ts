@@ -15,7 +15,16 @@ export interface ReceiverOwner {
    * dropped before they left. Reported even though the receiver is detached.
    */
   receiverLost(receiver: Receiver, info: CloseInfo): void;
+  /**
+   * For the endpoint's stats: the connection under a live receiver failed. `'interrupted'` and
+   * `'resumed'`: an HTTP response dropped mid-way, and what `onDroppedResponse` made of it;
+   * `'pong-timeout'`: a websocket left a ping unanswered for `pongTimeout`. `receiverDetached`
+   * follows; this only counts.
+   */
+  receiverDropped(receiver: Receiver, how: ReceiverDrop): void;
 }
+
+export type ReceiverDrop = 'interrupted' | 'resumed' | 'pong-timeout';
 
 /**
  * One live connection that carries frames to the client for a session: an HTTP response

@@ -64,6 +64,7 @@ export class WebSocketReceiver implements Receiver, TextSocketEvents {
   /** A peer that vanished without closing is otherwise noticed only when TCP gives up, minutes later. */
   sweep(now: number): void {
     if (!this.open || this.pingedAt === 0 || now - this.pingedAt < this.limits.pongTimeout) return;
+    this.owner?.receiverDropped(this, 'pong-timeout');
     this.detach(Close.NO_PONG);
     this.socket.terminate();
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTP_TRANSPORTS, type HttpTransport, type SessionHost } from '../../transports';
 import { SockJsError } from '../../protocol';
 import type { ResolvedOptions } from '../options';
+import type { EndpointCounters } from '../stats';
 import type { Route } from '../router';
 import { cacheForever, cors, noCache, preflight, stickyCookie } from './headers';
 import type { OriginPolicy } from './origin';
@@ -16,6 +17,7 @@ export interface RouteHost extends SessionHost {
   /** The same page for `iframe.html/`, whose relative script URL climbs one level more. */
   readonly iframeUnderSlash: IframePage;
   readonly clientScript: Buffer | undefined;
+  readonly counters: EndpointCounters;
   /** Reports a request that failed unexpectedly and answers 500 if it still can. */
   failed(res: ServerResponse, error: unknown): void;
 }
@@ -35,7 +37,7 @@ export function serveRoute(
     case 'greeting':
       return method === 'GET' ? greeting(res) : methodNotAllowed(res, ['GET']);
     case 'info':
-      if (!host.origins.allows(req)) return sendError(res, new SockJsError('ERR_ORIGIN_NOT_ALLOWED'));
+      if (!host.origins.allows(req)) return refuseOrigin(host, res);
       if (method === 'GET') return info(req, res, host.options);
       if (method === 'OPTIONS') return infoPreflight(req, res, host.options);
       return methodNotAllowed(res, ['OPTIONS', 'GET']);
@@ -52,6 +54,12 @@ export function serveRoute(
     case 'not-found':
       return notFound(res);
   }
+}
+
+/** A disallowed `Origin`: 403, counted in the endpoint's stats. */
+function refuseOrigin(host: RouteHost, res: ServerResponse): void {
+  host.counters.refusedOrigin++;
+  sendError(res, new SockJsError('ERR_ORIGIN_NOT_ALLOWED'));
 }
 
 /** A websocket URL requested without an upgrade. */
@@ -80,7 +88,7 @@ function serveTransport(
   if (name === 'websocket') return websocketOverHttp(host, method, res);
   const transport = HTTP_TRANSPORTS.get(name);
   if (!transport) return notFound(res);
-  if (!host.origins.allows(req)) return sendError(res, new SockJsError('ERR_ORIGIN_NOT_ALLOWED'));
+  if (!host.origins.allows(req)) return refuseOrigin(host, res);
   if (transport.cors && method === 'OPTIONS') {
     stickyCookie(req, res, host.options.jsessionid);
     return preflight(req, res, 'OPTIONS, POST');

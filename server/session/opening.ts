@@ -53,15 +53,21 @@ export class SessionOpening {
     const pending = this.pending.get(id);
     if (pending) return pending.then((result) => this.joined(result, transport, req, res));
     const full = this.admission();
-    if (full) return answerRefusal(res, refusedWith(full));
+    if (full) return this.refuse(res, refusedWith(full));
     const outcome = this.handshake(req, transport);
     // Without interceptors or a principal resolver the handshake is synchronous: no promise at all.
     if (!(outcome instanceof Promise))
-      return outcome.ok ? this.createSession(id, transport, req, outcome) : answerRefusal(res, outcome);
+      return outcome.ok ? this.createSession(id, transport, req, outcome) : this.refuse(res, outcome);
     const opening = outcome.then((settled) => (settled.ok ? this.createSession(id, transport, req, settled) : settled));
     this.pending.set(id, opening);
     void opening.finally(() => this.pending.delete(id));
-    return opening.then((result) => (result instanceof Session ? result : answerRefusal(res, result)));
+    return opening.then((result) => (result instanceof Session ? result : this.refuse(res, result)));
+  }
+
+  /** Answers a refused handshake, counted once per handshake (requests that joined it are not). */
+  private refuse(res: ServerResponse, refusal: Refused): undefined {
+    this.context.counters.refused(refusal.error, !this.accepting);
+    return answerRefusal(res, refusal);
   }
 
   /** Why no new session may open now (shutting down, or `maxSessions` reached), if so. */

@@ -5,6 +5,7 @@ import type { TextSocket, TextSocketEvents } from '../../transports/text-socket'
 import { HandlerCalls } from './handler-calls';
 import type { Timed } from './timer-wheel';
 import type { SessionContext, SessionInit } from './session';
+import type { TransportCounters } from '../stats';
 
 /** Limits a raw websocket session checks per message type (`ws` bounds the larger of the two). */
 export interface RawLimits {
@@ -35,6 +36,8 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
   /** When the unanswered ping went out; 0 when none is outstanding. */
   private pingedAt = 0;
   private lastHeardAt: number;
+  /** This transport's counters: counting a message is a field addition. */
+  private readonly counts: TransportCounters;
 
   constructor(
     init: SessionInit,
@@ -50,7 +53,9 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
     this.protocol = socket.protocol;
     this.lastPingAt = this.lastHeardAt = Date.now();
     this.calls = new HandlerCalls(this, context.handler, context.logger);
+    this.counts = context.counters.transports['websocket-raw'];
     socket.listen(this);
+    this.counts.opened++;
     this.calls.opened();
   }
 
@@ -74,6 +79,7 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
     if (!isValidCloseCode(code)) throw new SockJsError('ERR_INVALID_CLOSE_CODE', String(code));
     if (this.readyState !== ReadyState.OPEN) return;
     this.readyState = ReadyState.CLOSING;
+    this.context.counters.closed(this.counts, code);
     this.calls.closed({ code, reason });
     this.socket.close(code, reason);
   }
@@ -88,6 +94,7 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
   sweep(now: number): number | undefined {
     if (this.readyState !== ReadyState.OPEN) return undefined;
     if (this.pingedAt !== 0 && now - this.pingedAt >= this.context.pongTimeout) {
+      this.context.counters.pongTimeouts++;
       this.socket.terminate();
       this.socketClosed(Close.NO_PONG.code, Close.NO_PONG.reason);
       return undefined;
@@ -117,11 +124,16 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
   }
 
   socketMessage(text: string): void {
-    if (this.accepts(Buffer.byteLength(text) > this.limits.maxTextMessageBytes)) this.calls.message(text);
+    const bytes = Buffer.byteLength(text);
+    if (!this.accepts(bytes > this.limits.maxTextMessageBytes)) return;
+    this.counted(bytes);
+    this.calls.message(text);
   }
 
   socketBinary(data: Buffer): void {
-    if (this.accepts(data.length > this.limits.maxBinaryMessageBytes)) this.calls.binary(data);
+    if (!this.accepts(data.length > this.limits.maxBinaryMessageBytes)) return;
+    this.counted(data.length);
+    this.calls.binary(data);
   }
 
   socketTooBig(): void {
@@ -151,13 +163,16 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
     const wasOpen = this.readyState === ReadyState.OPEN;
     this.readyState = ReadyState.CLOSED;
     this.context.forget(this);
-    if (wasOpen) this.calls.closed({ code, reason });
+    if (!wasOpen) return;
+    this.context.counters.closed(this.counts, code);
+    this.calls.closed({ code, reason });
   }
 
   private write(message: string | Uint8Array): boolean {
     if (this.readyState !== ReadyState.OPEN) return false;
     const bytes = typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
     if (this.socket.bufferedAmount + bytes > this.context.maxQueuedBytes) {
+      this.context.counters.queueOverflows++;
       if (this.context.queueOverflow === 'close') {
         this.context.logger.warn({ session: this.id }, 'send queue overflow');
         this.close(Close.QUEUE_OVERFLOW.code, Close.QUEUE_OVERFLOW.reason);
@@ -165,9 +180,16 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
       return false;
     }
     this.socket.send(message);
+    this.counts.messagesOut++;
+    this.counts.bytesOut += bytes;
     if (this.socket.bufferedAmount < this.context.sendHighWaterMark) return true;
     this.drainOwed = true;
     return false;
+  }
+
+  private counted(bytes: number): void {
+    this.counts.messagesIn++;
+    this.counts.bytesIn += bytes;
   }
 
   /** Whether a message may be delivered; one over its limit closes the session with 1009. */

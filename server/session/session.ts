@@ -12,7 +12,8 @@ import {
   type TransportName,
 } from '../../protocol';
 import { type Logger, type Principal, type SockJsHandler, type SockJsSession } from '../handler';
-import type { Receiver, ReceiverOwner } from '../../transports/receiver';
+import type { Receiver, ReceiverDrop, ReceiverOwner } from '../../transports/receiver';
+import type { EndpointCounters, TransportCounters } from '../stats';
 import { HandlerCalls } from './handler-calls';
 import type { Timed } from './timer-wheel';
 
@@ -27,6 +28,8 @@ export interface SessionContext {
   readonly maxQueuedBytes: number;
   readonly queueOverflow: 'close' | 'drop';
   readonly pongTimeout: number;
+  /** The endpoint's stats, counted where things happen. */
+  readonly counters: EndpointCounters;
   /** 0 = never. */
   readonly idleTimeout: number;
   /** Called once, when the session is finally gone and its id may be reused. */
@@ -88,6 +91,8 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   /** When the client was last heard from (for `idleTimeout`). */
   private lastHeardAt: number;
   private readonly calls: HandlerCalls;
+  /** This transport's counters: counting a message is a field addition. */
+  private readonly counts: TransportCounters;
 
   constructor(
     init: SessionInit,
@@ -101,6 +106,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     this.principal = init.principal;
     this.protocol = init.protocol;
     this.calls = new HandlerCalls(this, context.handler, context.logger);
+    this.counts = context.counters.transports[init.transport];
     this.detachedAt = this.lastHeardAt = Date.now();
   }
 
@@ -122,6 +128,8 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     if (this.queue.length >= maxQueuedMessages || this.bufferedAmount + bytes > maxQueuedBytes) return this.overflow();
     this.queue.push(quoted);
     this.bufferedAmount += bytes;
+    this.counts.messagesOut++;
+    this.counts.bytesOut += bytes;
     if (this.receiver && !this.flushScheduled) {
       this.flushScheduled = true;
       this.context.scheduleFlush(this);
@@ -159,6 +167,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     if (this.readyState === ReadyState.CONNECTING) {
       this.readyState = ReadyState.OPEN;
       this.write(receiver, OPEN_FRAME);
+      this.counts.opened++;
       this.calls.opened();
     } else {
       this.flush();
@@ -171,7 +180,12 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   /** Messages from the client, in order. */
   deliver(messages: readonly string[]): void {
     if (this.context.idleTimeout > 0) this.lastHeardAt = Date.now();
-    for (const message of messages) this.calls.message(message);
+    const counts = this.counts;
+    counts.messagesIn += messages.length;
+    for (const message of messages) {
+      counts.bytesIn += Buffer.byteLength(message);
+      this.calls.message(message);
+    }
   }
 
   /** The transport failed: report it, then close. */
@@ -247,9 +261,18 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   }
 
   receiverLost(_receiver: Receiver, info: CloseInfo): void {
+    // Its last frames died with the connection after it had ended: a dropped response too.
+    this.context.counters.droppedInterrupted++;
     if (this.readyState !== ReadyState.OPEN) return;
     const closing = this.beginClosing(info);
     if (this.receiver) this.deliverClose(this.receiver, closing);
+  }
+
+  receiverDropped(_receiver: Receiver, how: ReceiverDrop): void {
+    const { counters } = this.context;
+    if (how === 'pong-timeout') counters.pongTimeouts++;
+    else if (how === 'interrupted') counters.droppedInterrupted++;
+    else counters.droppedResumed++;
   }
 
   /** Ends the session at once (endpoint shutdown): close frame to a live receiver, then gone. */
@@ -261,6 +284,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
 
   /** The client does not read what we send: drop the new message, or close and drop them all. */
   private overflow(): boolean {
+    this.context.counters.queueOverflows++;
     if (this.context.queueOverflow === 'close') {
       this.context.logger.warn({ session: this.id, queued: this.queue.length }, 'send queue overflow');
       this.queue = [];
@@ -300,8 +324,11 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     const wasOpen = this.readyState === ReadyState.OPEN;
     this.readyState = ReadyState.CLOSING;
     const closing = (this.closing = closeFrame(info.code, info.reason));
-    // The handler hears of the close only for a session it saw open.
-    if (wasOpen) this.calls.closed(info);
+    // The handler hears of the close only for a session it saw open; the stats count the same ones.
+    if (wasOpen) {
+      this.context.counters.closed(this.counts, info.code);
+      this.calls.closed(info);
+    }
     return closing;
   }
 
