@@ -61,8 +61,13 @@ before(async () => {
   await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
   };
   for (const name of Object.keys(manifest.dependencies)) {
+    link(join(modules, name), join(scratch, 'node_modules', name));
+  }
+  // Optional peers as a user installs them (prom-client for the metrics entry); Express per app below.
+  for (const name of Object.keys(manifest.peerDependencies).filter((peer) => peer !== 'express')) {
     link(join(modules, name), join(scratch, 'node_modules', name));
   }
   link(join(modules, '@types'), join(scratch, 'node_modules', '@types'));
