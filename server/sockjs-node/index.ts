@@ -1,0 +1,98 @@
+/**
+ * A drop-in for sockjs-node 0.3 (`require('sockjs')`): the same `createServer`, `installHandlers`,
+ * `connection` event and connection object, served by our endpoint, with our secure defaults.
+ * Where it differs and how to get sockjs-node's behaviour back: docs/migrating-from-sockjs-node.md.
+ */
+import { EventEmitter } from 'node:events';
+import type { Server as HttpServer } from 'node:http';
+import { createEndpoint, type SockJsEndpoint } from '../endpoint';
+import type { SockJsHandler, SockJsSession } from '../handler';
+import type { HandshakeInterceptor } from '../handshake';
+import { resolveOptions } from '../options';
+import { detailsOf, SockJSConnection, type RequestDetails } from './connection';
+import { install } from './install';
+import { checkSockjsNodeKeys, toEndpointOptions, type SockjsNodeOptions } from './options';
+
+export { SockJSConnection } from './connection';
+export { SOCKJS_NODE_OPTION_KEYS, type SockjsNodeOptions, type SockjsNodeSeverity } from './options';
+
+/** Where the handshake leaves the request's details for the connection, in the session's attributes. */
+const DETAILS = 'sockjs-node:request-details';
+
+const recordDetails: HandshakeInterceptor = {
+  beforeHandshake(handshake) {
+    handshake.attributes.set(DETAILS, detailsOf(handshake.req));
+  },
+};
+
+export class Server extends EventEmitter {
+  readonly options: SockjsNodeOptions;
+  private readonly uninstalls: (() => void)[] = [];
+  private readonly endpoints: SockJsEndpoint[] = [];
+
+  /** Checks every option now (sockjs-node ignored unknown and wrong ones); throws `ERR_INVALID_OPTION`. */
+  constructor(options?: SockjsNodeOptions) {
+    super();
+    checkSockjsNodeKeys('sockjs.createServer', options);
+    this.options = { ...options };
+    resolveOptions(toEndpointOptions(this.options, {}, recordDetails));
+  }
+
+  /**
+   * Serves `handlerOptions.prefix` (over the server's options) on `httpServer`: requests and
+   * upgrades under it go to us, every other one to the server's own listeners, which stay
+   * registered. Returns true, as sockjs-node.
+   */
+  installHandlers(httpServer: HttpServer, handlerOptions?: SockjsNodeOptions): true {
+    const endpoint = this.endpoint(handlerOptions);
+    this.uninstalls.push(install(httpServer, endpoint));
+    return true;
+  }
+
+  /**
+   * Not in sockjs-node: stops routing to this server's endpoints and closes their sessions (1001
+   * "Going away", `close` events emitted), as `endpoint.close()`.
+   */
+  async close(options?: { flushTimeout?: number }): Promise<void> {
+    for (const uninstall of this.uninstalls.splice(0)) uninstall();
+    await Promise.all(this.endpoints.splice(0).map((endpoint) => endpoint.close(options)));
+  }
+
+  private endpoint(handlerOptions: SockjsNodeOptions | undefined): SockJsEndpoint {
+    checkSockjsNodeKeys('installHandlers', handlerOptions);
+    const options: SockjsNodeOptions = { ...this.options, ...handlerOptions };
+    const prefix = options.prefix ?? '';
+    const connections = new WeakMap<SockJsSession, SockJSConnection>();
+    const handler: SockJsHandler = {
+      onOpen: (session) => {
+        const details = session.attributes.get(DETAILS) as RequestDetails;
+        const conn = new SockJSConnection(session, prefix, details);
+        connections.set(session, conn);
+        this.emit('connection', conn);
+      },
+      onMessage: (session, message) => {
+        connections.get(session)?.emit('data', message);
+      },
+      onClose: (session) => {
+        const conn = connections.get(session);
+        conn?.emit('end');
+        conn?.emit('close');
+      },
+    };
+    const endpoint = createEndpoint(toEndpointOptions(options, handler, recordDetails));
+    this.endpoints.push(endpoint);
+    return endpoint;
+  }
+}
+
+/** `sockjs.createServer(options)`. */
+export function createServer(options?: SockjsNodeOptions): Server {
+  return new Server(options);
+}
+
+/** `sockjs.listen(httpServer, options)`: createServer, then installHandlers when a server is given. */
+export function listen(httpServer?: HttpServer, options?: SockjsNodeOptions): Server {
+  const server = createServer(options);
+  if (httpServer) server.installHandlers(httpServer);
+  return server;
+}
