@@ -70,6 +70,8 @@ export class SockJSConnection extends Stream {
   /** The transport, named as sockjs-node names it ('websocket', 'xhr-streaming', ...). */
   readonly protocol: TransportName;
   readonly headers: IncomingHttpHeaders;
+  /** `end` and `close` have been emitted (they are, once). */
+  private finished = false;
 
   constructor(
     private readonly session: SockJsSession,
@@ -87,16 +89,29 @@ export class SockJSConnection extends Stream {
     this.protocol = session.transport;
   }
 
+  /** CLOSED from the `end` event on, as sockjs-node's (our session may still be flushing its close frame). */
   get readyState(): ReadyState {
-    return this.session.readyState;
+    return this.finished ? ReadyState.CLOSED : this.session.readyState;
+  }
+
+  /**
+   * Emits `end` then `close`, the first time only. Called when our session's `onClose` runs, and
+   * from `close()` when the session is closed at once (a websocket): sockjs-node emits both inside
+   * `close()` then, so a `close` listener added after `close()` never runs; we do the same.
+   */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.emit('end');
+    this.emit('close');
   }
 
   get readable(): boolean {
-    return this.session.readyState === ReadyState.OPEN;
+    return this.readyState === ReadyState.OPEN;
   }
 
   get writable(): boolean {
-    return this.session.readyState === ReadyState.OPEN;
+    return this.readyState === ReadyState.OPEN;
   }
 
   /**
@@ -104,7 +119,7 @@ export class SockJSConnection extends Stream {
    * nothing of backpressure (our `send()`'s false at the high-water mark is not passed on).
    */
   write(message: unknown): boolean {
-    if (this.session.readyState !== ReadyState.OPEN) return false;
+    if (this.readyState !== ReadyState.OPEN) return false;
     this.session.send(String(message));
     return true;
   }
@@ -118,8 +133,9 @@ export class SockJSConnection extends Stream {
 
   /** Closes with `c[code,"reason"]`; false when not open. Codes our sessions refuse throw `ERR_INVALID_CLOSE_CODE`. */
   close(code = 1000, reason = 'Normal closure'): boolean {
-    if (this.session.readyState !== ReadyState.OPEN) return false;
+    if (this.readyState !== ReadyState.OPEN) return false;
     this.session.close(code, reason);
+    if (this.session.readyState === ReadyState.CLOSED) this.finish();
     return true;
   }
 

@@ -74,9 +74,7 @@ export class Server extends EventEmitter {
         connections.get(session)?.emit('data', message);
       },
       onClose: (session) => {
-        const conn = connections.get(session);
-        conn?.emit('end');
-        conn?.emit('close');
+        connections.get(session)?.finish();
       },
     };
     const endpoint = createEndpoint(toEndpointOptions(options, handler, recordDetails));
