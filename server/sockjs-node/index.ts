@@ -11,7 +11,7 @@ import type { HandshakeInterceptor } from '../handshake';
 import { resolveOptions } from '../options';
 import { detailsOf, SockJSConnection, type RequestDetails } from './connection';
 import { install } from './install';
-import { checkSockjsNodeKeys, toEndpointOptions, type SockjsNodeOptions } from './options';
+import { checkSockjsNodeKeys, inSockjsNodeTerms, toEndpointOptions, type SockjsNodeOptions } from './options';
 
 export { SockJSConnection } from './connection';
 export { SOCKJS_NODE_OPTION_KEYS, type SockjsNodeOptions, type SockjsNodeSeverity } from './options';
@@ -35,7 +35,11 @@ export class Server extends EventEmitter {
     super();
     checkSockjsNodeKeys('sockjs.createServer', options);
     this.options = { ...options };
-    resolveOptions(toEndpointOptions(this.options, {}, recordDetails));
+    try {
+      resolveOptions(toEndpointOptions(this.options, {}, recordDetails));
+    } catch (error) {
+      throw inSockjsNodeTerms(error);
+    }
   }
 
   /**
@@ -77,7 +81,12 @@ export class Server extends EventEmitter {
         connections.get(session)?.finish();
       },
     };
-    const endpoint = createEndpoint(toEndpointOptions(options, handler, recordDetails));
+    let endpoint: SockJsEndpoint;
+    try {
+      endpoint = createEndpoint(toEndpointOptions(options, handler, recordDetails));
+    } catch (error) {
+      throw inSockjsNodeTerms(error);
+    }
     this.endpoints.push(endpoint);
     return endpoint;
   }

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { checkOptionKeys, SockJsError } from '../../protocol';
+import { checkOptionKeys, ERROR_CATALOGUE, SockJsError } from '../../protocol';
 import type { Logger, SockJsHandler } from '../handler';
 import type { HandshakeInterceptor } from '../handshake';
 import { ENDPOINT_OPTION_KEYS, type EndpointOptions } from '../options';
@@ -72,6 +72,23 @@ export const SOCKJS_NODE_OPTION_KEYS: readonly string[] = [
   ...SOCKJS_NODE_KEYS,
   ...ENDPOINT_OPTION_KEYS.filter((key) => !RENAMED.includes(key)),
 ];
+
+/** Our name → sockjs-node's, for error messages about options given under sockjs-node's name. */
+const SOCKJS_NODE_NAMES: Readonly<Record<string, string>> = {
+  clientScriptUrl: 'sockjs_url',
+  heartbeatDelay: 'heartbeat_delay',
+  disconnectDelay: 'disconnect_delay',
+  responseLimit: 'response_limit',
+};
+
+/** `error`, its message naming the sockjs-node option too when it names one of ours that was renamed. */
+export function inSockjsNodeTerms(error: unknown): unknown {
+  if (!(error instanceof SockJsError) || error.code !== 'ERR_INVALID_OPTION') return error;
+  const ours = Object.keys(SOCKJS_NODE_NAMES).find((name) => error.message.includes(`: ${name} `));
+  if (ours === undefined) return error;
+  const detail = error.message.slice(`${ERROR_CATALOGUE.ERR_INVALID_OPTION.message}: `.length);
+  return new SockJsError('ERR_INVALID_OPTION', `${SOCKJS_NODE_NAMES[ours]} (our ${detail})`, { cause: error });
+}
 
 function invalid(name: string, why: string): SockJsError {
   return new SockJsError('ERR_INVALID_OPTION', `${name} ${why}`);
