@@ -1,0 +1,144 @@
+/**
+ * The compat server itself: its options (checked, unlike sockjs-node's), installHandlers leaving
+ * the server's own listeners in place, our secure defaults and the options that relax them.
+ */
+import assert from 'node:assert/strict';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { describe, test } from 'node:test';
+import { isSockJsError } from '../../server';
+import { createServer as createSockjsServer, SOCKJS_NODE_OPTION_KEYS } from '../../server/sockjs-node';
+import { useStarted } from '../support/resources';
+import { connectSockJs } from '../support/sockjs-client';
+import { serveFixture } from './fixture-server';
+import type { Service } from './fixtures/sockjs-node-module';
+
+const quiet = { log: () => undefined };
+
+function invalidOption(pattern: RegExp): (error: unknown) => boolean {
+  return (error) => isSockJsError(error) && error.code === 'ERR_INVALID_OPTION' && pattern.test(error.message);
+}
+
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number | undefined; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('options', () => {
+  test('unknown keys throw ERR_INVALID_OPTION, at createServer and at installHandlers', () => {
+    assert.throws(() => createSockjsServer({ prefx: '/a' } as object), invalidOption(/"prefx".*"prefix"/));
+    const server = createSockjsServer(quiet);
+    assert.throws(
+      () => server.installHandlers(createServer(), { heartbeatDelay: 5 } as object),
+      invalidOption(/"heartbeatDelay".*"heartbeat_delay"/),
+    );
+  });
+
+  test('bad values throw at createServer, under the sockjs-node name or ours', () => {
+    assert.throws(
+      () => createSockjsServer({ heartbeat_delay: 'soon' } as object),
+      invalidOption(/heartbeat_delay \(our heartbeatDelay must/),
+    );
+    assert.throws(() => createSockjsServer({ prefix: 'echo' }), invalidOption(/prefix/));
+    assert.throws(() => createSockjsServer({ log: 'stdout' } as object), invalidOption(/log/));
+    assert.throws(() => createSockjsServer({ allowedOrigins: '*' } as object), invalidOption(/allowedOrigins/));
+  });
+
+  test('faye_server_options cannot be honoured: only null, its default, is taken', () => {
+    assert.throws(() => createSockjsServer({ faye_server_options: { ping: 10 } } as object), invalidOption(/faye/));
+    assert.doesNotThrow(() => createSockjsServer({ faye_server_options: null, ...quiet }));
+  });
+
+  test('every sockjs-node option has a key, and ours pass through', () => {
+    for (const key of ['prefix', 'sockjs_url', 'heartbeat_delay', 'disconnect_delay', 'response_limit']) {
+      assert.ok(SOCKJS_NODE_OPTION_KEYS.includes(key), key);
+    }
+    for (const key of ['websocket', 'jsessionid', 'log', 'faye_server_options', 'allowedOrigins', 'sessionBinding']) {
+      assert.ok(SOCKJS_NODE_OPTION_KEYS.includes(key), key);
+    }
+    assert.doesNotThrow(() => createSockjsServer({ allowedOrigins: ['*'], sessionBinding: 'none', ...quiet }));
+  });
+});
+
+describe('installHandlers', () => {
+  const seen: string[] = [];
+  const upgrades: string[] = [];
+  const strict = createSockjsServer(quiet);
+  const open = createSockjsServer({ ...quiet, allowedOrigins: ['*'] });
+  const servers = useStarted(async (resources) => {
+    const server = createServer();
+    server.on('request', (req, res) => {
+      seen.push(req.url ?? '');
+      res.end('mine');
+    });
+    server.on('upgrade', (req, socket: { end(): void }) => {
+      upgrades.push(req.url ?? '');
+      socket.end();
+    });
+    for (const service of [strict, open]) {
+      service.on('connection', (conn: { on(e: 'data', l: (m: string) => void): void; write(m: string): boolean }) =>
+        conn.on('data', (m) => conn.write(m)),
+      );
+    }
+    strict.installHandlers(server, { prefix: '/strict' });
+    open.installHandlers(server, { prefix: '/open' });
+    return serveFixture({ server, services: [strict, open] satisfies Service[] }, resources);
+  });
+
+  test("keeps the server's listeners, which get every request and upgrade outside the prefixes", async () => {
+    const { server, baseUrl } = servers.running();
+    assert.equal(server.listenerCount('request'), 1);
+    // One added later is routed around our prefixes too.
+    const late: string[] = [];
+    const lateListener = (req: { url?: string }) => late.push(req.url ?? '');
+    server.on('request', lateListener);
+    try {
+      assert.equal((await send(`${baseUrl}/strict`, 'GET')).body, 'Welcome to SockJS!\n');
+      assert.equal((await send(`${baseUrl}/other`, 'GET')).body, 'mine');
+      assert.equal((await send(`${baseUrl}/strictly`, 'GET')).body, 'mine');
+    } finally {
+      server.off('request', lateListener);
+    }
+    assert.deepEqual(seen.splice(0), ['/other', '/strictly']);
+    assert.deepEqual(late, ['/other', '/strictly']);
+    const refused = await send(`${baseUrl}/other/websocket`, 'GET', {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+    }).catch((error: unknown) => error);
+    assert.ok(refused instanceof Error, 'the listener ended the socket');
+    assert.deepEqual(upgrades, ['/other/websocket']);
+  });
+
+  test('a cross-origin request is refused by default (sockjs-node allowed any); allowedOrigins ["*"] lets it in', async () => {
+    const { baseUrl } = servers.running();
+    const origin = { origin: 'https://elsewhere.example' };
+    assert.equal((await send(`${baseUrl}/strict/000/aaaa/xhr`, 'POST', origin)).status, 403);
+    const allowed = await send(`${baseUrl}/open/000/aaaa/xhr`, 'POST', origin);
+    assert.equal(allowed.status, 200);
+    assert.equal(allowed.body, 'o\n');
+    assert.equal(allowed.headers['access-control-allow-origin'], origin.origin);
+  });
+
+  test("close() (ours, not sockjs-node's) closes the sessions with 1001 and stops routing", async () => {
+    const { baseUrl } = servers.running();
+    const client = connectSockJs(`${baseUrl}/open`, 'websocket', servers.resources);
+    await client.opened;
+    await open.close();
+    assert.deepEqual(await client.closed.then(({ code, reason }) => ({ code, reason })), {
+      code: 1001,
+      reason: 'Going away',
+    });
+    assert.equal((await send(`${baseUrl}/open`, 'GET')).body, 'mine');
+  });
+});
