@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { Events } from '../support/events';
 import { useStarted, type Resources } from '../support/resources';
 import { connectSockJs, NODE_CLIENT_TRANSPORTS, type NodeClientTransport } from '../support/sockjs-client';
+import { WsClient } from '../support/ws-client';
 import * as compat from '../../server/sockjs-node';
 import type { Connection, SockjsNodeModule } from './fixtures/sockjs-node-module';
 import { serveFixture, TARGETS, type Target } from './fixture-server';
@@ -159,5 +160,35 @@ describe('the connection object, against sockjs 0.3.24', () => {
         });
       });
     }
+  }
+
+  for (const command of ['end', 'close']) {
+    test(`raw websocket (prefix/websocket), ${command}(): the same properties, returns and events`, async () => {
+      const seen = {} as Record<Target, Observed>;
+      for (const target of TARGETS) {
+        records[target].items.splice(0);
+        const ws = servers.resources.add(
+          await WsClient.open(`${servers.running()[target].baseUrl.replace('http', 'ws')}/probe/websocket`),
+          (client) => client.terminate(),
+        );
+        ws.send('ping');
+        await ws.message(0);
+        ws.send(command);
+        const { code, reason } = await ws.waitForClose();
+        await records[target].waitFor((r) => r.event === 'close', "the server's close");
+        seen[target] = {
+          client: { messages: [...ws.unread], closed: { code, reason } },
+          server: records[target].items.splice(0),
+        };
+      }
+      assert.deepEqual(seen.ours, seen.reference);
+      assert.equal(seen.ours.server[0]?.protocol, 'websocket-raw');
+      assert.equal(seen.ours.server[0]?.url, '/probe/websocket');
+      assert.deepEqual(
+        seen.ours.client.closed,
+        command === 'end' ? { code: 1000, reason: 'Normal closure' } : { code: 4001, reason: 'custom' },
+      );
+      if (command === 'end') assert.ok(seen.ours.client.messages.includes('bye'), 'end() wrote its message');
+    });
   }
 });
