@@ -4,7 +4,8 @@
  * Where it differs and how to get sockjs-node's behaviour back: docs/migrating-from-sockjs-node.md.
  */
 import { EventEmitter } from 'node:events';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createEndpoint, type SockJsEndpoint } from '../endpoint';
 import type { SockJsHandler, SockJsSession } from '../handler';
 import type { HandshakeInterceptor } from '../handshake';
@@ -24,6 +25,12 @@ const recordDetails: HandshakeInterceptor = {
     handshake.attributes.set(DETAILS, detailsOf(handshake.req));
   },
 };
+
+/** What `server.middleware()` returns: call it from your own listeners, it says whether it took the request. */
+export interface SockjsNodeMiddleware {
+  (req: IncomingMessage, res: ServerResponse): boolean;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+}
 
 export class Server extends EventEmitter {
   readonly options: SockjsNodeOptions;
@@ -51,6 +58,19 @@ export class Server extends EventEmitter {
     const endpoint = this.endpoint(handlerOptions);
     this.uninstalls.push(install(httpServer, endpoint));
     return true;
+  }
+
+  /**
+   * sockjs-node's `middleware(options)`: a handler you call from your own `request` listener, true
+   * when it served the request (its path is under the prefix); `.upgrade` the same for upgrades.
+   * Nothing is installed on any server (so `100 Continue` is Node's, sent before the body is checked).
+   */
+  middleware(handlerOptions?: SockjsNodeOptions): SockjsNodeMiddleware {
+    const endpoint = this.endpoint(handlerOptions);
+    const handler = (req: IncomingMessage, res: ServerResponse): boolean => endpoint.handleRequest(req, res);
+    return Object.assign(handler, {
+      upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => endpoint.handleUpgrade(req, socket, head),
+    });
   }
 
   /**

@@ -1,16 +1,18 @@
 /**
  * The compat server itself: its options (checked, unlike sockjs-node's), installHandlers leaving
- * the server's own listeners in place, our secure defaults and the options that relax them.
+ * the server's own listeners in place, our secure defaults and the options that relax them, and
+ * middleware() beside sockjs 0.3.24's.
  */
 import assert from 'node:assert/strict';
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
 import { isSockJsError } from '../../server';
 import { createServer as createSockjsServer, SOCKJS_NODE_OPTION_KEYS } from '../../server/sockjs-node';
 import { useStarted } from '../support/resources';
-import { connectSockJs } from '../support/sockjs-client';
-import { serveFixture } from './fixture-server';
-import type { Service } from './fixtures/sockjs-node-module';
+import { connectSockJs, NODE_CLIENT_TRANSPORTS } from '../support/sockjs-client';
+import { serveFixture, TARGETS, type Target } from './fixture-server';
+import type { Connection, Service } from './fixtures/sockjs-node-module';
 
 const quiet = { log: () => undefined };
 
@@ -141,4 +143,51 @@ describe('installHandlers', () => {
     });
     assert.equal((await send(`${baseUrl}/open`, 'GET')).body, 'mine');
   });
+});
+
+/** The part of both modules `middleware()` is: sockjs-node's has the same shape. */
+interface MiddlewareModule {
+  createServer(options?: object): Service & {
+    middleware(options?: object): {
+      (req: IncomingMessage, res: ServerResponse): boolean;
+      upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+    };
+  };
+}
+
+describe('middleware(), against sockjs 0.3.24', () => {
+  const modules: Record<Target, MiddlewareModule> = {
+    ours: { createServer: createSockjsServer },
+    reference: require('sockjs') as MiddlewareModule,
+  };
+  const servers = useStarted(async (resources) => {
+    const start = (target: Target) => {
+      const service = modules[target].createServer(quiet);
+      service.on('connection', (conn: Connection) => conn.on('data', (m: string) => conn.write(m)));
+      const handler = service.middleware({ prefix: '/echo' });
+      const server = createServer((req, res) => {
+        if (!handler(req, res)) res.end('mine');
+      });
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (!handler.upgrade(req, socket, head)) socket.end();
+      });
+      return serveFixture({ server, services: [service] }, resources);
+    };
+    return { ours: await start('ours'), reference: await start('reference') };
+  });
+
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
+    test(`${transport}: serves its prefix, says false for the rest`, async () => {
+      for (const target of TARGETS) {
+        const { baseUrl } = servers.running()[target];
+        const client = connectSockJs(`${baseUrl}/echo`, transport, servers.resources);
+        await client.opened;
+        client.sock.send('through the middleware');
+        assert.equal(await client.message(0), 'through the middleware', target);
+        client.sock.close();
+        await client.closed;
+        assert.equal((await send(`${baseUrl}/other`, 'GET')).body, 'mine', target);
+      }
+    });
+  }
 });
