@@ -191,3 +191,33 @@ describe('middleware(), against sockjs 0.3.24', () => {
     });
   }
 });
+
+describe('a data listener that throws (sockjs-node let it escape)', () => {
+  const lines: [string, string][] = [];
+  const servers = useStarted(async (resources) => {
+    const service = createSockjsServer({ log: (severity, line) => lines.push([severity, line]) });
+    service.on('connection', (conn: Connection) =>
+      conn.on('data', () => {
+        throw new Error('listener bug');
+      }),
+    );
+    const server = createServer();
+    service.installHandlers(server, { prefix: '/throws' });
+    return serveFixture({ server, services: [service] }, resources);
+  });
+
+  for (const transport of NODE_CLIENT_TRANSPORTS) {
+    test(`${transport}: closes the session with 1011 and logs it to log() as an error`, async () => {
+      lines.splice(0);
+      const client = connectSockJs(`${servers.running().baseUrl}/throws`, transport, servers.resources);
+      await client.opened;
+      client.sock.send('boom');
+      const { code, reason } = await client.closed;
+      assert.deepEqual({ code, reason }, { code: 1011, reason: 'Server error' });
+      assert.ok(
+        lines.some(([severity, line]) => severity === 'error' && line.includes('listener bug')),
+        JSON.stringify(lines),
+      );
+    });
+  }
+});
