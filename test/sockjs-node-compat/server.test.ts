@@ -8,7 +8,7 @@ import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, 
 import type { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
 import { isSockJsError } from '../../server';
-import { createServer as createSockjsServer, SOCKJS_NODE_OPTION_KEYS } from '../../server/sockjs-node';
+import { createServer as createSockjsServer, listen, SOCKJS_NODE_OPTION_KEYS } from '../../server/sockjs-node';
 import { useStarted } from '../support/resources';
 import { connectSockJs, NODE_CLIENT_TRANSPORTS } from '../support/sockjs-client';
 import { serveFixture, TARGETS, type Target } from './fixture-server';
@@ -130,6 +130,15 @@ describe('installHandlers', () => {
     assert.equal(allowed.status, 200);
     assert.equal(allowed.body, 'o\n');
     assert.equal(allowed.headers['access-control-allow-origin'], origin.origin);
+  });
+
+  test('listen(httpServer, options) is createServer then installHandlers', async (t) => {
+    const server = createServer((_req, res) => res.end('mine'));
+    const service = listen(server, { prefix: '/listened', ...quiet });
+    const listening = await serveFixture({ server, services: [service] }, servers.resources);
+    t.after(() => service.close());
+    assert.equal((await send(`${listening.baseUrl}/listened`, 'GET')).body, 'Welcome to SockJS!\n');
+    assert.equal((await send(`${listening.baseUrl}/elsewhere`, 'GET')).body, 'mine');
   });
 
   test("close() (ours, not sockjs-node's) closes the sessions with 1001 and stops routing", async () => {
