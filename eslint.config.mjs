@@ -45,8 +45,12 @@ export default tseslint.config(
       ],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      // sockjs 0.3.24 ships no types (typed at the call), and package.json files are read for versions.
-      '@typescript-eslint/no-require-imports': ['error', { allow: ['^sockjs$', '/package\\.json$'] }],
+      // sockjs 0.3.24 and websocket-multiplex ship no types (typed at the call), package.json files are
+      // read for versions, and the sockjs-node fixtures require our compat entry as they require sockjs.
+      '@typescript-eslint/no-require-imports': [
+        'error',
+        { allow: ['^sockjs$', '^websocket-multiplex$', '/server/sockjs-node$', '/package\\.json$'] },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // The SockJS and JSON codecs match control characters on purpose.
       'no-control-regex': 'off',
