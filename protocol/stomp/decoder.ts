@@ -80,6 +80,7 @@ export class StompDecoder {
   private readLine(): string | undefined {
     const lf = this.pending.indexOf('\n', this.scanned);
     const end = lf === -1 ? this.pending.length : lf;
+    this.refuseNul(end);
     this.scanBytes(end);
     if (lf === -1) {
       // A CR last in the buffer may be the first half of the EOL, not part of the line.
@@ -90,6 +91,16 @@ export class StompDecoder {
     this.checkLineLength(this.scannedBytes - (line.length < lf ? 1 : 0));
     this.consume(lf + 1, this.scannedBytes + 1);
     return line;
+  }
+
+  /** A NUL before the blank line ends the frame inside its command or headers: the framing is lost. */
+  private refuseNul(end: number): void {
+    const nul = this.pending.indexOf('\0', this.scanned);
+    if (nul === -1 || nul >= end) return;
+    if (this.stage === 'command') {
+      throw new SockJsError('ERR_STOMP_UNKNOWN_COMMAND', JSON.stringify(this.pending.slice(0, Math.min(nul + 1, 64))));
+    }
+    throw new SockJsError('ERR_STOMP_MALFORMED', 'the frame ends (NUL) before the blank line after its headers');
   }
 
   private onCommandLine(line: string): StompDecoded | 'progress' {
