@@ -47,6 +47,9 @@ export function escapeHeader(
   command: StompCommand,
   version: StompVersion,
 ): string {
+  if (part === 'name' && text === '') {
+    throw new SockJsError('ERR_STOMP_MALFORMED', `an empty header name (${command})`);
+  }
   const escapes = escapesFor(command, version);
   if (escapes === undefined) {
     if (/[\r\n]/.test(text) || (part === 'name' && text.includes(':'))) {
