@@ -38,8 +38,9 @@ export function unescapeHeader(raw: string, command: StompCommand, version: Stom
 }
 
 /**
- * Escapes a header name or value for the wire. What the version cannot carry (a CR or LF without
- * escapes, a colon in a name) throws ERR_STOMP_MALFORMED rather than writing a different frame.
+ * Escapes a header name or value for the wire. What the version cannot carry (a NUL, an empty name,
+ * a CR or LF without escapes, a colon in an unescaped name) throws ERR_STOMP_MALFORMED rather than
+ * writing a different frame.
  */
 export function escapeHeader(
   text: string,
@@ -49,6 +50,10 @@ export function escapeHeader(
 ): string {
   if (part === 'name' && text === '') {
     throw new SockJsError('ERR_STOMP_MALFORMED', `an empty header name (${command})`);
+  }
+  if (text.includes('\0')) {
+    // No version escapes NUL, and a raw one would end the frame inside its headers.
+    throw new SockJsError('ERR_STOMP_MALFORMED', `a NUL in a header ${part} (${command})`);
   }
   const escapes = escapesFor(command, version);
   if (escapes === undefined) {

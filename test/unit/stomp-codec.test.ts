@@ -93,6 +93,16 @@ describe('STOMP header escapes', () => {
       'ERR_STOMP_MALFORMED',
     );
   });
+  test('the encoder refuses what no version can carry: NUL, an empty name, a colon in an unescaped name', () => {
+    for (const [headers, version, command] of [
+      [[['k', 'a\0b']], '1.2', 'SEND'],
+      [[['', 'v']], '1.2', 'SEND'],
+      [[['a:b', 'v']], '1.2', 'CONNECT'],
+      [[['k', 'a\nb']], '1.0', 'SEND'],
+    ] as const) {
+      assertStompError(() => encodeFrame({ command, headers, body: '' }, version), 'ERR_STOMP_MALFORMED');
+    }
+  });
   test('1.0 has no escapes: backslashes are literal', () => {
     const frame = onlyFrame('SEND\nk:a\\nb\\t\n\n\0', { version: '1.0' });
     assert.equal(headerValue(frame, 'k'), 'a\\nb\\t');
