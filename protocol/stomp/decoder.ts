@@ -1,7 +1,7 @@
 import { SockJsError } from '../errors';
 import { unescapeHeader } from './escape';
 import type { StompCommand, StompFrame, StompHeader, StompVersion } from './frame';
-import { headerValue, isHighSurrogate, isLowSurrogate, isStompCommand } from './frame';
+import { headerValue, isHighSurrogate, isLowSurrogate, isStompCommand, STOMP_VERSIONS } from './frame';
 import type { StompDecoderOptions, StompDecoderSettings } from './decoder-options';
 import { resolveStompDecoderOptions } from './decoder-options';
 
@@ -21,8 +21,7 @@ type Stage = 'command' | 'headers' | 'body';
  * stream has lost its framing. Buffering never exceeds maxFrameBytes plus the last chunk.
  */
 export class StompDecoder {
-  /** The escapes to decode: set it to the negotiated version once CONNECTED is sent. */
-  version: StompVersion;
+  private decodingVersion: StompVersion;
   private readonly settings: StompDecoderSettings;
   /** Text received and not yet consumed: the rest of the current frame, and what follows it. */
   private pending = '';
@@ -39,7 +38,20 @@ export class StompDecoder {
 
   constructor(options: StompDecoderOptions = {}) {
     this.settings = resolveStompDecoderOptions(options);
-    this.version = this.settings.version;
+    this.decodingVersion = this.settings.version;
+  }
+
+  /** The escapes to decode: set it to the negotiated version once CONNECTED is sent. */
+  get version(): StompVersion {
+    return this.decodingVersion;
+  }
+
+  set version(version: StompVersion) {
+    // Checked here too: JavaScript callers may pass the accept-version text as it came.
+    if (!STOMP_VERSIONS.includes(version)) {
+      throw new SockJsError('ERR_INVALID_OPTION', `StompDecoder: version must be one of ${STOMP_VERSIONS.join(', ')}`);
+    }
+    this.decodingVersion = version;
   }
 
   push(chunk: string): StompDecoded[] {

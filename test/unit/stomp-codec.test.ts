@@ -248,6 +248,21 @@ describe('STOMP streaming', () => {
     assert.deepEqual(items, whole);
     assert.equal(decoder.idle, true);
   });
+  test('decoder.version switches the escapes between frames, and is checked', () => {
+    const decoder = new StompDecoder({ version: '1.0' });
+    const wire = 'SEND\nk:a\\nb\n\n\0';
+    assert.deepEqual(decoder.push(wire), [
+      { type: 'frame', frame: { command: 'SEND', headers: [['k', 'a\\nb']], body: '' } },
+    ]);
+    decoder.version = '1.2';
+    assert.deepEqual(decoder.push(wire), [
+      { type: 'frame', frame: { command: 'SEND', headers: [['k', 'a\nb']], body: '' } },
+    ]);
+    assertStompError(() => {
+      decoder.version = '1.3' as StompVersion;
+    }, 'ERR_INVALID_OPTION');
+    assert.equal(decoder.version, '1.2');
+  });
   test('after a protocol error every push throws the same error', () => {
     const decoder = new StompDecoder();
     assertStompError(() => decoder.push('BOGUS\n'), 'ERR_STOMP_UNKNOWN_COMMAND');
