@@ -18,7 +18,9 @@ type Stage = 'command' | 'headers' | 'body';
  *
  * A protocol error throws a SockJsError with an ERR_STOMP_* code whose message suits an ERROR
  * frame; the decoder is then broken for good (every later push throws the same error), since the
- * stream has lost its framing. Buffering never exceeds maxFrameBytes plus the last chunk.
+ * stream has lost its framing. Frames completed earlier in the failing chunk are not returned (as
+ * with Spring's decoder): the session answers with an ERROR frame and closes either way.
+ * Buffering never exceeds maxFrameBytes plus the last chunk.
  */
 export class StompDecoder {
   private decodingVersion: StompVersion;
