@@ -31,6 +31,14 @@ export const ERROR_CATALOGUE = {
   ERR_BROKEN_FRAMING: { status: 0, message: 'Broken framing.' },
   ERR_HANDLER_FAILED: { status: 0, message: 'The session handler threw' },
   ERR_TRANSPORT: { status: 0, message: 'Transport failure' },
+  // STOMP protocol errors: the message (with its detail) is meant for an ERROR frame's `message` header.
+  ERR_STOMP_UNKNOWN_COMMAND: { status: 0, message: 'Unknown STOMP command' },
+  ERR_STOMP_BAD_ESCAPE: { status: 0, message: 'Bad STOMP header escape' },
+  ERR_STOMP_CONTENT_LENGTH: { status: 0, message: 'Bad STOMP content-length' },
+  ERR_STOMP_FRAME_TOO_LARGE: { status: 0, message: 'STOMP frame too large' },
+  ERR_STOMP_TOO_MANY_HEADERS: { status: 0, message: 'Too many STOMP headers' },
+  ERR_STOMP_HEADER_TOO_LONG: { status: 0, message: 'STOMP header line too long' },
+  ERR_STOMP_MALFORMED: { status: 0, message: 'Malformed STOMP frame' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type SockJsErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -7,3 +7,4 @@ export * from './errors';
 export * from './frames';
 export * from './option-keys';
 export * from './states';
+export * from './stomp';
