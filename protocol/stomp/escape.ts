@@ -4,13 +4,13 @@ import type { StompCommand, StompVersion } from './frame';
 /**
  * Header escapes per version (STOMP 1.2 §Value Encoding): 1.2 has `\r \n \c \\`, 1.1 lacks `\r`,
  * 1.0 has none; CONNECT and CONNECTED frames are never escaped, since the version is not yet agreed
- * when they are written.
+ * when they are written — nor is STOMP, which is CONNECT under its 1.2 name (sent just as early).
  */
 const ESCAPES_1_1: Readonly<Record<string, string>> = { n: '\n', c: ':', '\\': '\\' };
 const ESCAPES_1_2: Readonly<Record<string, string>> = { ...ESCAPES_1_1, r: '\r' };
 
 function escapesFor(command: StompCommand, version: StompVersion): Readonly<Record<string, string>> | undefined {
-  if (command === 'CONNECT' || command === 'CONNECTED' || version === '1.0') return undefined;
+  if (command === 'CONNECT' || command === 'STOMP' || command === 'CONNECTED' || version === '1.0') return undefined;
   return version === '1.2' ? ESCAPES_1_2 : ESCAPES_1_1;
 }
 

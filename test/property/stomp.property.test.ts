@@ -36,7 +36,7 @@ const version = fc.constantFrom<StompVersion>('1.0', '1.1', '1.2');
 function representable(header: StompHeader, frameCommand: StompCommand, frameVersion: StompVersion): boolean {
   const [name, value] = header;
   if (name === '' || name === 'content-length' || (name + value).includes('\0')) return false;
-  const escaped = frameVersion !== '1.0' && frameCommand !== 'CONNECT' && frameCommand !== 'CONNECTED';
+  const escaped = frameVersion !== '1.0' && !['CONNECT', 'STOMP', 'CONNECTED'].includes(frameCommand);
   if (!escaped) return !/[\r\n]/.test(name + value) && !name.includes(':');
   return frameVersion === '1.2' || !(name + value).includes('\r');
 }

@@ -114,7 +114,7 @@ describe('STOMP header escapes', () => {
   test('a lone backslash at the end of a value is ERR_STOMP_BAD_ESCAPE', () => {
     assertStompError(() => decodeAll('SEND\nk:a\\\n\n\0'), 'ERR_STOMP_BAD_ESCAPE');
   });
-  for (const command of ['CONNECT', 'CONNECTED'] as const) {
+  for (const command of ['CONNECT', 'STOMP', 'CONNECTED'] as const) {
     for (const version of VERSIONS) {
       test(`no escaping in ${command} (${version})`, () => {
         const frame = onlyFrame(`${command}\npasscode:a\\cb\\t\n\n\0`, { version });
