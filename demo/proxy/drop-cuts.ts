@@ -6,16 +6,17 @@
 import { receivingRequests } from './attempts';
 import { describeCarried, heartbeatsOnly, messagesIn } from './cut-response';
 import {
-  cameBack,
   closedBothSides,
   connectThroughCutter,
   currentReceiver,
+  exchangeAgain,
   sessionOutcome,
   type DropCellResult,
   type DropPolicy,
   type DropRig,
+  untilCameBack,
 } from './drop-rig';
-import { exchangeNumbered, type ScenarioContext } from './rig';
+import type { ScenarioContext } from './rig';
 import { checkSequence, numbered, numbersOf } from './sequence';
 
 /**
@@ -54,24 +55,8 @@ export async function cutIdleStream(ctx: ScenarioContext, rig: DropRig, policy: 
     await closedBothSides(ctx, c);
     return { ...result, ...sessionOutcome(rig, c) };
   }
-  await ctx.bus.when(
-    () => {
-      if (c.client.closeEvent)
-        throw new Error(
-          `${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`,
-        );
-      return cameBack(rig, id, idle.exchange.seq);
-    },
-    'the client to come back for the same session',
-    10_000,
-  );
-  await exchangeNumbered(
-    ctx,
-    [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }],
-    c.counters,
-    5,
-    0,
-  );
+  await untilCameBack(ctx, rig, c, idle.exchange.seq);
+  await exchangeAgain(ctx, rig, c);
   const counter = c.counters.get(c.client) ?? { c: 0, s: 0 };
   return {
     ...result,
@@ -131,27 +116,18 @@ export async function cutCarryingStream(
       return { ...result, ...sessionOutcome(rig, c) };
     }
     const before = numbersOf(c.client.messages, 'p').length;
-    await ctx.bus.when(
-      () => {
-        if (c.client.closeEvent)
-          throw new Error(
-            `${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`,
-          );
-        return cameBack(rig, id, exchangeAtCut.seq) && numbersOf(c.client.messages, 'p').length >= before + 10;
-      },
+    await untilCameBack(
+      ctx,
+      rig,
+      c,
+      exchangeAtCut.seq,
       'pushes to flow again after the cut',
-      10_000,
+      () => numbersOf(c.client.messages, 'p').length >= before + 10,
     );
     clearInterval(pusher);
     // Then a last exchange both ways, and pushes marked `t`: every one of them must arrive.
     for (let i = 1; i <= 5; i++) recorder.push(c.record, numbered('t', i));
-    await exchangeNumbered(
-      ctx,
-      [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }],
-      c.counters,
-      5,
-      0,
-    );
+    await exchangeAgain(ctx, rig, c);
     await ctx.bus.when(() => numbersOf(c.client.messages, 't').length >= 5, 'the last pushes', 10_000);
     const pushes = checkSequence(c.client.messages, 'p', p);
     return {
@@ -190,24 +166,8 @@ export async function cutEndedStream(ctx: ScenarioContext, rig: DropRig, policy:
   await ctx.bus.when(() => !stream.open, 'the cut of the last frame of the response', 10_000);
   const cutCarried = `${describeCarried(exchangeAtCut)}, then the frame that ended the response`;
   ctx.log?.(`${policy}: cut the stream as its last frame came down`);
-  await ctx.bus.when(
-    () => {
-      if (c.client.closeEvent)
-        throw new Error(
-          `${c.client.name} closed after the cut: ${c.client.closeEvent.code} ${c.client.closeEvent.reason}`,
-        );
-      return cameBack(rig, id, exchangeAtCut.seq);
-    },
-    'the client to come back for the same session',
-    10_000,
-  );
-  await exchangeNumbered(
-    ctx,
-    [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }],
-    c.counters,
-    5,
-    0,
-  );
+  await untilCameBack(ctx, rig, c, exchangeAtCut.seq);
+  await exchangeAgain(ctx, rig, c);
   const counter = c.counters.get(c.client) ?? { c: 0, s: 0 };
   return {
     policy,

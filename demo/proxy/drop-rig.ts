@@ -120,6 +120,40 @@ export function cameBack(rig: DropRig, sessionId: string, afterSeq: number): boo
   return rig.cutter.exchangesWith(`/${sessionId}/xhr_streaming`).some((e) => e.seq > afterSeq && startedStreaming(e));
 }
 
+/**
+ * Waits until the client has come back for the same session after a cut (and `also()` holds), failing
+ * at once if the client closed instead.
+ */
+export async function untilCameBack(
+  ctx: ScenarioContext,
+  rig: DropRig,
+  c: Connected,
+  afterSeq: number,
+  what = 'the client to come back for the same session',
+  also: () => boolean = () => true,
+): Promise<void> {
+  await ctx.bus.when(
+    () => {
+      const closed = c.client.closeEvent;
+      if (closed) throw new Error(`${c.client.name} closed after the cut: ${closed.code} ${closed.reason}`);
+      return cameBack(rig, c.record.id, afterSeq) && also();
+    },
+    what,
+    10_000,
+  );
+}
+
+/** Five more numbered messages each way on the connected client's session. */
+export async function exchangeAgain(ctx: ScenarioContext, rig: DropRig, c: Connected): Promise<void> {
+  await exchangeNumbered(
+    ctx,
+    [{ client: c.client, record: c.record, server: rig.server, prefix: c.prefix }],
+    c.counters,
+    5,
+    0,
+  );
+}
+
 export function sessionOutcome(
   rig: DropRig,
   c: Connected,
