@@ -39,6 +39,21 @@ export const ERROR_CATALOGUE = {
   ERR_STOMP_TOO_MANY_HEADERS: { status: 0, message: 'Too many STOMP headers' },
   ERR_STOMP_HEADER_TOO_LONG: { status: 0, message: 'STOMP header line too long' },
   ERR_STOMP_MALFORMED: { status: 0, message: 'Malformed STOMP frame' },
+  // STOMP session errors (server/stomp): each ends in an ERROR frame whose `message` is this text and its detail.
+  ERR_STOMP_NOT_CONNECTED: { status: 0, message: 'Expected a CONNECT frame first' },
+  ERR_STOMP_ALREADY_CONNECTED: { status: 0, message: 'Already connected' },
+  ERR_STOMP_NO_VERSION: { status: 0, message: 'No STOMP version in common' },
+  ERR_STOMP_MISSING_HEADER: { status: 0, message: 'Missing STOMP header' },
+  ERR_STOMP_DESTINATION: { status: 0, message: 'Bad STOMP destination' },
+  ERR_STOMP_SUBSCRIPTION: { status: 0, message: 'Bad STOMP subscription' },
+  ERR_STOMP_ACK: { status: 0, message: 'Bad STOMP acknowledgement' },
+  ERR_STOMP_TRANSACTION: { status: 0, message: 'Bad STOMP transaction' },
+  ERR_STOMP_LIMIT: { status: 0, message: 'STOMP limit exceeded' },
+  ERR_STOMP_REFUSED: { status: 0, message: 'Refused' },
+  ERR_STOMP_CONNECT_TIMEOUT: { status: 0, message: 'No CONNECT frame in time' },
+  ERR_STOMP_HEARTBEAT_TIMEOUT: { status: 0, message: 'Heart-beat missed' },
+  ERR_STOMP_SLOW_CONSUMER: { status: 0, message: 'Slow consumer' },
+  ERR_STOMP_HANDLER_FAILED: { status: 0, message: 'Message handler failed' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type SockJsErrorCode = keyof typeof ERROR_CATALOGUE;
