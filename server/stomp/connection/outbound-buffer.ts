@@ -1,0 +1,144 @@
+import { ReadyState } from '../../../protocol';
+import type { SockJsSession } from '../../handler';
+
+/** One frame waiting for a blocked transport. */
+interface Waiting {
+  readonly text: string;
+  readonly bytes: number;
+  /** A MESSAGE frame: the only kind `drop-oldest` may drop. */
+  readonly droppable: boolean;
+  /** Told once the frame has been handed to the session (queue messages in auto mode settle then). */
+  readonly sent: (() => void) | undefined;
+  /** Told when the frame is dropped unsent. */
+  readonly dropped: (() => void) | undefined;
+}
+
+export interface OutboundLimits {
+  readonly maxBufferedMessages: number;
+  readonly maxBufferedBytes: number;
+  readonly slowSubscriberPolicy: 'close' | 'drop-oldest';
+}
+
+export interface WriteHooks {
+  readonly droppable?: boolean;
+  readonly sent?: () => void;
+  readonly dropped?: () => void;
+  /** The frame's size for the buffer bound when known cheaply; else its length is counted. */
+  readonly bytes?: number;
+}
+
+/**
+ * Frames on their way to one session, in order. While the session takes them (`send()` true) they go
+ * straight through; once it says false — at its `sendHighWaterMark`, the transport not keeping up —
+ * they wait here, bounded, until `onDrain`. A full buffer is the slow-subscriber case: `overflowed`
+ * is called for `close`, the oldest MESSAGE frames go for `drop-oldest`. Nothing is reordered.
+ */
+export class OutboundBuffer {
+  private readonly waiting: Waiting[] = [];
+  private waitingBytes = 0;
+  private blockedNow = false;
+  private emptied: (() => void)[] = [];
+  /** When a frame last went to the session (heart-beats are owed only on a quiet line). */
+  lastWriteAt = Date.now();
+
+  constructor(
+    private readonly session: SockJsSession,
+    private readonly limits: OutboundLimits,
+    private readonly onOverflow: () => void,
+    private readonly onDrop: () => void,
+  ) {}
+
+  /** Whether frames are waiting for the transport (queue consumers are passed over meanwhile). */
+  get blocked(): boolean {
+    return this.blockedNow;
+  }
+
+  write(text: string, hooks: WriteHooks = {}): void {
+    if (!this.blockedNow) {
+      this.hand(text);
+      hooks.sent?.();
+      return;
+    }
+    this.waiting.push({
+      text,
+      bytes: hooks.bytes ?? text.length,
+      droppable: hooks.droppable ?? false,
+      sent: hooks.sent,
+      dropped: hooks.dropped,
+    });
+    this.waitingBytes += hooks.bytes ?? text.length;
+    if (this.waiting.length > this.limits.maxBufferedMessages || this.waitingBytes > this.limits.maxBufferedBytes) {
+      this.overflow();
+    }
+  }
+
+  /** The session's queue emptied: hand on what waits until it says false again. */
+  drained(): void {
+    this.blockedNow = false;
+    while (this.waiting.length > 0 && !this.blockedNow) {
+      const next = this.waiting.shift() as Waiting;
+      this.waitingBytes -= next.bytes;
+      this.hand(next.text);
+      next.sent?.();
+    }
+    if (this.waiting.length === 0) this.runEmptied();
+  }
+
+  /** Calls `then` once nothing waits here any more (at once when nothing does). */
+  whenEmpty(then: () => void): void {
+    if (this.waiting.length === 0) then();
+    else this.emptied.push(then);
+  }
+
+  /** Hands everything waiting to the session regardless of its high-water mark (before an ERROR frame). */
+  flushAll(): void {
+    for (const next of this.waiting.splice(0)) {
+      this.hand(next.text);
+      next.sent?.();
+    }
+    this.waitingBytes = 0;
+    this.runEmptied();
+  }
+
+  /** Drops everything waiting (the session is gone, or closed as too slow). */
+  discard(): void {
+    for (const next of this.waiting.splice(0)) next.dropped?.();
+    this.waitingBytes = 0;
+    this.emptied = [];
+  }
+
+  private hand(text: string): void {
+    this.lastWriteAt = Date.now();
+    const accepted = this.session.send(text);
+    // False from an open session: queued all the same, at its high-water mark; onDrain follows.
+    if (!accepted && this.session.readyState === ReadyState.OPEN) this.blockedNow = true;
+  }
+
+  private overflow(): void {
+    if (this.limits.slowSubscriberPolicy === 'close') {
+      this.onOverflow();
+      return;
+    }
+    const { maxBufferedMessages, maxBufferedBytes } = this.limits;
+    for (let i = 0; i < this.waiting.length; ) {
+      if (this.waiting.length <= maxBufferedMessages && this.waitingBytes <= maxBufferedBytes) return;
+      const entry = this.waiting[i] as Waiting;
+      if (!entry.droppable) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      this.waitingBytes -= entry.bytes;
+      entry.dropped?.();
+      this.onDrop();
+    }
+    // Only frames that must not be dropped are left, and still too many: the session cannot keep up.
+    if (this.waiting.length > maxBufferedMessages || this.waitingBytes > maxBufferedBytes) this.onOverflow();
+  }
+
+  private runEmptied(): void {
+    const callbacks = this.emptied;
+    this.emptied = [];
+    for (const callback of callbacks) callback();
+  }
+}

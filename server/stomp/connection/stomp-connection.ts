@@ -1,0 +1,578 @@
+import {
+  encodeFrame,
+  headerValue,
+  negotiateHeartBeat,
+  negotiateVersion,
+  parseHeartBeat,
+  ReadyState,
+  SockJsError,
+  StompDecoder,
+  type CloseInfo,
+  type StompDecoded,
+  type StompFrame,
+  type StompHeader,
+  type StompVersion,
+} from '../../../protocol';
+import type { Principal, SockJsSession } from '../../handler';
+import type { Settlement } from '../broker/broker';
+import type { AckMode, OutboundMessage } from '../message';
+import type { InboundContext, StompSession } from '../types';
+import { HeartBeats } from './heart-beats';
+import type { ConnectionHost } from './host';
+import { OutboundBuffer } from './outbound-buffer';
+import { errorFrame, receiptFrame } from './server-frames';
+import { Subscription, type SubscriptionOwner, type Unacked } from './subscription';
+
+type State = 'awaiting-connect' | 'connected' | 'disconnecting' | 'closed';
+
+/** The SockJS close after an ERROR frame: the STOMP spec has the server close the connection. */
+export const STOMP_ERROR_CLOSE: CloseInfo = { code: 1002, reason: 'STOMP protocol error' };
+
+const ACK_MODES: readonly AckMode[] = ['auto', 'client', 'client-individual'];
+
+function required(frame: StompFrame, name: string): string {
+  const value = headerValue(frame, name);
+  if (value === undefined || value === '') {
+    throw new SockJsError('ERR_STOMP_MISSING_HEADER', `${frame.command} needs a "${name}" header`);
+  }
+  return value;
+}
+
+/**
+ * One STOMP session over one endpoint session: decodes its messages into frames, handles them in
+ * order (awaiting application handlers, so that a DISCONNECT's receipt follows everything before
+ * it), and writes MESSAGE, RECEIPT and ERROR frames through an ordered, bounded outbound buffer.
+ * Any protocol error ends it: an ERROR frame (with `receipt-id` when the frame asked), then close.
+ */
+export class StompConnection implements StompSession, SubscriptionOwner {
+  readonly id: string;
+  user: Principal | undefined;
+  version: StompVersion | undefined;
+  private state: State = 'awaiting-connect';
+  private readonly decoder: StompDecoder;
+  private readonly outbound: OutboundBuffer;
+  private readonly subscriptions = new Map<string, Subscription>();
+  /** Client-ack deliveries by the key their ACK names. */
+  private readonly pending = new Map<string, Unacked>();
+  private readonly transactions = new Map<string, StompFrame[]>();
+  private heartBeats: HeartBeats | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private connectSeen = false;
+  private ackSequence = 0;
+  private slowClose = false;
+  /** Binary websocket messages are UTF-8 text cut anywhere: a streaming decoder keeps split characters. */
+  private binaryText: TextDecoder | undefined;
+
+  constructor(
+    readonly transportSession: SockJsSession,
+    private readonly host: ConnectionHost,
+  ) {
+    const { options } = host;
+    this.id = host.nextSessionId();
+    this.user = transportSession.principal;
+    this.decoder = new StompDecoder({
+      maxFrameBytes: options.maxFrameBytes,
+      maxHeaders: options.maxHeaders,
+      maxHeaderBytes: options.maxHeaderBytes,
+    });
+    this.outbound = new OutboundBuffer(
+      transportSession,
+      options,
+      () => this.tooSlow(),
+      () => host.counters.slowSubscriberDrops++,
+    );
+    this.connectTimer = setTimeout(() => this.connectTimedOut(), options.connectTimeout).unref();
+  }
+
+  get attributes(): Map<string, unknown> {
+    return this.transportSession.attributes;
+  }
+  get sessionId(): string {
+    return this.id;
+  }
+  get blocked(): boolean {
+    return this.outbound.blocked;
+  }
+  get open(): boolean {
+    return this.state === 'connected';
+  }
+  get maxUnacked(): number {
+    return this.host.options.maxUnackedPerSubscription;
+  }
+
+  /** A text message from the client: any number of frames, or part of one. */
+  receive(text: string): Promise<void> | undefined {
+    if (this.state === 'closed' || this.state === 'disconnecting') return undefined;
+    this.heartBeats?.heard();
+    let items: StompDecoded[];
+    try {
+      items = this.decoder.push(text);
+    } catch (error) {
+      this.fail(error, undefined);
+      return undefined;
+    }
+    return this.process(items, 0);
+  }
+
+  receiveBinary(data: Buffer): Promise<void> | undefined {
+    this.binaryText ??= new TextDecoder('utf-8', { fatal: false });
+    return this.receive(this.binaryText.decode(data, { stream: true }));
+  }
+
+  /** The session's send queue emptied: frames waiting here go on; queues may hand consumers more. */
+  drained(): void {
+    this.outbound.drained();
+    if (!this.outbound.blocked) this.resumeQueues();
+  }
+
+  /** The endpoint session closed (by either side): let everything go, once. */
+  closed(info: CloseInfo): void {
+    if (this.state === 'closed' && this.connectTimer === undefined && this.heartBeats === undefined) {
+      this.finish(info);
+      return;
+    }
+    this.state = 'closed';
+    this.finish(info);
+  }
+
+  // ---- SubscriptionOwner ----
+
+  writeMessage(
+    subscription: Subscription,
+    message: OutboundMessage,
+    unacked: Unacked | undefined,
+    settle: ((outcome: Settlement) => void) | undefined,
+  ): void {
+    const version = this.version ?? '1.2';
+    const ackId = unacked && version === '1.2' ? unacked.key : undefined;
+    if (unacked) this.pending.set(unacked.key, unacked);
+    const text = this.host.options.interceptors.some((i) => i.outbound)
+      ? this.interceptedMessage(subscription, message, ackId)
+      : message.frame(version, subscription.subscriptionId, ackId);
+    if (text === undefined) {
+      if (unacked) this.forgetUnacked(unacked);
+      else settle?.('ack');
+      return;
+    }
+    this.host.counters.messagesOut++;
+    this.outbound.write(text, {
+      droppable: true,
+      bytes: message.bytes,
+      sent: settle && (() => settle('ack')),
+      dropped: () => {
+        if (unacked) this.forgetUnacked(unacked);
+        else settle?.('nack');
+      },
+    });
+  }
+
+  overLimit(subscription: Subscription): void {
+    if (this.host.options.slowSubscriberPolicy === 'drop-oldest') {
+      this.host.counters.slowSubscriberDrops++;
+      return;
+    }
+    this.fail(
+      new SockJsError(
+        'ERR_STOMP_SLOW_CONSUMER',
+        `subscription ${subscription.subscriptionId} holds ${this.maxUnacked} unacknowledged messages (maxUnackedPerSubscription)`,
+      ),
+      undefined,
+    );
+  }
+
+  ackKey(subscription: Subscription, message: OutboundMessage): string {
+    if (this.version === '1.2') return `${this.id}-${++this.ackSequence}`;
+    return this.version === '1.1' ? `${subscription.subscriptionId}\n${message.messageId}` : message.messageId;
+  }
+
+  // ---- frames in ----
+
+  private process(items: readonly StompDecoded[], from: number): Promise<void> | undefined {
+    for (let i = from; i < items.length; i++) {
+      if (this.state === 'closed' || this.state === 'disconnecting') return undefined;
+      const item = items[i] as StompDecoded;
+      if (item.type !== 'frame') continue;
+      const pending = this.handle(item.frame);
+      if (pending) return pending.then(() => this.process(items, i + 1));
+    }
+    return undefined;
+  }
+
+  /** One frame, errors turned into the ERROR frame that ends the session. */
+  private handle(frame: StompFrame): Promise<void> | undefined {
+    this.host.counters.framesIn++;
+    const receipt = frame.command === 'CONNECT' || frame.command === 'STOMP' ? undefined : headerValue(frame, 'receipt');
+    const failed = (error: unknown): void => this.fail(error, receipt);
+    try {
+      const result = this.host.options.interceptors.some((i) => i.inbound)
+        ? this.intercepted(frame).then((kept) => (kept ? this.dispatch(kept) : undefined))
+        : this.dispatch(frame);
+      if (result) return result.then(() => this.receipted(receipt, frame), failed);
+      this.receipted(receipt, frame);
+    } catch (error) {
+      failed(error);
+    }
+    return undefined;
+  }
+
+  private receipted(receipt: string | undefined, frame: StompFrame): void {
+    if (receipt === undefined || frame.command === 'DISCONNECT' || this.state === 'closed') return;
+    this.writeControl(receiptFrame(receipt));
+  }
+
+  private async intercepted(frame: StompFrame): Promise<StompFrame | null> {
+    let current: StompFrame = frame;
+    const context: InboundContext = {
+      session: this,
+      setUser: (user) => {
+        if (current.command !== 'CONNECT' && current.command !== 'STOMP') {
+          throw new SockJsError('ERR_STOMP_REFUSED', 'the user can only be set on CONNECT');
+        }
+        this.user = typeof user === 'string' ? { name: user } : user;
+      },
+    };
+    for (const interceptor of this.host.options.interceptors) {
+      if (!interceptor.inbound) continue;
+      let result: StompFrame | null | undefined;
+      try {
+        result = await interceptor.inbound(current, context);
+      } catch (error) {
+        throw refusal(error);
+      }
+      if (result === null) return null;
+      if (result !== undefined) current = result;
+    }
+    return current;
+  }
+
+  private dispatch(frame: StompFrame): void | Promise<void> {
+    if (this.state === 'awaiting-connect') {
+      if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
+        throw new SockJsError('ERR_STOMP_NOT_CONNECTED', `got ${frame.command}`);
+      }
+      return this.connect(frame);
+    }
+    const transaction = headerValue(frame, 'transaction');
+    switch (frame.command) {
+      case 'CONNECT':
+      case 'STOMP':
+        throw new SockJsError('ERR_STOMP_ALREADY_CONNECTED', `a second ${frame.command}`);
+      case 'SEND':
+      case 'ACK':
+      case 'NACK':
+        if (transaction !== undefined) return this.enlist(transaction, frame);
+        return frame.command === 'SEND' ? this.send(frame) : this.acknowledge(frame);
+      case 'SUBSCRIBE':
+        return this.subscribe(frame);
+      case 'UNSUBSCRIBE':
+        return this.unsubscribe(frame);
+      case 'BEGIN':
+        return this.begin(required(frame, 'transaction'));
+      case 'COMMIT':
+        return this.commit(required(frame, 'transaction'));
+      case 'ABORT':
+        this.takeTransaction(required(frame, 'transaction'));
+        return undefined;
+      case 'DISCONNECT':
+        return this.disconnect(frame);
+      default:
+        throw new SockJsError('ERR_STOMP_UNKNOWN_COMMAND', `${frame.command} is a server frame`);
+    }
+  }
+
+  private connect(frame: StompFrame): void {
+    const { options, events, counters } = this.host;
+    clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    if (!this.connectSeen) {
+      this.connectSeen = true;
+      counters.connects++;
+      events.emit('connect', { session: this, headers: firstValues(frame.headers) });
+    }
+    const version = negotiateVersion(headerValue(frame, 'accept-version'), options.versions);
+    if (version === undefined) {
+      throw new SockJsError(
+        'ERR_STOMP_NO_VERSION',
+        `the client accepts ${headerValue(frame, 'accept-version') ?? '1.0'}, the server speaks ${options.versions.join(',')}`,
+      );
+    }
+    const [canSend, wantsToReceive] = options.heartBeat;
+    // STOMP 1.0 has no heart-beats: a 1.0 client would take a bare EOL for garbage.
+    const agreed =
+      version === '1.0'
+        ? { clientToServer: 0, serverToClient: 0 }
+        : negotiateHeartBeat(parseHeartBeat(headerValue(frame, 'heart-beat')), { canSend, wantsToReceive });
+    this.version = version;
+    this.decoder.version = version;
+    this.state = 'connected';
+    const headers: StompHeader[] = [['version', version]];
+    if (version !== '1.0') headers.push(['heart-beat', `${canSend},${wantsToReceive}`]);
+    headers.push(['server', options.serverName], ['session', this.id]);
+    if (this.user) headers.push(['user-name', this.user.name]);
+    this.writeControl({ command: 'CONNECTED', headers, body: '' });
+    counters.sessions++;
+    this.host.users?.connected(this);
+    this.startHeartBeats(agreed);
+    events.emit('connected', { session: this });
+  }
+
+  private startHeartBeats(agreed: { clientToServer: number; serverToClient: number }): void {
+    if (agreed.clientToServer === 0 && agreed.serverToClient === 0) return;
+    // Our beats keep the line alive: the endpoint's own SockJS `h` frames would be a second kind.
+    if (agreed.serverToClient > 0) this.transportSession.setHeartbeat(false);
+    this.heartBeats = new HeartBeats(agreed, this.host.options.heartBeatTolerance, this.outbound, (silent) => {
+      this.host.counters.heartBeatTimeouts++;
+      this.fail(
+        new SockJsError('ERR_STOMP_HEARTBEAT_TIMEOUT', `nothing from the client for ${silent} ms (agreed ${agreed.clientToServer} ms)`),
+        undefined,
+      );
+    });
+  }
+
+  private send(frame: StompFrame): void | Promise<void> {
+    const destination = required(frame, 'destination');
+    const { app, users, broker } = this.host;
+    if (app.handles(destination)) return app.send(frame, this);
+    const contentType = headerValue(frame, 'content-type') ?? 'text/plain;charset=UTF-8';
+    if (users?.handles(destination)) {
+      users.send(destination, (resolved) => this.host.outboundMessage(resolved, frame.body, contentType, frame));
+      return undefined;
+    }
+    if (broker.handles(destination)) {
+      broker.publish(this.host.outboundMessage(destination, frame.body, contentType, frame));
+      return undefined;
+    }
+    throw new SockJsError('ERR_STOMP_DESTINATION', `${destination} is not an application, user or broker destination`);
+  }
+
+  private subscribe(frame: StompFrame): void | Promise<void> {
+    const destination = required(frame, 'destination');
+    // STOMP 1.0 made `id` optional: the destination names the subscription then.
+    const id = this.version === '1.0' ? (headerValue(frame, 'id') ?? destination) : required(frame, 'id');
+    const ack = (headerValue(frame, 'ack') ?? 'auto') as AckMode;
+    if (!ACK_MODES.includes(ack)) throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `ack "${ack}" is not auto, client or client-individual`);
+    if (this.subscriptions.has(id)) throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `subscription id "${id}" is in use`);
+    const { maxSubscriptionsPerSession } = this.host.options;
+    if (this.subscriptions.size >= maxSubscriptionsPerSession) {
+      throw new SockJsError('ERR_STOMP_LIMIT', `more than ${maxSubscriptionsPerSession} subscriptions (maxSubscriptionsPerSession)`);
+    }
+    const { app, users, broker } = this.host;
+    const kind = app.handles(destination) ? 'app' : users?.handles(destination) ? 'user' : 'broker';
+    if (kind === 'broker' && !broker.handles(destination)) {
+      throw new SockJsError('ERR_STOMP_DESTINATION', `${destination} is not an application, user or broker destination`);
+    }
+    const subscription = new Subscription(this, id, destination, ack, kind);
+    if (kind === 'broker') broker.subscribe(subscription);
+    else if (kind === 'user') users?.subscribe(subscription);
+    this.subscriptions.set(id, subscription);
+    this.host.counters.subscriptions++;
+    this.host.events.emit('subscribe', { session: this, subscriptionId: id, destination });
+    return kind === 'app' ? app.subscribe(frame, this, subscription) : undefined;
+  }
+
+  private unsubscribe(frame: StompFrame): void {
+    const id = this.version === '1.0' ? (headerValue(frame, 'id') ?? required(frame, 'destination')) : required(frame, 'id');
+    const subscription = this.subscriptions.get(id);
+    if (!subscription) throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `no subscription "${id}"`);
+    this.drop(subscription);
+    this.host.events.emit('unsubscribe', { session: this, subscriptionId: id, destination: subscription.destination });
+  }
+
+  private acknowledge(frame: StompFrame): void {
+    if (frame.command === 'NACK' && this.version === '1.0') {
+      throw new SockJsError('ERR_STOMP_UNKNOWN_COMMAND', 'NACK is not part of STOMP 1.0');
+    }
+    const key =
+      this.version === '1.2'
+        ? required(frame, 'id')
+        : this.version === '1.1'
+          ? `${required(frame, 'subscription')}\n${required(frame, 'message-id')}`
+          : required(frame, 'message-id');
+    const unacked = this.pending.get(key);
+    if (!unacked) throw new SockJsError('ERR_STOMP_ACK', `no unacknowledged message ${JSON.stringify(key.replace('\n', ' '))}`);
+    const { subscription } = unacked;
+    const wasReady = subscription.ready;
+    subscription.settle(key, frame.command === 'ACK' ? 'ack' : 'nack');
+    this.prunePending(subscription);
+    if (!wasReady && subscription.ready && subscription.kind === 'broker') this.host.broker.resume(subscription);
+  }
+
+  private begin(transaction: string): void {
+    if (this.transactions.has(transaction)) throw new SockJsError('ERR_STOMP_TRANSACTION', `"${transaction}" has begun already`);
+    const { maxTransactionsPerSession } = this.host.options;
+    if (this.transactions.size >= maxTransactionsPerSession) {
+      throw new SockJsError('ERR_STOMP_LIMIT', `more than ${maxTransactionsPerSession} open transactions (maxTransactionsPerSession)`);
+    }
+    this.transactions.set(transaction, []);
+  }
+
+  private enlist(transaction: string, frame: StompFrame): void {
+    const frames = this.transactions.get(transaction);
+    if (!frames) throw new SockJsError('ERR_STOMP_TRANSACTION', `no transaction "${transaction}"`);
+    const { maxFramesPerTransaction } = this.host.options;
+    if (frames.length >= maxFramesPerTransaction) {
+      throw new SockJsError('ERR_STOMP_LIMIT', `more than ${maxFramesPerTransaction} frames in "${transaction}" (maxFramesPerTransaction)`);
+    }
+    frames.push(frame);
+  }
+
+  /** The transaction's frames take effect now, in order, as if sent outside it. */
+  private async commit(transaction: string): Promise<void> {
+    for (const frame of this.takeTransaction(transaction)) {
+      if (this.state !== 'connected') return;
+      await (frame.command === 'SEND' ? this.send(frame) : this.acknowledge(frame));
+    }
+  }
+
+  private takeTransaction(transaction: string): StompFrame[] {
+    const frames = this.transactions.get(transaction);
+    if (!frames) throw new SockJsError('ERR_STOMP_TRANSACTION', `no transaction "${transaction}"`);
+    this.transactions.delete(transaction);
+    return frames;
+  }
+
+  /** Open transactions are aborted; the receipt follows every frame already written; then the close. */
+  private disconnect(frame: StompFrame): void {
+    this.transactions.clear();
+    this.state = 'disconnecting';
+    const receipt = headerValue(frame, 'receipt');
+    if (receipt !== undefined) this.writeControl(receiptFrame(receipt));
+    this.outbound.whenEmpty(() => this.transportSession.close(1000, 'DISCONNECT'));
+  }
+
+  // ---- frames out ----
+
+  private writeControl(frame: StompFrame): void {
+    const kept = this.interceptOutbound(frame);
+    if (kept) this.outbound.write(encodeFrame(kept, this.version ?? '1.0'));
+  }
+
+  private interceptedMessage(subscription: Subscription, message: OutboundMessage, ackId: string | undefined): string | undefined {
+    const headers: StompHeader[] = [['subscription', subscription.subscriptionId]];
+    if (ackId !== undefined) headers.push(['ack', ackId]);
+    headers.push(['destination', message.destination], ['message-id', message.messageId], ['content-type', message.contentType]);
+    headers.push(...message.headers);
+    const kept = this.interceptOutbound({ command: 'MESSAGE', headers, body: message.body });
+    return kept && encodeFrame(kept, this.version ?? '1.2', { contentLength: 'always' });
+  }
+
+  private interceptOutbound(frame: StompFrame): StompFrame | undefined {
+    let current = frame;
+    for (const interceptor of this.host.options.interceptors) {
+      if (!interceptor.outbound) continue;
+      try {
+        const result = interceptor.outbound(current, this);
+        if (result === null) return undefined;
+        if (result !== undefined) current = result;
+      } catch (error) {
+        this.host.logger.error({ err: error, session: this.id, command: frame.command }, 'STOMP outbound interceptor failed');
+        return undefined;
+      }
+    }
+    return current;
+  }
+
+  // ---- ending ----
+
+  /** A protocol error: the ERROR frame, then the close; the server goes on serving everyone else. */
+  private fail(error: unknown, receipt: string | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    const problem = error instanceof SockJsError ? error : new SockJsError('ERR_STOMP_HANDLER_FAILED', undefined, { cause: error });
+    const level = problem.code === 'ERR_STOMP_HANDLER_FAILED' ? 'error' : 'info';
+    this.host.logger[level]({ err: error, session: this.id, code: problem.code }, 'STOMP session error');
+    this.host.counters.errors++;
+    const extra: StompHeader[] =
+      problem.code === 'ERR_STOMP_NO_VERSION' ? [['version', this.host.options.versions.join(',')]] : [];
+    if (this.slowClose) this.outbound.discard();
+    else this.outbound.flushAll();
+    const frame = this.interceptOutbound(errorFrame(problem.message, oneLine(receipt), extra));
+    // Written before the version is agreed, an ERROR is unescaped (as 1.0): every client reads that.
+    if (frame && this.transportSession.readyState === ReadyState.OPEN) {
+      this.transportSession.send(encodeFrame(frame, this.version ?? '1.0'));
+    }
+    this.transportSession.close(STOMP_ERROR_CLOSE.code, STOMP_ERROR_CLOSE.reason);
+  }
+
+  private tooSlow(): void {
+    this.slowClose = true;
+    this.host.counters.slowSubscriberCloses++;
+    const { maxBufferedMessages, maxBufferedBytes } = this.host.options;
+    this.fail(
+      new SockJsError('ERR_STOMP_SLOW_CONSUMER', `over ${maxBufferedMessages} frames or ${maxBufferedBytes} bytes waiting for the transport`),
+      undefined,
+    );
+  }
+
+  private connectTimedOut(): void {
+    this.connectTimer = undefined;
+    if (this.state !== 'awaiting-connect') return;
+    this.fail(new SockJsError('ERR_STOMP_CONNECT_TIMEOUT', `none within ${this.host.options.connectTimeout} ms`), undefined);
+  }
+
+  private finished = false;
+
+  private finish(info: CloseInfo): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.state = 'closed';
+    clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    this.heartBeats?.stop();
+    this.heartBeats = undefined;
+    this.transactions.clear();
+    this.outbound.discard();
+    for (const subscription of [...this.subscriptions.values()]) this.drop(subscription);
+    if (this.version !== undefined) {
+      this.host.counters.sessions--;
+      this.host.users?.disconnected(this);
+    }
+    if (this.connectSeen) {
+      this.host.counters.disconnects++;
+      this.host.events.emit('disconnect', { session: this, code: info.code, reason: info.reason });
+    }
+  }
+
+  private drop(subscription: Subscription): void {
+    this.subscriptions.delete(subscription.subscriptionId);
+    this.host.counters.subscriptions--;
+    if (subscription.kind === 'broker') this.host.broker.unsubscribe(subscription);
+    else if (subscription.kind === 'user') this.host.users?.unsubscribe(subscription);
+    for (const key of subscription.release()) this.pending.delete(key);
+  }
+
+  private forgetUnacked(unacked: Unacked): void {
+    this.pending.delete(unacked.key);
+    unacked.subscription.forget(unacked.key);
+  }
+
+  /** After a cumulative ACK, the keys it settled are no longer pending. */
+  private prunePending(subscription: Subscription): void {
+    for (const [key, unacked] of this.pending) {
+      if (unacked.subscription === subscription && !subscription.unacked.has(key)) this.pending.delete(key);
+    }
+  }
+
+  private resumeQueues(): void {
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription.kind === 'broker' && subscription.ready) this.host.broker.resume(subscription);
+    }
+  }
+}
+
+function firstValues(headers: readonly StompHeader[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of headers) if (!(name in values)) values[name] = value;
+  return values;
+}
+
+function oneLine(value: string | undefined): string | undefined {
+  return value?.replace(/[\r\n]/g, ' ');
+}
+
+/** An interceptor's refusal: its message goes to the client (it was written for that). */
+function refusal(error: unknown): SockJsError {
+  if (error instanceof SockJsError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new SockJsError('ERR_STOMP_REFUSED', message, { cause: error });
+}
