@@ -37,6 +37,15 @@ export interface SockJsSession {
   sendBinary(data: Uint8Array): boolean;
   /** Closes the session; the client sees `c[code,"reason"]`. Does nothing once closing. */
   close(code?: number, reason?: string): void;
+  /**
+   * Turns this session's SockJS heartbeat frames (`h`) off or back on (on at first). A sub-protocol
+   * with heart-beats of its own (STOMP) turns them off so that the client does not get both; back
+   * on, the next `h` is due `heartbeatDelay` after the last frame sent. On a SockJS websocket the
+   * ping sent with each `h` stops with it, and a polling request stays open until there is
+   * something to send. Plain websocket sessions keep their pings either way: they are invisible to
+   * the application protocol and detect dead peers.
+   */
+  setHeartbeat(enabled: boolean): void;
 }
 
 /**

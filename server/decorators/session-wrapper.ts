@@ -42,4 +42,7 @@ export class SessionWrapper implements SockJsSession {
   close(code?: number, reason?: string): void {
     this.delegate.close(code, reason);
   }
+  setHeartbeat(enabled: boolean): void {
+    this.delegate.setHeartbeat(enabled);
+  }
 }

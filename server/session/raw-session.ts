@@ -84,6 +84,12 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
     this.socket.close(code, reason);
   }
 
+  /**
+   * Does nothing: a plain websocket has no `h` frame, and its pings (every `heartbeatDelay`) are
+   * invisible to the application protocol and detect dead peers, so they stay on.
+   */
+  setHeartbeat(_enabled: boolean): void {}
+
   terminate(info: CloseInfo): void {
     this.close(info.code, info.reason);
     this.socket.terminate();

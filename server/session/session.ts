@@ -86,6 +86,8 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   private attributeMap: Map<string, unknown> | undefined;
   /** When the last frame went out (heartbeats are due `heartbeatDelay` after it). */
   private lastFrameAt = 0;
+  /** False while the handler has heartbeat frames off (`setHeartbeat`). */
+  private heartbeats = true;
   /** When the last receiver left (the session ends `disconnectDelay` after it). */
   private detachedAt: number;
   /** When the client was last heard from (for `idleTimeout`). */
@@ -149,6 +151,13 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     const closing = this.beginClosing({ code, reason });
     const receiver = this.receiver;
     if (receiver) this.deliverClose(receiver, closing);
+  }
+
+  setHeartbeat(enabled: boolean): void {
+    if (this.heartbeats === enabled) return;
+    this.heartbeats = enabled;
+    // On: the next heartbeat may be due before whatever is filed. Off: it moved later, or away.
+    this.context.schedule(this, this.nextDue(), !enabled);
   }
 
   /** A receiver arrives for this session (the first one opens it). */
@@ -217,7 +226,12 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     const receiver = this.receiver;
     if (receiver) {
       receiver.sweep(now);
-      if (this.receiver === receiver && receiver.writable && now - this.lastFrameAt >= this.context.heartbeatDelay) {
+      if (
+        this.heartbeats &&
+        this.receiver === receiver &&
+        receiver.writable &&
+        now - this.lastFrameAt >= this.context.heartbeatDelay
+      ) {
         this.lastFrameAt = now;
         receiver.heartbeat(now);
       }
@@ -232,16 +246,21 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     return this.nextDue();
   }
 
-  /** The earliest of the session's deadlines (a full receiver's heartbeat, overdue, is retried next tick). */
+  /**
+   * The earliest of the session's deadlines (a full receiver's heartbeat, overdue, is retried next
+   * tick); undefined while none is set (heartbeats off, nothing else pending): whatever sets one
+   * again (`attach`, a receiver leaving, `setHeartbeat(true)`) schedules the session itself.
+   */
   nextDue(): number | undefined {
     if (this.readyState === ReadyState.CLOSED) return undefined;
     const { receiver, context } = this;
     let due = receiver
-      ? Math.min(this.lastFrameAt + context.heartbeatDelay, receiver.deadline)
+      ? Math.min(this.heartbeats ? this.lastFrameAt + context.heartbeatDelay : Infinity, receiver.deadline)
       : this.detachedAt + context.disconnectDelay;
     if (context.idleTimeout > 0 && this.readyState === ReadyState.OPEN)
       due = Math.min(due, this.lastHeardAt + context.idleTimeout);
-    return due;
+    // The receiver's deadline is Infinity when it has none: the wheel gets no time then.
+    return Number.isFinite(due) ? due : undefined;
   }
 
   receiverDetached(receiver: Receiver, sessionOver: CloseInfo | undefined): void {

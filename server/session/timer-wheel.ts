@@ -2,7 +2,8 @@
 export interface Timed {
   /**
    * Does whatever is due at `now` (a heartbeat, a deadline) and says when it next has something
-   * due (ms since the epoch), or undefined when it is done for good.
+   * due (ms since the epoch), or undefined when nothing is: done for good, or until it has itself
+   * scheduled again (a session with heartbeats off and no other deadline).
    */
   sweep(now: number): number | undefined;
   /** The wheel's bookkeeping: the tick it is filed under, or -1 when it is not filed. */
