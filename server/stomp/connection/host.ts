@@ -16,7 +16,7 @@ export interface ConnectionHost {
   readonly counters: StompCounters;
   readonly events: StompEventBus;
   readonly app: AppRoutes;
-  readonly users: UserRoutes | undefined;
+  readonly userRoutes: UserRoutes | undefined;
   /** A message id unique in this server's lifetime (and, with a random part, across nodes). */
   nextMessageId(): string;
   /** A STOMP session id unique across endpoints. */

@@ -20,11 +20,11 @@ export interface OutboundLimits {
 }
 
 export interface WriteHooks {
-  readonly droppable?: boolean;
-  readonly sent?: () => void;
-  readonly dropped?: () => void;
+  readonly droppable?: boolean | undefined;
+  readonly sent?: (() => void) | undefined;
+  readonly dropped?: (() => void) | undefined;
   /** The frame's size for the buffer bound when known cheaply; else its length is counted. */
-  readonly bytes?: number;
+  readonly bytes?: number | undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import {
   encodeFrame,
   headerValue,
@@ -61,7 +62,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   private ackSequence = 0;
   private slowClose = false;
   /** Binary websocket messages are UTF-8 text cut anywhere: a streaming decoder keeps split characters. */
-  private binaryText: TextDecoder | undefined;
+  private binaryText: StringDecoder | undefined;
 
   constructor(
     readonly transportSession: SockJsSession,
@@ -115,8 +116,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   }
 
   receiveBinary(data: Buffer): Promise<void> | undefined {
-    this.binaryText ??= new TextDecoder('utf-8', { fatal: false });
-    return this.receive(this.binaryText.decode(data, { stream: true }));
+    this.binaryText ??= new StringDecoder('utf8');
+    return this.receive(this.binaryText.write(data));
   }
 
   /** The session's send queue emptied: frames waiting here go on; queues may hand consumers more. */
@@ -311,7 +312,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     if (this.user) headers.push(['user-name', this.user.name]);
     this.writeControl({ command: 'CONNECTED', headers, body: '' });
     counters.sessions++;
-    this.host.users?.connected(this);
+    this.host.userRoutes?.connected(this);
     this.startHeartBeats(agreed);
     events.emit('connected', { session: this });
   }
@@ -331,7 +332,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
 
   private send(frame: StompFrame): void | Promise<void> {
     const destination = required(frame, 'destination');
-    const { app, users, broker } = this.host;
+    const { app, userRoutes: users, broker } = this.host;
     if (app.handles(destination)) return app.send(frame, this);
     const contentType = headerValue(frame, 'content-type') ?? 'text/plain;charset=UTF-8';
     if (users?.handles(destination)) {
@@ -356,7 +357,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     if (this.subscriptions.size >= maxSubscriptionsPerSession) {
       throw new SockJsError('ERR_STOMP_LIMIT', `more than ${maxSubscriptionsPerSession} subscriptions (maxSubscriptionsPerSession)`);
     }
-    const { app, users, broker } = this.host;
+    const { app, userRoutes: users, broker } = this.host;
     const kind = app.handles(destination) ? 'app' : users?.handles(destination) ? 'user' : 'broker';
     if (kind === 'broker' && !broker.handles(destination)) {
       throw new SockJsError('ERR_STOMP_DESTINATION', `${destination} is not an application, user or broker destination`);
@@ -525,7 +526,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     for (const subscription of [...this.subscriptions.values()]) this.drop(subscription);
     if (this.version !== undefined) {
       this.host.counters.sessions--;
-      this.host.users?.disconnected(this);
+      this.host.userRoutes?.disconnected(this);
     }
     if (this.connectSeen) {
       this.host.counters.disconnects++;
@@ -537,7 +538,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     this.subscriptions.delete(subscription.subscriptionId);
     this.host.counters.subscriptions--;
     if (subscription.kind === 'broker') this.host.broker.unsubscribe(subscription);
-    else if (subscription.kind === 'user') this.host.users?.unsubscribe(subscription);
+    else if (subscription.kind === 'user') this.host.userRoutes?.unsubscribe(subscription);
     for (const key of subscription.release()) this.pending.delete(key);
   }
 
