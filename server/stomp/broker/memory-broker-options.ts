@@ -1,0 +1,92 @@
+import { checkOptionKeys, SockJsError } from '../../../protocol';
+import { isUnderPrefix, MAX_DESTINATION_LENGTH } from './destination-pattern';
+
+export interface MemoryBrokerOptions {
+  /** Prefixes of pub/sub destinations: every matching subscriber (name or pattern) gets each message. */
+  topicPrefixes?: readonly string[];
+  /** Prefixes of point-to-point destinations: each message goes to one consumer, round robin. */
+  queuePrefixes?: readonly string[];
+  /** Messages one queue keeps while no consumer is ready; past it a new message is dropped. */
+  maxQueuedMessages?: number;
+  /** The longest destination or pattern taken, in UTF-16 code units. */
+  maxDestinationLength?: number;
+}
+
+export type ResolvedMemoryBrokerOptions = {
+  readonly [K in keyof MemoryBrokerOptions]-?: NonNullable<MemoryBrokerOptions[K]>;
+};
+
+export const MEMORY_BROKER_DEFAULTS: ResolvedMemoryBrokerOptions = Object.freeze({
+  topicPrefixes: Object.freeze(['/topic']),
+  queuePrefixes: Object.freeze(['/queue']),
+  maxQueuedMessages: 10_000,
+  maxDestinationLength: MAX_DESTINATION_LENGTH,
+});
+
+/** Every key of MemoryBrokerOptions, at run time; the compiler keeps it complete and exact. */
+const OPTION_KEYS = Object.keys({
+  topicPrefixes: true,
+  queuePrefixes: true,
+  maxQueuedMessages: true,
+  maxDestinationLength: true,
+} satisfies Record<keyof MemoryBrokerOptions, true>);
+
+/** The options with their defaults, checked: throws ERR_INVALID_OPTION naming what is wrong. */
+export function resolveMemoryBrokerOptions(options: MemoryBrokerOptions = {}): ResolvedMemoryBrokerOptions {
+  checkOptionKeys('MemoryBroker', options, OPTION_KEYS);
+  const resolved: ResolvedMemoryBrokerOptions = {
+    topicPrefixes: Object.freeze([
+      ...checkPrefixes('topicPrefixes', options.topicPrefixes ?? MEMORY_BROKER_DEFAULTS.topicPrefixes),
+    ]),
+    queuePrefixes: Object.freeze([
+      ...checkPrefixes('queuePrefixes', options.queuePrefixes ?? MEMORY_BROKER_DEFAULTS.queuePrefixes),
+    ]),
+    maxQueuedMessages: checkPositiveInteger(
+      'maxQueuedMessages',
+      options.maxQueuedMessages ?? MEMORY_BROKER_DEFAULTS.maxQueuedMessages,
+    ),
+    maxDestinationLength: checkPositiveInteger(
+      'maxDestinationLength',
+      options.maxDestinationLength ?? MEMORY_BROKER_DEFAULTS.maxDestinationLength,
+    ),
+  };
+  checkNoOverlap(resolved.topicPrefixes, resolved.queuePrefixes);
+  return resolved;
+}
+
+function invalid(detail: string): SockJsError {
+  return new SockJsError('ERR_INVALID_OPTION', `MemoryBroker: ${detail}`);
+}
+
+function checkPrefixes(name: string, prefixes: unknown): readonly string[] {
+  if (!Array.isArray(prefixes) || prefixes.length === 0) throw invalid(`${name} must be a non-empty array of strings`);
+  for (const prefix of prefixes as unknown[]) {
+    if (typeof prefix !== 'string') throw invalid(`${name} must hold strings only, not ${typeof prefix}`);
+    const quoted = JSON.stringify(prefix);
+    if (!prefix.startsWith('/')) throw invalid(`${name} entry ${quoted} must start with "/"`);
+    // A trailing separator would make `/topic/` miss `/topic.a` and leave `/` (everything) ambiguous.
+    if (prefix.endsWith('/') || prefix.endsWith('.'))
+      throw invalid(`${name} entry ${quoted} must not end with "/" or "."`);
+    if (prefix.includes('*') || prefix.includes('\0'))
+      throw invalid(`${name} entry ${quoted} must not contain "*" or a NUL`);
+  }
+  return prefixes as string[];
+}
+
+function checkPositiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw invalid(`${name} must be a positive integer, not ${String(value)}`);
+  }
+  return value;
+}
+
+/** A destination must be a topic or a queue, never both: no prefix of one kind may cover one of the other. */
+function checkNoOverlap(topicPrefixes: readonly string[], queuePrefixes: readonly string[]): void {
+  for (const topic of topicPrefixes) {
+    for (const queue of queuePrefixes) {
+      if (isUnderPrefix(topic, queue) || isUnderPrefix(queue, topic)) {
+        throw invalid(`topic prefix ${JSON.stringify(topic)} and queue prefix ${JSON.stringify(queue)} overlap`);
+      }
+    }
+  }
+}
