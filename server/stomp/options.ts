@@ -244,14 +244,14 @@ function checkTolerance(value: unknown): number {
 }
 
 function checkVersions(value: unknown): readonly StompVersion[] {
-  const ok =
-    Array.isArray(value) && value.length > 0 && value.every((v) => STOMP_VERSIONS.includes(v as StompVersion));
+  const ok = Array.isArray(value) && value.length > 0 && value.every((v) => STOMP_VERSIONS.includes(v as StompVersion));
   if (!ok) throw invalid('versions', `must be a non-empty list of ${STOMP_VERSIONS.join(', ')}`);
   return [...(value as StompVersion[])];
 }
 
 function checkPolicy(value: unknown): 'close' | 'drop-oldest' {
-  if (value !== 'close' && value !== 'drop-oldest') throw invalid('slowSubscriberPolicy', "must be 'close' or 'drop-oldest'");
+  if (value !== 'close' && value !== 'drop-oldest')
+    throw invalid('slowSubscriberPolicy', "must be 'close' or 'drop-oldest'");
   return value;
 }
 
@@ -271,13 +271,13 @@ function checkInterceptors(value: unknown): readonly ChannelInterceptor[] {
 
 function checkServerName(value: unknown): string {
   if (value === undefined) return `sockjs-ts-server/${packageVersion()}`;
-  if (typeof value !== 'string' || !/^[^\r\n\0]{1,256}$/.test(value)) throw invalid('serverName', 'must be one line of text');
+  if (typeof value !== 'string' || !/^[^\r\n\0]{1,256}$/.test(value))
+    throw invalid('serverName', 'must be one line of text');
   return value;
 }
 
 /** Our package.json's version: found from dist/server/stomp and from the sources alike, three levels up. */
 function packageVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pkg = require('../../../package.json') as { version: string };
   return pkg.version;
 }

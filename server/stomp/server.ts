@@ -49,7 +49,10 @@ export interface StompServer {
    * goes to the sender at `destination` under the user prefix (default `/queue/errors`, the sending
    * session only unless `broadcast`). Without one, a handler's error is an ERROR frame.
    */
-  messageExceptionHandler(handler: MessageExceptionHandler, options?: { destination?: string; broadcast?: boolean }): this;
+  messageExceptionHandler(
+    handler: MessageExceptionHandler,
+    options?: { destination?: string; broadcast?: boolean },
+  ): this;
   /** Session events (`connect`, `connected`, `subscribe`, `unsubscribe`, `disconnect`); returns the remover. */
   on<Name extends StompEventName>(name: Name, listener: StompEventListener<Name>): () => void;
   /** Users with a connected session now. */
@@ -141,7 +144,10 @@ class Server implements StompServer, ConnectionHost, ReplySender, MessagingTempl
     return this;
   }
 
-  messageExceptionHandler(handler: MessageExceptionHandler, options: { destination?: string; broadcast?: boolean } = {}): this {
+  messageExceptionHandler(
+    handler: MessageExceptionHandler,
+    options: { destination?: string; broadcast?: boolean } = {},
+  ): this {
     this.app.setExceptionHandler(handler, options.destination, options.broadcast);
     return this;
   }
@@ -175,7 +181,12 @@ class Server implements StompServer, ConnectionHost, ReplySender, MessagingTempl
     return this.broker.publish(this.messageWith(destination, body, contentType, extra));
   }
 
-  convertAndSendToUser(user: string, destination: string, payload: unknown, headers?: Readonly<Record<string, string>>): number {
+  convertAndSendToUser(
+    user: string,
+    destination: string,
+    payload: unknown,
+    headers?: Readonly<Record<string, string>>,
+  ): number {
     const users = this.userRegistry('convertAndSendToUser()');
     checkUserDestination(destination);
     const { body, contentType, extra } = converted(payload, headers);
@@ -202,19 +213,28 @@ class Server implements StompServer, ConnectionHost, ReplySender, MessagingTempl
     subscription.deliver(this.messageWith(destination, body, contentType, []));
   }
 
-  private messageWith(destination: string, body: string, contentType: string, headers: readonly StompHeader[]): OutboundMessage {
+  private messageWith(
+    destination: string,
+    body: string,
+    contentType: string,
+    headers: readonly StompHeader[],
+  ): OutboundMessage {
     return new OutboundMessage(destination, this.nextMessageId(), body, contentType, headers);
   }
 
   private userRegistry(what: string): UserRegistry {
-    if (!this.userRoutes) throw new SockJsError('ERR_STOMP_DESTINATION', `${what}: user destinations are off (userPrefix: false)`);
+    if (!this.userRoutes)
+      throw new SockJsError('ERR_STOMP_DESTINATION', `${what}: user destinations are off (userPrefix: false)`);
     return this.userRoutes;
   }
 }
 
 function checkUserDestination(destination: string): void {
   if (typeof destination !== 'string' || !destination.startsWith('/') || destination.length < 2) {
-    throw new SockJsError('ERR_STOMP_DESTINATION', `user destination ${JSON.stringify(destination)} must start with "/"`);
+    throw new SockJsError(
+      'ERR_STOMP_DESTINATION',
+      `user destination ${JSON.stringify(destination)} must start with "/"`,
+    );
   }
 }
 

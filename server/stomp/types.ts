@@ -76,7 +76,10 @@ export interface InboundContext {
  * message (and `receipt-id`), then the session closes. Thenables are awaited (inbound only).
  */
 export interface ChannelInterceptor {
-  inbound?(frame: StompFrame, context: InboundContext): StompFrame | null | undefined | Promise<StompFrame | null | undefined>;
+  inbound?(
+    frame: StompFrame,
+    context: InboundContext,
+  ): StompFrame | null | undefined | Promise<StompFrame | null | undefined>;
   outbound?(frame: StompFrame, session: StompSession): StompFrame | null | undefined;
 }
 

@@ -15,8 +15,13 @@ const started = useStompServer(
   { heartBeat: [1000, 1000] },
   (stomp) => {
     stomp.messageMapping('/echo', (message) => message.payload);
-    stomp.messageMapping<{ text: string }>('/room.{id}', (message) => ({ room: message.variables.id, text: message.payload.text }));
-    stomp.messageMapping('/whoami', (message) => message.session.user?.name ?? 'anonymous', { sendToUser: '/queue/me' });
+    stomp.messageMapping<{ text: string }>('/room.{id}', (message) => ({
+      room: message.variables.id,
+      text: message.payload.text,
+    }));
+    stomp.messageMapping('/whoami', (message) => message.session.user?.name ?? 'anonymous', {
+      sendToUser: '/queue/me',
+    });
   },
   {
     principal: (handshake) => {

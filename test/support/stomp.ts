@@ -4,6 +4,7 @@
  * with our decoder (for the protocol's rules and error paths); and `StompjsSession`, the real
  * `@stomp/stompjs` client over `ws` or over sockjs-client.
  */
+import type * as Stompjs from '@stomp/stompjs' with { 'resolution-mode': 'import' };
 import type { Client as StompjsClient, IMessage, IFrame, StompConfig } from '@stomp/stompjs' with {
   'resolution-mode': 'import',
 };
@@ -138,10 +139,9 @@ export { headerValue };
 /** The transports a stompjs session may ride. */
 export type StompjsTransport = 'ws' | NodeClientTransport;
 
-type StompjsModule = typeof import('@stomp/stompjs', { with: { 'resolution-mode': 'import' } });
-let stompjs: Promise<StompjsModule> | undefined;
+let stompjs: Promise<typeof Stompjs> | undefined;
 /** stompjs ships as an ES module; CommonJS tests load it with import(), once. */
-export function loadStompjs(): Promise<StompjsModule> {
+export function loadStompjs(): Promise<typeof Stompjs> {
   return (stompjs ??= import('@stomp/stompjs'));
 }
 
@@ -198,7 +198,11 @@ export class StompjsSession {
   }
 
   /** Subscribes; messages land in `messages` (and `onMessage` if given). */
-  subscribe(destination: string, headers: Record<string, string> = {}, onMessage?: (message: IMessage) => void): string {
+  subscribe(
+    destination: string,
+    headers: Record<string, string> = {},
+    onMessage?: (message: IMessage) => void,
+  ): string {
     const subscription = this.client.subscribe(
       destination,
       (message) => {

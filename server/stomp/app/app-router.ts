@@ -4,13 +4,7 @@ import type { AppRoutes } from '../connection/host';
 import type { Subscription } from '../connection/subscription';
 import { fromBody } from '../payload';
 import { prefixOf } from '../prefixes';
-import type {
-  MappingOptions,
-  MessageExceptionHandler,
-  MessageHandler,
-  StompMessage,
-  StompSession,
-} from '../types';
+import type { MappingOptions, MessageExceptionHandler, MessageHandler, StompMessage, StompSession } from '../types';
 import { compileTemplate, type PathTemplate } from './path-template';
 
 /** Where replies go: the server's publishing side, as the app router needs it. */
@@ -63,7 +57,11 @@ export class AppRouter implements AppRoutes {
   }
 
   addMessageMapping(pattern: string, handler: MessageHandler, options: MappingOptions = {}): void {
-    this.messageRoutes.push({ template: compileTemplate(pattern), handler: checkHandler(handler), reply: this.replyOf(pattern, options) });
+    this.messageRoutes.push({
+      template: compileTemplate(pattern),
+      handler: checkHandler(handler),
+      reply: this.replyOf(pattern, options),
+    });
   }
 
   addSubscribeMapping(pattern: string, handler: MessageHandler): void {
@@ -76,7 +74,10 @@ export class AppRouter implements AppRoutes {
 
   setExceptionHandler(handler: MessageExceptionHandler, destination = '/queue/errors', broadcast = false): void {
     if (!this.userDestinations) {
-      throw new SockJsError('ERR_INVALID_OPTION', 'messageExceptionHandler replies to the sender\'s user: userPrefix is false');
+      throw new SockJsError(
+        'ERR_INVALID_OPTION',
+        "messageExceptionHandler replies to the sender's user: userPrefix is false",
+      );
     }
     this.exceptionRoute = { handler: checkHandler(handler), destination, broadcast };
   }
@@ -87,7 +88,11 @@ export class AppRouter implements AppRoutes {
     if (result === undefined) return;
     const { reply } = route;
     if (reply.to === 'user') this.replies.toUser(session, reply.destination, result, reply.broadcast);
-    else this.replies.toDestination(reply.template ? reply.template.fill(message.variables) : this.defaultReply(message), result);
+    else
+      this.replies.toDestination(
+        reply.template ? reply.template.fill(message.variables) : this.defaultReply(message),
+        result,
+      );
   }
 
   async subscribe(frame: StompFrame, session: StompSession, subscription: Subscription): Promise<void> {
@@ -122,16 +127,23 @@ export class AppRouter implements AppRoutes {
     } catch (error) {
       const exceptions = this.exceptionRoute;
       if (!exceptions) throw handlerFailure(error, message);
-      this.logger.info({ err: error, destination: message.destination }, 'STOMP message handler failed; exception handler replies');
+      this.logger.info(
+        { err: error, destination: message.destination },
+        'STOMP message handler failed; exception handler replies',
+      );
       const reply = await exceptions.handler(error, message);
-      if (reply !== undefined) this.replies.toUser(message.session, exceptions.destination, reply, exceptions.broadcast);
+      if (reply !== undefined)
+        this.replies.toUser(message.session, exceptions.destination, reply, exceptions.broadcast);
       return undefined;
     }
   }
 
   private defaultReply(message: StompMessage): string {
     if (this.defaultReplyPrefix === undefined) {
-      throw new SockJsError('ERR_STOMP_DESTINATION', `no topic prefix for the reply of ${message.destination}: give sendTo`);
+      throw new SockJsError(
+        'ERR_STOMP_DESTINATION',
+        `no topic prefix for the reply of ${message.destination}: give sendTo`,
+      );
     }
     return this.defaultReplyPrefix + message.path;
   }
@@ -142,7 +154,11 @@ export class AppRouter implements AppRoutes {
       throw new SockJsError('ERR_INVALID_OPTION', `messageMapping ${pattern}: sendTo or sendToUser, not both`);
     }
     if (sendToUser !== undefined) {
-      if (!this.userDestinations) throw new SockJsError('ERR_INVALID_OPTION', `messageMapping ${pattern}: sendToUser needs user destinations (userPrefix is false)`);
+      if (!this.userDestinations)
+        throw new SockJsError(
+          'ERR_INVALID_OPTION',
+          `messageMapping ${pattern}: sendToUser needs user destinations (userPrefix is false)`,
+        );
       return { to: 'user', destination: sendToUser, broadcast: broadcast ?? true };
     }
     return { to: 'destination', template: sendTo === undefined ? undefined : compileTemplate(sendTo) };
@@ -150,7 +166,8 @@ export class AppRouter implements AppRoutes {
 }
 
 function checkHandler<T>(handler: T): T {
-  if (typeof handler !== 'function') throw new SockJsError('ERR_INVALID_OPTION', 'a mapping handler must be a function');
+  if (typeof handler !== 'function')
+    throw new SockJsError('ERR_INVALID_OPTION', 'a mapping handler must be a function');
   return handler;
 }
 

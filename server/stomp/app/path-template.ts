@@ -18,7 +18,10 @@ const TOKEN = /\{([A-Za-z_$][\w$]*)\}|\*\*|\*/g;
  */
 export function compileTemplate(pattern: string): PathTemplate {
   if (typeof pattern !== 'string' || !pattern.startsWith('/') || /[\s\0]/.test(pattern)) {
-    throw new SockJsError('ERR_INVALID_OPTION', `mapping pattern ${JSON.stringify(pattern)} must start with "/", no spaces`);
+    throw new SockJsError(
+      'ERR_INVALID_OPTION',
+      `mapping pattern ${JSON.stringify(pattern)} must start with "/", no spaces`,
+    );
   }
   const segment = pattern.includes('.') ? '[^/.]+' : '[^/]+';
   const names: string[] = [];
@@ -27,7 +30,8 @@ export function compileTemplate(pattern: string): PathTemplate {
   for (const token of pattern.matchAll(TOKEN)) {
     source += escapeRegExp(pattern.slice(last, token.index));
     if (token[1] !== undefined) {
-      if (names.includes(token[1])) throw new SockJsError('ERR_INVALID_OPTION', `mapping pattern ${pattern} names {${token[1]}} twice`);
+      if (names.includes(token[1]))
+        throw new SockJsError('ERR_INVALID_OPTION', `mapping pattern ${pattern} names {${token[1]}} twice`);
       names.push(token[1]);
       source += `(${segment})`;
     } else source += token[0] === '**' ? '.*' : segment;

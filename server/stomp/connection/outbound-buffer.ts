@@ -120,7 +120,7 @@ export class OutboundBuffer {
       return;
     }
     const { maxBufferedMessages, maxBufferedBytes } = this.limits;
-    for (let i = 0; i < this.waiting.length; ) {
+    for (let i = 0; i < this.waiting.length;) {
       if (this.waiting.length <= maxBufferedMessages && this.waitingBytes <= maxBufferedBytes) return;
       const entry = this.waiting[i] as Waiting;
       if (!entry.droppable) {

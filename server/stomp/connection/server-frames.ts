@@ -6,7 +6,11 @@ export function errorSummary(message: string): string {
   return line.length > 256 ? `${line.slice(0, 253)}...` : line;
 }
 
-export function errorFrame(message: string, receiptId: string | undefined, extra: readonly StompHeader[] = []): StompFrame {
+export function errorFrame(
+  message: string,
+  receiptId: string | undefined,
+  extra: readonly StompHeader[] = [],
+): StompFrame {
   const headers: StompHeader[] = [['message', errorSummary(message)], ...extra];
   if (receiptId !== undefined) headers.push(['receipt-id', receiptId]);
   headers.push(['content-type', 'text/plain;charset=UTF-8']);

@@ -202,7 +202,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   /** One frame, errors turned into the ERROR frame that ends the session. */
   private handle(frame: StompFrame): Promise<void> | undefined {
     this.host.counters.framesIn++;
-    const receipt = frame.command === 'CONNECT' || frame.command === 'STOMP' ? undefined : headerValue(frame, 'receipt');
+    const receipt =
+      frame.command === 'CONNECT' || frame.command === 'STOMP' ? undefined : headerValue(frame, 'receipt');
     const failed = (error: unknown): void => this.fail(error, receipt);
     try {
       const result = this.host.options.interceptors.some((i) => i.inbound)
@@ -324,7 +325,10 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     this.heartBeats = new HeartBeats(agreed, this.host.options.heartBeatTolerance, this.outbound, (silent) => {
       this.host.counters.heartBeatTimeouts++;
       this.fail(
-        new SockJsError('ERR_STOMP_HEARTBEAT_TIMEOUT', `nothing from the client for ${silent} ms (agreed ${agreed.clientToServer} ms)`),
+        new SockJsError(
+          'ERR_STOMP_HEARTBEAT_TIMEOUT',
+          `nothing from the client for ${silent} ms (agreed ${agreed.clientToServer} ms)`,
+        ),
         undefined,
       );
     });
@@ -351,16 +355,24 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     // STOMP 1.0 made `id` optional: the destination names the subscription then.
     const id = this.version === '1.0' ? (headerValue(frame, 'id') ?? destination) : required(frame, 'id');
     const ack = (headerValue(frame, 'ack') ?? 'auto') as AckMode;
-    if (!ACK_MODES.includes(ack)) throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `ack "${ack}" is not auto, client or client-individual`);
-    if (this.subscriptions.has(id)) throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `subscription id "${id}" is in use`);
+    if (!ACK_MODES.includes(ack))
+      throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `ack "${ack}" is not auto, client or client-individual`);
+    if (this.subscriptions.has(id))
+      throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `subscription id "${id}" is in use`);
     const { maxSubscriptionsPerSession } = this.host.options;
     if (this.subscriptions.size >= maxSubscriptionsPerSession) {
-      throw new SockJsError('ERR_STOMP_LIMIT', `more than ${maxSubscriptionsPerSession} subscriptions (maxSubscriptionsPerSession)`);
+      throw new SockJsError(
+        'ERR_STOMP_LIMIT',
+        `more than ${maxSubscriptionsPerSession} subscriptions (maxSubscriptionsPerSession)`,
+      );
     }
     const { app, userRoutes: users, broker } = this.host;
     const kind = app.handles(destination) ? 'app' : users?.handles(destination) ? 'user' : 'broker';
     if (kind === 'broker' && !broker.handles(destination)) {
-      throw new SockJsError('ERR_STOMP_DESTINATION', `${destination} is not an application, user or broker destination`);
+      throw new SockJsError(
+        'ERR_STOMP_DESTINATION',
+        `${destination} is not an application, user or broker destination`,
+      );
     }
     const subscription = new Subscription(this, id, destination, ack, kind);
     if (kind === 'broker') broker.subscribe(subscription);
@@ -372,7 +384,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   }
 
   private unsubscribe(frame: StompFrame): void {
-    const id = this.version === '1.0' ? (headerValue(frame, 'id') ?? required(frame, 'destination')) : required(frame, 'id');
+    const id =
+      this.version === '1.0' ? (headerValue(frame, 'id') ?? required(frame, 'destination')) : required(frame, 'id');
     const subscription = this.subscriptions.get(id);
     if (!subscription) throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `no subscription "${id}"`);
     this.drop(subscription);
@@ -390,7 +403,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
           ? `${required(frame, 'subscription')}\n${required(frame, 'message-id')}`
           : required(frame, 'message-id');
     const unacked = this.pending.get(key);
-    if (!unacked) throw new SockJsError('ERR_STOMP_ACK', `no unacknowledged message ${JSON.stringify(key.replace('\n', ' '))}`);
+    if (!unacked)
+      throw new SockJsError('ERR_STOMP_ACK', `no unacknowledged message ${JSON.stringify(key.replace('\n', ' '))}`);
     const { subscription } = unacked;
     const wasReady = subscription.ready;
     subscription.settle(key, frame.command === 'ACK' ? 'ack' : 'nack');
@@ -399,10 +413,14 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   }
 
   private begin(transaction: string): void {
-    if (this.transactions.has(transaction)) throw new SockJsError('ERR_STOMP_TRANSACTION', `"${transaction}" has begun already`);
+    if (this.transactions.has(transaction))
+      throw new SockJsError('ERR_STOMP_TRANSACTION', `"${transaction}" has begun already`);
     const { maxTransactionsPerSession } = this.host.options;
     if (this.transactions.size >= maxTransactionsPerSession) {
-      throw new SockJsError('ERR_STOMP_LIMIT', `more than ${maxTransactionsPerSession} open transactions (maxTransactionsPerSession)`);
+      throw new SockJsError(
+        'ERR_STOMP_LIMIT',
+        `more than ${maxTransactionsPerSession} open transactions (maxTransactionsPerSession)`,
+      );
     }
     this.transactions.set(transaction, []);
   }
@@ -412,7 +430,10 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     if (!frames) throw new SockJsError('ERR_STOMP_TRANSACTION', `no transaction "${transaction}"`);
     const { maxFramesPerTransaction } = this.host.options;
     if (frames.length >= maxFramesPerTransaction) {
-      throw new SockJsError('ERR_STOMP_LIMIT', `more than ${maxFramesPerTransaction} frames in "${transaction}" (maxFramesPerTransaction)`);
+      throw new SockJsError(
+        'ERR_STOMP_LIMIT',
+        `more than ${maxFramesPerTransaction} frames in "${transaction}" (maxFramesPerTransaction)`,
+      );
     }
     frames.push(frame);
   }
@@ -448,10 +469,18 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     if (kept) this.outbound.write(encodeFrame(kept, this.version ?? '1.0'));
   }
 
-  private interceptedMessage(subscription: Subscription, message: OutboundMessage, ackId: string | undefined): string | undefined {
+  private interceptedMessage(
+    subscription: Subscription,
+    message: OutboundMessage,
+    ackId: string | undefined,
+  ): string | undefined {
     const headers: StompHeader[] = [['subscription', subscription.subscriptionId]];
     if (ackId !== undefined) headers.push(['ack', ackId]);
-    headers.push(['destination', message.destination], ['message-id', message.messageId], ['content-type', message.contentType]);
+    headers.push(
+      ['destination', message.destination],
+      ['message-id', message.messageId],
+      ['content-type', message.contentType],
+    );
     headers.push(...message.headers);
     const kept = this.interceptOutbound({ command: 'MESSAGE', headers, body: message.body });
     return kept && encodeFrame(kept, this.version ?? '1.2', { contentLength: 'always' });
@@ -466,7 +495,10 @@ export class StompConnection implements StompSession, SubscriptionOwner {
         if (result === null) return undefined;
         if (result !== undefined) current = result;
       } catch (error) {
-        this.host.logger.error({ err: error, session: this.id, command: frame.command }, 'STOMP outbound interceptor failed');
+        this.host.logger.error(
+          { err: error, session: this.id, command: frame.command },
+          'STOMP outbound interceptor failed',
+        );
         return undefined;
       }
     }
@@ -479,7 +511,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   private fail(error: unknown, receipt: string | undefined): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    const problem = error instanceof SockJsError ? error : new SockJsError('ERR_STOMP_HANDLER_FAILED', undefined, { cause: error });
+    const problem =
+      error instanceof SockJsError ? error : new SockJsError('ERR_STOMP_HANDLER_FAILED', undefined, { cause: error });
     const level = problem.code === 'ERR_STOMP_HANDLER_FAILED' ? 'error' : 'info';
     this.host.logger[level]({ err: error, session: this.id, code: problem.code }, 'STOMP session error');
     this.host.counters.errors++;
@@ -500,7 +533,10 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     this.host.counters.slowSubscriberCloses++;
     const { maxBufferedMessages, maxBufferedBytes } = this.host.options;
     this.fail(
-      new SockJsError('ERR_STOMP_SLOW_CONSUMER', `over ${maxBufferedMessages} frames or ${maxBufferedBytes} bytes waiting for the transport`),
+      new SockJsError(
+        'ERR_STOMP_SLOW_CONSUMER',
+        `over ${maxBufferedMessages} frames or ${maxBufferedBytes} bytes waiting for the transport`,
+      ),
       undefined,
     );
   }
@@ -508,7 +544,10 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   private connectTimedOut(): void {
     this.connectTimer = undefined;
     if (this.state !== 'awaiting-connect') return;
-    this.fail(new SockJsError('ERR_STOMP_CONNECT_TIMEOUT', `none within ${this.host.options.connectTimeout} ms`), undefined);
+    this.fail(
+      new SockJsError('ERR_STOMP_CONNECT_TIMEOUT', `none within ${this.host.options.connectTimeout} ms`),
+      undefined,
+    );
   }
 
   private finished = false;

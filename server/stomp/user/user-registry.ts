@@ -60,7 +60,10 @@ export class UserRegistry implements UserRoutes {
   subscribe(subscription: Subscription): void {
     const destination = subscription.destination.slice(this.prefix.length);
     if (destination.length < 2 || /[*]/.test(destination)) {
-      throw new SockJsError('ERR_STOMP_DESTINATION', `${subscription.destination}: a user destination names one destination, no pattern`);
+      throw new SockJsError(
+        'ERR_STOMP_DESTINATION',
+        `${subscription.destination}: a user destination names one destination, no pattern`,
+      );
     }
     let byDestination = this.subscriptionsBySession.get(subscription.sessionId);
     if (!byDestination) this.subscriptionsBySession.set(subscription.sessionId, (byDestination = new Map()));
@@ -110,6 +113,8 @@ function decodeUser(encoded: string, destination: string): string {
   try {
     return decodeURIComponent(encoded);
   } catch (error) {
-    throw new SockJsError('ERR_STOMP_DESTINATION', `${destination}: the user name is not URL-encoded`, { cause: error });
+    throw new SockJsError('ERR_STOMP_DESTINATION', `${destination}: the user name is not URL-encoded`, {
+      cause: error,
+    });
   }
 }
