@@ -131,6 +131,7 @@ describe('npm pack', () => {
       'dist/server/index.d.mts',
       'dist/server/spring.mjs',
       'dist/client/index.mjs',
+      'dist/server/stomp/index.mjs',
       'server/index.ts',
     ]) {
       assert.ok(files.includes(`package/${needed}`), `${needed} is missing`);
@@ -156,7 +157,7 @@ describe('npm pack', () => {
         assert.ok(path && files.includes(join('package', path)), `${entry}: ${path ?? '(none)'} is not packed`);
       }
     }
-    for (const entry of ['.', './spring', './client']) assert.ok(built.includes(entry), `${entry} is not built`);
+    for (const entry of ['.', './spring', './client', './stomp']) assert.ok(built.includes(entry), `${entry} is not built`);
   });
 });
 
@@ -171,6 +172,12 @@ describe('installed into scratch apps', () => {
     const app = join(scratch, 'e5', 'echo.mjs');
     cpSync(join(repo, 'test', 'package', 'apps', 'echo.mjs'), app);
     assert.match(await runApp(app), /^echo ping over express 5$/m);
+  });
+
+  test('ESM import of the ./stomp entry: a topic round trip over a plain websocket', { timeout: 30_000 }, async () => {
+    const app = join(scratch, 'e5', 'stomp.mjs');
+    cpSync(join(repo, 'test', 'package', 'apps', 'stomp.mjs'), app);
+    assert.match(await runApp(app), /^stomp v12\.stomp hello$/m);
   });
 
   test('TypeScript NodeNext (ESM) and bundler resolution compile strict and echo', { timeout: 60_000 }, async () => {
@@ -193,7 +200,7 @@ describe('installed into scratch apps', () => {
   test('the README and docs/*.md ```ts blocks compile strict against the package', { timeout: 60_000 }, async () => {
     const dir = join(scratch, 'e5', 'readme');
     mkdirSync(dir, { recursive: true });
-    const blocks = ['README.md', 'docs/spring-model.md', 'docs/security.md'].flatMap((doc) =>
+    const blocks = ['README.md', 'docs/spring-model.md', 'docs/security.md', 'docs/stomp.md'].flatMap((doc) =>
       readmeBlocks(doc, readFileSync(join(repo, doc), 'utf8')),
     );
     assert.ok(blocks.length >= 9, `only ${blocks.length} blocks found`);
