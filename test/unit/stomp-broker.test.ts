@@ -111,6 +111,15 @@ describe('topics', () => {
     assert.deepEqual(second.bodies, ['1', '2']);
   });
 
+  test('topics deliver whether or not the subscriber is ready (the connection applies its slow-subscriber policy)', () => {
+    const subscriber = new FakeSubscriber('/topic/a');
+    subscriber.ready = false;
+    const broker = brokerWith([subscriber]);
+    assert.equal(broker.publish(textMessage('/topic/a', '1')), 1);
+    broker.resume(subscriber);
+    assert.deepEqual(subscriber.bodies, ['1']);
+  });
+
   test('a subscriber that throws does not keep the message from the others; publish rethrows after', () => {
     const failing = new FakeSubscriber('/topic/a');
     const other = new FakeSubscriber('/topic/a');
@@ -330,6 +339,19 @@ describe('queues', () => {
     publishAll(broker, '/queue/q', ['1']);
     assert.deepEqual([a.bodies, b.bodies], [['1'], ['1']], 'each tried once, then it waits');
     assert.equal(broker.stats().queued, 1);
+  });
+
+  test('a queue publish inside a delivery goes out after it; publish says what it foresees', () => {
+    const [a, b] = [new FakeSubscriber('/queue/q'), new FakeSubscriber('/queue/q')];
+    const broker = brokerWith([a, b]);
+    const counts: number[] = [];
+    a.onDeliver = ({ message }) => {
+      if (message.body === '1') counts.push(broker.publish(textMessage('/queue/q', '2')));
+      assert.deepEqual(b.bodies, [], 'nothing else is handed out during a delivery');
+    };
+    assert.equal(broker.publish(textMessage('/queue/q', '1')), 1);
+    assert.deepEqual(counts, [1]);
+    assert.deepEqual([a.bodies, b.bodies], [['1'], ['2']]);
   });
 
   test('a delivery that throws counts as a nack; publish rethrows', () => {

@@ -65,7 +65,8 @@ export interface MessageBroker {
   /**
    * Publishes a message to its destination (not a pattern): every matching topic subscriber gets it,
    * or one consumer of a queue. Returns how many subscribers it was handed to now (0 for a queue
-   * message kept until a consumer is ready).
+   * message kept until a consumer is ready). A queue message dropped because its queue is full also
+   * returns 0: the broker counts it in `stats().queueOverflows`, and reporting it is the caller's.
    */
   publish(message: OutboundMessage): number;
   /** `subscriber` became ready again (an ACK, its buffer drained): its queues may hand it more. */

@@ -34,6 +34,8 @@ type DestinationKind = 'topic' | 'queue';
 /** One subscribe call; `active` goes false at unsubscribe, so work queued before it skips the subscriber. */
 interface Registration {
   readonly subscriber: Subscriber;
+  /** As it was at subscribe: the tables are keyed by it, whatever the subscriber's getter says later. */
+  readonly destination: string;
   readonly kind: DestinationKind;
   readonly pattern: DestinationPattern | undefined;
   active: boolean;
@@ -92,7 +94,7 @@ export class MemoryBroker implements MessageBroker {
         `queue destinations are exact names, and ${quoteDestination(destination)} is a pattern`,
       );
     }
-    const registration: Registration = { subscriber, kind, pattern, active: true };
+    const registration: Registration = { subscriber, destination, kind, pattern, active: true };
     this.registrations.set(subscriber, registration);
     if (kind === 'topic') this.addTopicSubscription(registration);
     else this.addConsumer(registration);
@@ -129,7 +131,7 @@ export class MemoryBroker implements MessageBroker {
   resume(subscriber: Subscriber): void {
     const registration = this.registrations.get(subscriber);
     if (registration?.kind !== 'queue') return;
-    const queue = this.queues.get(subscriber.destination);
+    const queue = this.queues.get(registration.destination);
     if (queue !== undefined) this.schedulePump(queue);
   }
 
@@ -175,7 +177,7 @@ export class MemoryBroker implements MessageBroker {
       this.topicPatterns.add(registration);
       return;
     }
-    const name = registration.subscriber.destination;
+    const name = registration.destination;
     let subscribers = this.topicNames.get(name);
     if (subscribers === undefined) this.topicNames.set(name, (subscribers = new Set()));
     subscribers.add(registration);
@@ -187,7 +189,7 @@ export class MemoryBroker implements MessageBroker {
       this.topicPatterns.delete(registration);
       return;
     }
-    const name = registration.subscriber.destination;
+    const name = registration.destination;
     const subscribers = this.topicNames.get(name);
     subscribers?.delete(registration);
     if (subscribers?.size === 0) this.topicNames.delete(name);
@@ -235,7 +237,7 @@ export class MemoryBroker implements MessageBroker {
 
   private addConsumer(registration: Registration): void {
     this.queueSubscriptions++;
-    const queue = this.queueNamed(registration.subscriber.destination);
+    const queue = this.queueNamed(registration.destination);
     queue.addConsumer(registration.subscriber);
     // Messages waiting for a consumer go to this one now.
     if (queue.waiting > 0) this.schedulePump(queue);
@@ -243,7 +245,7 @@ export class MemoryBroker implements MessageBroker {
 
   private removeConsumer(registration: Registration): void {
     this.queueSubscriptions--;
-    const queue = this.queues.get(registration.subscriber.destination);
+    const queue = this.queues.get(registration.destination);
     if (queue === undefined) return;
     queue.removeConsumer(registration.subscriber);
     this.forgetIfIdle(queue);
