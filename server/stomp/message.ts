@@ -1,4 +1,4 @@
-import { escapeHeader, type StompHeader, type StompVersion, utf8ByteLength } from '../../protocol';
+import { escapeHeader, quote, SockJsError, type StompHeader, type StompVersion, utf8ByteLength } from '../../protocol';
 
 /** How a subscription acknowledges (STOMP `ack` header of SUBSCRIBE). */
 export type AckMode = 'auto' | 'client' | 'client-individual';
@@ -24,6 +24,8 @@ export class OutboundMessage {
   readonly contentLength: number;
   readonly headers: readonly StompHeader[];
   private readonly encoded: Partial<Record<StompVersion, string>> = {};
+  /** The shared part JSON-quoted (without its quotes) and its UTF-8 size, for SockJS sessions. */
+  private readonly quoted: Partial<Record<StompVersion, { readonly text: string; readonly bytes: number }>> = {};
 
   constructor(
     readonly destination: string,
@@ -32,6 +34,7 @@ export class OutboundMessage {
     readonly contentType: string,
     headers: readonly StompHeader[] = [],
   ) {
+    checkHeaders(destination, contentType, headers);
     this.contentLength = utf8ByteLength(body);
     this.headers = headers.filter(([name]) => !SERVER_HEADERS.has(name));
   }
@@ -43,9 +46,18 @@ export class OutboundMessage {
 
   /** The MESSAGE frame for one subscriber: its `subscription` (and `ack` in client modes), then the shared rest. */
   frame(version: StompVersion, subscription: string, ack?: string): string {
-    let head = `MESSAGE\nsubscription:${escapeHeader(subscription, 'value', 'MESSAGE', version)}\n`;
-    if (ack !== undefined) head += `ack:${escapeHeader(ack, 'value', 'MESSAGE', version)}\n`;
-    return head + (this.encoded[version] ??= this.encodeShared(version));
+    return this.head(version, subscription, ack) + this.shared(version);
+  }
+
+  /**
+   * `frame()` as a SockJS message, already quoted, and its UTF-8 size before quoting. JSON quoting
+   * works character by character, so the subscriber part is quoted alone and the shared part —
+   * the body — once per version for every subscriber (as `broadcast` quotes once for all).
+   */
+  quotedFrame(version: StompVersion, subscription: string, ack?: string): { quoted: string; bytes: number } {
+    const head = this.head(version, subscription, ack);
+    const shared = (this.quoted[version] ??= this.quoteShared(version));
+    return { quoted: quote(head).slice(0, -1) + shared.text, bytes: utf8ByteLength(head) + shared.bytes };
   }
 
   /** The UTF-8 size of `frame()` without its subscriber part: what a buffer bound counts. */
@@ -53,13 +65,49 @@ export class OutboundMessage {
     return this.contentLength + 64 + this.destination.length;
   }
 
+  private head(version: StompVersion, subscription: string, ack: string | undefined): string {
+    const head = `MESSAGE\nsubscription:${escapeHeader(subscription, 'value', 'MESSAGE', version)}\n`;
+    return ack === undefined ? head : `${head}ack:${escapeHeader(ack, 'value', 'MESSAGE', version)}\n`;
+  }
+
+  private shared(version: StompVersion): string {
+    return (this.encoded[version] ??= this.encodeShared(version));
+  }
+
+  private quoteShared(version: StompVersion): { text: string; bytes: number } {
+    const shared = this.shared(version);
+    // Without its opening quote: it follows the subscriber part's quoted text, whose closing quote goes.
+    return { text: quote(shared).slice(1), bytes: utf8ByteLength(shared) };
+  }
+
   private encodeShared(version: StompVersion): string {
-    const value = (text: string): string => escapeHeader(text, 'value', 'MESSAGE', version);
+    const value = (text: string): string => escapeHeader(carried(text, version), 'value', 'MESSAGE', version);
     let text = `destination:${value(this.destination)}\nmessage-id:${value(this.messageId)}\n`;
     text += `content-type:${value(this.contentType)}\ncontent-length:${this.contentLength}\n`;
     for (const [name, headerValue] of this.headers) {
+      // A name the version cannot write (a colon or an EOL in 1.0) is left out for that version's subscribers.
+      if (carried(name, version) !== name || (version === '1.0' && name.includes(':'))) continue;
       text += `${escapeHeader(name, 'name', 'MESSAGE', version)}:${value(headerValue)}\n`;
     }
     return `${text}\n${this.body}\0`;
+  }
+}
+
+/**
+ * What an older version can carry of a header a 1.2 publisher wrote: 1.0 has no escapes (an EOL
+ * becomes a space), 1.1 none for CR. Better a subscriber of `/topic/**` gets the message with a
+ * space than a sender's SEND failing for a subscriber it does not know of.
+ */
+function carried(text: string, version: StompVersion): string {
+  if (version === '1.2') return text;
+  return version === '1.0' ? text.replace(/[\r\n]/g, ' ') : text.replace(/\r/g, ' ');
+}
+
+/** NUL fits in no header of any version: refused when the message is made, not when it is delivered. */
+function checkHeaders(destination: string, contentType: string, headers: readonly StompHeader[]): void {
+  for (const [name, value] of [['destination', destination], ['content-type', contentType], ...headers]) {
+    if (name === '' || name.includes('\0') || value.includes('\0')) {
+      throw new SockJsError('ERR_STOMP_MALFORMED', `header ${JSON.stringify(name)}: empty name or a NUL`);
+    }
   }
 }

@@ -1,5 +1,8 @@
 import { ReadyState } from '../../../protocol';
 import type { SockJsSession } from '../../handler';
+import { Session } from '../../session/session';
+import type { OutboundMessage } from '../message';
+import type { StompVersion } from '../../../protocol';
 
 /** One frame waiting for a blocked transport. */
 interface Waiting {
@@ -40,13 +43,17 @@ export class OutboundBuffer {
   private emptied: (() => void)[] = [];
   /** When a frame last went to the session (heart-beats are owed only on a quiet line). */
   lastWriteAt = Date.now();
+  /** The session itself when it is one of ours over SockJS (not decorated): MESSAGE frames go pre-quoted. */
+  private readonly sockjs: Session | undefined;
 
   constructor(
     private readonly session: SockJsSession,
     private readonly limits: OutboundLimits,
     private readonly onOverflow: () => void,
     private readonly onDrop: () => void,
-  ) {}
+  ) {
+    this.sockjs = session instanceof Session ? session : undefined;
+  }
 
   /** Whether frames are waiting for the transport (queue consumers are passed over meanwhile). */
   get blocked(): boolean {
@@ -70,6 +77,28 @@ export class OutboundBuffer {
     if (this.waiting.length > this.limits.maxBufferedMessages || this.waitingBytes > this.limits.maxBufferedBytes) {
       this.overflow();
     }
+  }
+
+  /**
+   * A MESSAGE frame. On a SockJS session the frame goes pre-quoted: the shared part of a topic
+   * message is JSON-quoted once for every subscriber, not once each.
+   */
+  writeMessage(
+    message: OutboundMessage,
+    version: StompVersion,
+    subscription: string,
+    ack: string | undefined,
+    hooks: WriteHooks,
+  ): void {
+    const sockjs = this.sockjs;
+    if (this.blockedNow || !sockjs) {
+      this.write(message.frame(version, subscription, ack), hooks);
+      return;
+    }
+    const { quoted, bytes } = message.quotedFrame(version, subscription, ack);
+    this.lastWriteAt = Date.now();
+    if (!sockjs.sendQuoted(quoted, bytes) && sockjs.readyState === ReadyState.OPEN) this.blockedNow = true;
+    hooks.sent?.();
   }
 
   /** The session's queue emptied: hand on what waits until it says false again. */

@@ -61,6 +61,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   private connectSeen = false;
   private ackSequence = 0;
   private slowClose = false;
+  /** Whether some interceptor looks at outbound frames (then MESSAGE frames are built one by one). */
+  private readonly outboundIntercepted: boolean;
   /** Binary websocket messages are UTF-8 text cut anywhere: a streaming decoder keeps split characters. */
   private binaryText: StringDecoder | undefined;
 
@@ -82,6 +84,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
       () => this.tooSlow(),
       () => host.counters.slowSubscriberDrops++,
     );
+    this.outboundIntercepted = options.interceptors.some((interceptor) => interceptor.outbound);
     this.connectTimer = setTimeout(() => this.connectTimedOut(), options.connectTimeout).unref();
   }
 
@@ -147,16 +150,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     const version = this.version ?? '1.2';
     const ackId = unacked && version === '1.2' ? unacked.key : undefined;
     if (unacked) this.pending.set(unacked.key, unacked);
-    const text = this.host.options.interceptors.some((i) => i.outbound)
-      ? this.interceptedMessage(subscription, message, ackId)
-      : message.frame(version, subscription.subscriptionId, ackId);
-    if (text === undefined) {
-      if (unacked) this.forgetUnacked(unacked);
-      else settle?.('ack');
-      return;
-    }
-    this.host.counters.messagesOut++;
-    this.outbound.write(text, {
+    const hooks = {
       droppable: true,
       bytes: message.bytes,
       sent: settle && (() => settle('ack')),
@@ -164,7 +158,23 @@ export class StompConnection implements StompSession, SubscriptionOwner {
         if (unacked) this.forgetUnacked(unacked);
         else settle?.('nack');
       },
-    });
+    };
+    if (!this.outboundIntercepted) {
+      this.host.counters.messagesOut++;
+      this.outbound.writeMessage(message, version, subscription.subscriptionId, ackId, hooks);
+      return;
+    }
+    const text = this.interceptedMessage(subscription, message, ackId);
+    if (text === undefined) {
+      // Dropped by an interceptor: settled as if delivered (nothing should send it elsewhere).
+      if (unacked) {
+        this.pending.delete(unacked.key);
+        unacked.subscription.settleOnly(unacked.key, 'ack');
+      } else settle?.('ack');
+      return;
+    }
+    this.host.counters.messagesOut++;
+    this.outbound.write(text, hooks);
   }
 
   overLimit(subscription: Subscription): void {
@@ -583,7 +593,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
 
   private forgetUnacked(unacked: Unacked): void {
     this.pending.delete(unacked.key);
-    unacked.subscription.forget(unacked.key);
+    unacked.subscription.settleOnly(unacked.key, 'nack');
   }
 
   /** After a cumulative ACK, the keys it settled are no longer pending. */

@@ -94,9 +94,9 @@ export class Subscription implements Subscriber {
     return keys;
   }
 
-  /** A delivery dropped unsent (slow-subscriber `drop-oldest`). */
-  forget(key: string): void {
-    this.take(key, 'nack');
+  /** Settles `key` alone, whatever the mode: a delivery dropped unsent (`nack`), or by an interceptor (`ack`). */
+  settleOnly(key: string, outcome: Settlement): void {
+    this.take(key, outcome);
   }
 
   private take(key: string, outcome: Settlement): void {
