@@ -11,6 +11,8 @@ export interface StompServerOptions {
   queuePrefixes?: readonly string[];
   /** Messages a queue keeps while none of its consumers is ready. Default 10 000. */
   maxQueuedMessages?: number;
+  /** Queues that may exist at once (a SEND to a new name makes one). Default 10 000. */
+  maxQueues?: number;
   /** Another broker instead of the in-memory one (then the three options above are its own business). */
   broker?: MessageBroker;
   /** Prefixes routed to `messageMapping` handlers (`setApplicationDestinationPrefixes`). Default `['/app']`. */
@@ -66,6 +68,7 @@ export interface ResolvedStompOptions {
   readonly topicPrefixes: readonly string[];
   readonly queuePrefixes: readonly string[];
   readonly maxQueuedMessages: number;
+  readonly maxQueues: number;
   readonly broker: MessageBroker | undefined;
   readonly applicationPrefixes: readonly string[];
   readonly userPrefix: string | false;
@@ -92,6 +95,7 @@ export const STOMP_DEFAULTS = {
   topicPrefixes: ['/topic'],
   queuePrefixes: ['/queue'],
   maxQueuedMessages: 10_000,
+  maxQueues: 10_000,
   applicationPrefixes: ['/app'],
   userPrefix: '/user',
   heartBeat: [10_000, 10_000],
@@ -115,6 +119,7 @@ const KNOWN_KEYS = Object.keys({
   topicPrefixes: true,
   queuePrefixes: true,
   maxQueuedMessages: true,
+  maxQueues: true,
   broker: true,
   applicationPrefixes: true,
   userPrefix: true,
@@ -139,6 +144,7 @@ const KNOWN_KEYS = Object.keys({
 
 const LIMITS = [
   'maxQueuedMessages',
+  'maxQueues',
   'maxFrameBytes',
   'maxHeaders',
   'maxHeaderBytes',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SockJsError, type StompFrame, type StompHeader } from '../../protocol';
-import type { SockJsHandler, SockJsSession } from '../handler';
+import type { Logger, SockJsHandler, SockJsSession } from '../handler';
 import { stderrLogger } from '../options';
 import { AppRouter, type ReplySender } from './app/app-router';
 import type { BrokerStats, MessageBroker } from './broker/broker';
@@ -65,9 +65,9 @@ export interface StompServer {
 class Server implements StompServer, ConnectionHost, ReplySender, MessagingTemplate {
   readonly options: ResolvedStompOptions;
   readonly broker: MessageBroker;
-  readonly logger;
+  readonly logger: Logger;
   readonly counters = new StompCounters();
-  readonly events;
+  readonly events: StompEventBus;
   readonly app: AppRouter;
   readonly userRoutes: UserRegistry | undefined;
   readonly handler: SockJsHandler;
@@ -81,10 +81,14 @@ class Server implements StompServer, ConnectionHost, ReplySender, MessagingTempl
 
   constructor(options: StompServerOptions) {
     this.options = resolveStompOptions(options);
-    const { topicPrefixes, queuePrefixes, maxQueuedMessages, applicationPrefixes, userPrefix, versions } = this.options;
-    this.logger = this.options.logger ?? stderrLogger;
-    this.events = new StompEventBus(this.logger);
-    this.broker = this.options.broker ?? new MemoryBroker({ topicPrefixes, queuePrefixes, maxQueuedMessages });
+    const { topicPrefixes, queuePrefixes, maxQueuedMessages, maxQueues, applicationPrefixes, userPrefix, versions } =
+      this.options;
+    const logger = (this.logger = this.options.logger ?? stderrLogger);
+    this.events = new StompEventBus(logger);
+    const onDrop = (message: OutboundMessage, reason: string): void =>
+      logger.warn({ destination: message.destination, messageId: message.messageId, reason }, 'STOMP message dropped');
+    this.broker =
+      this.options.broker ?? new MemoryBroker({ topicPrefixes, queuePrefixes, maxQueuedMessages, maxQueues, onDrop });
     this.userRoutes = userPrefix === false ? undefined : new UserRegistry(userPrefix);
     this.app = new AppRouter(applicationPrefixes, topicPrefixes[0], this.userRoutes !== undefined, this, this.logger);
     this.subprotocols = versions.map((version) => SUBPROTOCOLS[version]);

@@ -1,5 +1,6 @@
 import { checkOptionKeys, SockJsError } from '../../../protocol';
 import { isUnderPrefix, MAX_DESTINATION_LENGTH } from './destination-pattern';
+import type { OutboundMessage } from '../message';
 
 export interface MemoryBrokerOptions {
   /** Prefixes of pub/sub destinations: every matching subscriber (name or pattern) gets each message. */
@@ -10,17 +11,23 @@ export interface MemoryBrokerOptions {
   maxQueuedMessages?: number;
   /** The longest destination or pattern taken, in UTF-16 code units. */
   maxDestinationLength?: number;
+  /** Queues that may exist at once (each made by a SEND or SUBSCRIBE to a new name); past it a message to a new queue is dropped. */
+  maxQueues?: number;
+  /** Told of every message dropped (queue full, too many queues), with why: log it. Default: none (the drops are counted). */
+  onDrop?: ((message: OutboundMessage, reason: string) => void) | undefined;
 }
 
 export type ResolvedMemoryBrokerOptions = {
-  readonly [K in keyof MemoryBrokerOptions]-?: NonNullable<MemoryBrokerOptions[K]>;
-};
+  readonly [K in Exclude<keyof MemoryBrokerOptions, 'onDrop'>]-?: NonNullable<MemoryBrokerOptions[K]>;
+} & { readonly onDrop: MemoryBrokerOptions['onDrop'] };
 
 export const MEMORY_BROKER_DEFAULTS: ResolvedMemoryBrokerOptions = Object.freeze({
   topicPrefixes: Object.freeze(['/topic']),
   queuePrefixes: Object.freeze(['/queue']),
   maxQueuedMessages: 10_000,
   maxDestinationLength: MAX_DESTINATION_LENGTH,
+  maxQueues: 10_000,
+  onDrop: undefined,
 });
 
 /** Every key of MemoryBrokerOptions, at run time; the compiler keeps it complete and exact. */
@@ -29,6 +36,8 @@ const OPTION_KEYS = Object.keys({
   queuePrefixes: true,
   maxQueuedMessages: true,
   maxDestinationLength: true,
+  maxQueues: true,
+  onDrop: true,
 } satisfies Record<keyof MemoryBrokerOptions, true>);
 
 /** The options with their defaults, checked: throws ERR_INVALID_OPTION naming what is wrong. */
@@ -49,9 +58,16 @@ export function resolveMemoryBrokerOptions(options: MemoryBrokerOptions = {}): R
       'maxDestinationLength',
       options.maxDestinationLength ?? MEMORY_BROKER_DEFAULTS.maxDestinationLength,
     ),
+    maxQueues: checkPositiveInteger('maxQueues', options.maxQueues ?? MEMORY_BROKER_DEFAULTS.maxQueues),
+    onDrop: checkOnDrop(options.onDrop),
   };
   checkNoOverlap(resolved.topicPrefixes, resolved.queuePrefixes);
   return resolved;
+}
+
+function checkOnDrop(value: unknown): MemoryBrokerOptions['onDrop'] {
+  if (value !== undefined && typeof value !== 'function') throw invalid('onDrop must be a function');
+  return value as MemoryBrokerOptions['onDrop'];
 }
 
 function invalid(detail: string): SockJsError {

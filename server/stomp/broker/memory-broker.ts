@@ -252,9 +252,17 @@ export class MemoryBroker implements MessageBroker {
   }
 
   private publishToQueue(message: OutboundMessage): number {
-    const queue = this.queueNamed(message.destination);
-    if (queue.waiting >= this.options.maxQueuedMessages) {
+    const { maxQueues, maxQueuedMessages, onDrop } = this.options;
+    if (!this.queues.has(message.destination) && this.queues.size >= maxQueues) {
+      // Names are the client's to choose: without a bound, SENDs to fresh names would hold messages without end.
       this.queueOverflows++;
+      onDrop?.(message, `${maxQueues} queues exist (maxQueues)`);
+      return 0;
+    }
+    const queue = this.queueNamed(message.destination);
+    if (queue.waiting >= maxQueuedMessages) {
+      this.queueOverflows++;
+      onDrop?.(message, `its queue holds ${maxQueuedMessages} messages (maxQueuedMessages)`);
       return 0;
     }
     const entry: QueuedMessage = {
