@@ -131,11 +131,6 @@ export class StompConnection implements StompSession, SubscriptionOwner {
 
   /** The endpoint session closed (by either side): let everything go, once. */
   closed(info: CloseInfo): void {
-    if (this.state === 'closed' && this.connectTimer === undefined && this.heartBeats === undefined) {
-      this.finish(info);
-      return;
-    }
-    this.state = 'closed';
     this.finish(info);
   }
 
@@ -212,6 +207,9 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   /** One frame, errors turned into the ERROR frame that ends the session. */
   private handle(frame: StompFrame): Promise<void> | undefined {
     this.host.counters.framesIn++;
+    if (this.state === 'awaiting-connect' && (frame.command === 'CONNECT' || frame.command === 'STOMP')) {
+      this.connectArrived(frame);
+    }
     const receipt =
       frame.command === 'CONNECT' || frame.command === 'STOMP' ? undefined : headerValue(frame, 'receipt');
     const failed = (error: unknown): void => this.fail(error, receipt);
@@ -292,15 +290,18 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     }
   }
 
-  private connect(frame: StompFrame): void {
-    const { options, events, counters } = this.host;
+  /** The `connect` event, once, before interceptors decide (a refused CONNECT is seen, and its `disconnect` follows). */
+  private connectArrived(frame: StompFrame): void {
     clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
-    if (!this.connectSeen) {
-      this.connectSeen = true;
-      counters.connects++;
-      events.emit('connect', { session: this, headers: firstValues(frame.headers) });
-    }
+    if (this.connectSeen) return;
+    this.connectSeen = true;
+    this.host.counters.connects++;
+    this.host.events.emit('connect', { session: this, headers: firstValues(frame.headers) });
+  }
+
+  private connect(frame: StompFrame): void {
+    const { options, events, counters } = this.host;
     const version = negotiateVersion(headerValue(frame, 'accept-version'), options.versions);
     if (version === undefined) {
       throw new SockJsError(
