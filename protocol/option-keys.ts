@@ -43,3 +43,10 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length] as number;
 }
+
+/** Whether `value` is an object whose `members` are each absent or a function (interceptor-like options). */
+export function hasCallbackMembers(value: unknown, members: readonly string[]): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const shape = value as Record<string, unknown>;
+  return members.every((member) => shape[member] === undefined || typeof shape[member] === 'function');
+}

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkOptionKeys, SockJsError } from '../protocol';
+import { checkOptionKeys, hasCallbackMembers, SockJsError } from '../protocol';
 import type { Logger, SockJsHandler, SockJsSession } from './handler';
 import type { HandshakeInterceptor, PrincipalResolver } from './handshake';
 import type { DroppedResponsePolicy } from '../transports';
@@ -218,12 +218,9 @@ function checkInterceptors(value: unknown): readonly HandshakeInterceptor[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw invalid('interceptors', 'must be an array');
   for (const interceptor of value as unknown[]) {
-    const shape = interceptor as Record<string, unknown> | null;
-    const ok =
-      typeof shape === 'object' &&
-      shape !== null &&
-      ['beforeHandshake', 'afterHandshake'].every((k) => shape[k] === undefined || typeof shape[k] === 'function');
-    if (!ok) throw invalid('interceptors', 'entries must have beforeHandshake/afterHandshake functions');
+    if (!hasCallbackMembers(interceptor, ['beforeHandshake', 'afterHandshake'])) {
+      throw invalid('interceptors', 'entries must have beforeHandshake/afterHandshake functions');
+    }
   }
   return [...(value as HandshakeInterceptor[])];
 }

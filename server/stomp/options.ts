@@ -1,4 +1,4 @@
-import { checkOptionKeys, SockJsError, STOMP_VERSIONS, type StompVersion } from '../../protocol';
+import { checkOptionKeys, hasCallbackMembers, SockJsError, STOMP_VERSIONS, type StompVersion } from '../../protocol';
 import type { Logger } from '../handler';
 import type { MessageBroker } from './broker/broker';
 import type { ChannelInterceptor } from './types';
@@ -265,12 +265,9 @@ function checkInterceptors(value: unknown): readonly ChannelInterceptor[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw invalid('interceptors', 'must be an array');
   for (const entry of value as unknown[]) {
-    const shape = entry as Record<string, unknown> | null;
-    const ok =
-      typeof shape === 'object' &&
-      shape !== null &&
-      ['inbound', 'outbound'].every((k) => shape[k] === undefined || typeof shape[k] === 'function');
-    if (!ok) throw invalid('interceptors', 'entries must have inbound/outbound functions');
+    if (!hasCallbackMembers(entry, ['inbound', 'outbound'])) {
+      throw invalid('interceptors', 'entries must have inbound/outbound functions');
+    }
   }
   return [...(value as ChannelInterceptor[])];
 }

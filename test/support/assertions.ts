@@ -3,6 +3,7 @@
  * header presence/absence and exact header values the protocol requires.
  */
 import assert from 'node:assert/strict';
+import type { SockJsErrorCode } from '../../protocol';
 import { type HttpHead, HttpResponse, OPTIONS } from './raw-http';
 
 type HasHead = HttpResponse | HttpHead;
@@ -100,4 +101,14 @@ export function assertJsessionCookie(r: HasHead, value = 'dummy'): void {
   const parts = cookie.split(';');
   assert.equal(parts[0]?.trim(), `JSESSIONID=${value}`);
   assert.equal(parts[1]?.trim().toLowerCase(), 'path=/');
+}
+
+/** `run` throws an error with this catalogue `code` (and a message matching `message`, when given). */
+export function assertThrowsCode(run: () => unknown, code: SockJsErrorCode, message?: RegExp): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof Error);
+    assert.equal((error as { code?: unknown }).code, code);
+    if (message !== undefined) assert.match(error.message, message);
+    return true;
+  });
 }

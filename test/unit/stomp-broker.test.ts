@@ -1,22 +1,13 @@
 /** The in-memory STOMP broker (server/stomp/broker/memory-broker): topics, queues, settlement, options. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type SockJsErrorCode } from '../../protocol';
 import {
   MEMORY_BROKER_DEFAULTS,
   MemoryBroker,
   type MemoryBrokerOptions,
 } from '../../server/stomp/broker/memory-broker';
 import { FakeSubscriber, textMessage } from '../support/stomp-subscribers';
-
-function assertSockJsError(run: () => unknown, code: SockJsErrorCode, message?: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof Error);
-    assert.equal((error as { code?: unknown }).code, code);
-    if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
-}
+import { assertThrowsCode } from '../support/assertions';
 
 /** A broker with `subscribers` subscribed, in order. */
 function brokerWith(subscribers: FakeSubscriber[], options?: MemoryBrokerOptions): MemoryBroker {
@@ -379,7 +370,7 @@ describe('subscriptions', () => {
   test('the same subscriber twice is refused', () => {
     const subscriber = new FakeSubscriber('/topic/a');
     const broker = brokerWith([subscriber]);
-    assertSockJsError(() => broker.subscribe(subscriber), 'ERR_STOMP_SUBSCRIPTION', /already/);
+    assertThrowsCode(() => broker.subscribe(subscriber), 'ERR_STOMP_SUBSCRIPTION', /already/);
   });
 
   test('10k subscribe/unsubscribe leave no topic name, pattern or queue behind', () => {
@@ -413,11 +404,11 @@ describe('subscriptions', () => {
       [`/topic/${'x'.repeat(2000)}`, /longer than 1024/],
     ];
     for (const [destination, message] of cases) {
-      assertSockJsError(() => broker.subscribe(new FakeSubscriber(destination)), 'ERR_STOMP_DESTINATION', message);
+      assertThrowsCode(() => broker.subscribe(new FakeSubscriber(destination)), 'ERR_STOMP_DESTINATION', message);
     }
-    assertSockJsError(() => broker.publish(textMessage('/app/a', 'x')), 'ERR_STOMP_DESTINATION', /no broker prefix/);
-    assertSockJsError(() => broker.publish(textMessage('/topic/*', 'x')), 'ERR_STOMP_DESTINATION', /is a pattern/);
-    assertSockJsError(() => broker.publish(textMessage('/topic/\0', 'x')), 'ERR_STOMP_DESTINATION', /NUL/);
+    assertThrowsCode(() => broker.publish(textMessage('/app/a', 'x')), 'ERR_STOMP_DESTINATION', /no broker prefix/);
+    assertThrowsCode(() => broker.publish(textMessage('/topic/*', 'x')), 'ERR_STOMP_DESTINATION', /is a pattern/);
+    assertThrowsCode(() => broker.publish(textMessage('/topic/\0', 'x')), 'ERR_STOMP_DESTINATION', /NUL/);
     const stats = broker.stats();
     assert.deepEqual([stats.published, stats.topicSubscriptions, stats.queueSubscriptions], [0, 0, 0]);
   });
@@ -464,7 +455,7 @@ describe('options', () => {
       [{ maxQueuedMesages: 5 }, /unknown option "maxQueuedMesages" \(did you mean "maxQueuedMessages"\?\)/],
     ];
     for (const [options, message] of cases) {
-      assertSockJsError(() => new MemoryBroker(options as MemoryBrokerOptions), 'ERR_INVALID_OPTION', message);
+      assertThrowsCode(() => new MemoryBroker(options as MemoryBrokerOptions), 'ERR_INVALID_OPTION', message);
     }
     assert.doesNotThrow(() => new MemoryBroker({ topicPrefixes: ['/topic'], queuePrefixes: ['/topicx'] }));
   });

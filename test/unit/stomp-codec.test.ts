@@ -19,6 +19,7 @@ import {
   type StompFrame,
   type StompVersion,
 } from '../../protocol';
+import { assertThrowsCode } from '../support/assertions';
 
 function decodeAll(text: string, options?: StompDecoderOptions): StompDecoded[] {
   return new StompDecoder(options).push(text);
@@ -32,15 +33,6 @@ function onlyFrame(text: string, options?: StompDecoderOptions): StompFrame {
   const frames = framesOf(text, options);
   assert.equal(frames.length, 1);
   return frames[0] as StompFrame;
-}
-
-function assertStompError(run: () => unknown, code: SockJsErrorCode, message?: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof Error);
-    assert.equal((error as { code?: unknown }).code, code);
-    if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
 }
 
 const VERSIONS: StompVersion[] = ['1.0', '1.1', '1.2'];
@@ -85,10 +77,10 @@ describe('STOMP header escapes', () => {
   test('1.1 decodes \\n \\c \\\\ but \\r is a bad escape', () => {
     const frame = onlyFrame('SEND\nk:a\\nb\\cc\\\\d\n\n\0', { version: '1.1' });
     assert.equal(headerValue(frame, 'k'), 'a\nb:c\\d');
-    assertStompError(() => decodeAll('SEND\nk:a\\rb\n\n\0', { version: '1.1' }), 'ERR_STOMP_BAD_ESCAPE', /\\\\r/);
+    assertThrowsCode(() => decodeAll('SEND\nk:a\\rb\n\n\0', { version: '1.1' }), 'ERR_STOMP_BAD_ESCAPE', /\\\\r/);
   });
   test('1.1 refuses to encode a CR it cannot escape', () => {
-    assertStompError(
+    assertThrowsCode(
       () => encodeFrame({ command: 'SEND', headers: [['k', 'a\rb']], body: '' }, '1.1'),
       'ERR_STOMP_MALFORMED',
     );
@@ -100,7 +92,7 @@ describe('STOMP header escapes', () => {
       [[['a:b', 'v']], '1.2', 'CONNECT'],
       [[['k', 'a\nb']], '1.0', 'SEND'],
     ] as const) {
-      assertStompError(() => encodeFrame({ command, headers, body: '' }, version), 'ERR_STOMP_MALFORMED');
+      assertThrowsCode(() => encodeFrame({ command, headers, body: '' }, version), 'ERR_STOMP_MALFORMED');
     }
   });
   test('1.0 has no escapes: backslashes are literal', () => {
@@ -109,10 +101,10 @@ describe('STOMP header escapes', () => {
     assert.equal(encodeFrame(frame, '1.0'), 'SEND\nk:a\\nb\\t\n\n\0');
   });
   test('an unknown escape (\\t) is ERR_STOMP_BAD_ESCAPE', () => {
-    assertStompError(() => decodeAll('SEND\nk:a\\tb\n\n\0'), 'ERR_STOMP_BAD_ESCAPE', /"\\\\t"/);
+    assertThrowsCode(() => decodeAll('SEND\nk:a\\tb\n\n\0'), 'ERR_STOMP_BAD_ESCAPE', /"\\\\t"/);
   });
   test('a lone backslash at the end of a value is ERR_STOMP_BAD_ESCAPE', () => {
-    assertStompError(() => decodeAll('SEND\nk:a\\\n\n\0'), 'ERR_STOMP_BAD_ESCAPE');
+    assertThrowsCode(() => decodeAll('SEND\nk:a\\\n\n\0'), 'ERR_STOMP_BAD_ESCAPE');
   });
   for (const command of ['CONNECT', 'STOMP', 'CONNECTED'] as const) {
     for (const version of VERSIONS) {
@@ -164,21 +156,21 @@ describe('STOMP content-length', () => {
     const items = decoder.push('SEND\n\nab\0cd');
     assert.deepEqual(items, [{ type: 'frame', frame: { command: 'SEND', headers: [], body: 'ab' } }]);
     // What follows the first NUL is the next frame's command line.
-    assertStompError(() => decoder.push('\0'), 'ERR_STOMP_UNKNOWN_COMMAND', /cd/);
+    assertThrowsCode(() => decoder.push('\0'), 'ERR_STOMP_UNKNOWN_COMMAND', /cd/);
   });
   test('no NUL right after content-length bytes is a mismatch', () => {
-    assertStompError(
+    assertThrowsCode(
       () => decodeAll('SEND\ncontent-length:1\n\nab\0'),
       'ERR_STOMP_CONTENT_LENGTH',
       /content-length mismatch/,
     );
   });
   test('content-length ending inside a character is a mismatch', () => {
-    assertStompError(() => decodeAll('SEND\ncontent-length:1\n\n€\0'), 'ERR_STOMP_CONTENT_LENGTH', /mismatch/);
+    assertThrowsCode(() => decodeAll('SEND\ncontent-length:1\n\n€\0'), 'ERR_STOMP_CONTENT_LENGTH', /mismatch/);
   });
   test('content-length that is not a number', () => {
-    assertStompError(() => decodeAll('SEND\ncontent-length:-1\n\n\0'), 'ERR_STOMP_CONTENT_LENGTH');
-    assertStompError(() => decodeAll('SEND\ncontent-length:1x\n\na\0'), 'ERR_STOMP_CONTENT_LENGTH');
+    assertThrowsCode(() => decodeAll('SEND\ncontent-length:-1\n\n\0'), 'ERR_STOMP_CONTENT_LENGTH');
+    assertThrowsCode(() => decodeAll('SEND\ncontent-length:1x\n\na\0'), 'ERR_STOMP_CONTENT_LENGTH');
   });
   test("'always' adds content-length to every non-empty body, never to an empty one", () => {
     const frame: StompFrame = { command: 'SEND', headers: [], body: 'é' };
@@ -188,7 +180,7 @@ describe('STOMP content-length', () => {
   });
   test('the encoder refuses a wrong content-length and keeps a right one', () => {
     const headers: [string, string][] = [['content-length', '1']];
-    assertStompError(() => encodeFrame({ command: 'SEND', headers, body: 'é' }, '1.2'), 'ERR_STOMP_CONTENT_LENGTH');
+    assertThrowsCode(() => encodeFrame({ command: 'SEND', headers, body: 'é' }, '1.2'), 'ERR_STOMP_CONTENT_LENGTH');
     assert.equal(encodeFrame({ command: 'SEND', headers, body: '\0' }, '1.2'), 'SEND\ncontent-length:1\n\n\0\0');
   });
 });
@@ -258,15 +250,15 @@ describe('STOMP streaming', () => {
     assert.deepEqual(decoder.push(wire), [
       { type: 'frame', frame: { command: 'SEND', headers: [['k', 'a\nb']], body: '' } },
     ]);
-    assertStompError(() => {
+    assertThrowsCode(() => {
       decoder.version = '1.3' as StompVersion;
     }, 'ERR_INVALID_OPTION');
     assert.equal(decoder.version, '1.2');
   });
   test('after a protocol error every push throws the same error', () => {
     const decoder = new StompDecoder();
-    assertStompError(() => decoder.push('BOGUS\n'), 'ERR_STOMP_UNKNOWN_COMMAND');
-    assertStompError(() => decoder.push('SEND\n\n\0'), 'ERR_STOMP_UNKNOWN_COMMAND', /BOGUS/);
+    assertThrowsCode(() => decoder.push('BOGUS\n'), 'ERR_STOMP_UNKNOWN_COMMAND');
+    assertThrowsCode(() => decoder.push('SEND\n\n\0'), 'ERR_STOMP_UNKNOWN_COMMAND', /BOGUS/);
   });
 });
 
@@ -274,40 +266,40 @@ describe('STOMP limits', () => {
   test('defaults: 64 KiB frames, 64 headers, 8 KiB lines', () => {
     const big = 'x'.repeat(64 * 1024 - 'SEND\n\n\0'.length);
     assert.equal(onlyFrame(`SEND\n\n${big}\0`).body, big);
-    assertStompError(() => decodeAll(`SEND\n\n${big}x\0`), 'ERR_STOMP_FRAME_TOO_LARGE', /65536/);
+    assertThrowsCode(() => decodeAll(`SEND\n\n${big}x\0`), 'ERR_STOMP_FRAME_TOO_LARGE', /65536/);
     const headers = Array.from({ length: 64 }, (_, i) => `h${i}:v\n`).join('');
     assert.equal(onlyFrame(`SEND\n${headers}\n\0`).headers.length, 64);
-    assertStompError(() => decodeAll(`SEND\n${headers}h:v\n\n\0`), 'ERR_STOMP_TOO_MANY_HEADERS', /64/);
+    assertThrowsCode(() => decodeAll(`SEND\n${headers}h:v\n\n\0`), 'ERR_STOMP_TOO_MANY_HEADERS', /64/);
     const line = `k:${'v'.repeat(8 * 1024 - 2)}`;
     assert.equal(onlyFrame(`SEND\n${line}\r\n\n\0`).headers.length, 1);
-    assertStompError(() => decodeAll(`SEND\n${line}v\n\n\0`), 'ERR_STOMP_HEADER_TOO_LONG', /8192/);
+    assertThrowsCode(() => decodeAll(`SEND\n${line}v\n\n\0`), 'ERR_STOMP_HEADER_TOO_LONG', /8192/);
   });
   test('maxFrameBytes stops buffering before the NUL arrives', () => {
     const decoder = new StompDecoder({ maxFrameBytes: 100 });
     decoder.push('SEND\n\n');
-    assertStompError(() => decoder.push('x'.repeat(200)), 'ERR_STOMP_FRAME_TOO_LARGE');
+    assertThrowsCode(() => decoder.push('x'.repeat(200)), 'ERR_STOMP_FRAME_TOO_LARGE');
   });
   test('maxFrameBytes counts UTF-8 bytes', () => {
     // 'SEND\n\n' 6 + 30 × 3 + NUL = 97 bytes fits 97, not 96.
     const wire = `SEND\n\n${'€'.repeat(30)}\0`;
     assert.equal(framesOf(wire, { maxFrameBytes: 97 }).length, 1);
-    assertStompError(() => decodeAll(wire, { maxFrameBytes: 96 }), 'ERR_STOMP_FRAME_TOO_LARGE');
+    assertThrowsCode(() => decodeAll(wire, { maxFrameBytes: 96 }), 'ERR_STOMP_FRAME_TOO_LARGE');
   });
   test('a content-length over maxFrameBytes fails at once', () => {
     const decoder = new StompDecoder({ maxFrameBytes: 100 });
-    assertStompError(() => decoder.push('SEND\ncontent-length:1000\n\n'), 'ERR_STOMP_FRAME_TOO_LARGE', /1000/);
+    assertThrowsCode(() => decoder.push('SEND\ncontent-length:1000\n\n'), 'ERR_STOMP_FRAME_TOO_LARGE', /1000/);
   });
   test('a header line over maxHeaderBytes fails before its EOL arrives', () => {
     const decoder = new StompDecoder({ maxHeaderBytes: 10 });
     decoder.push('SEND\nk:12345678');
-    assertStompError(() => decoder.push('9'), 'ERR_STOMP_HEADER_TOO_LONG');
+    assertThrowsCode(() => decoder.push('9'), 'ERR_STOMP_HEADER_TOO_LONG');
   });
   test('a command line over maxHeaderBytes', () => {
-    assertStompError(() => decodeAll('x'.repeat(20), { maxHeaderBytes: 10 }), 'ERR_STOMP_HEADER_TOO_LONG', /command/);
+    assertThrowsCode(() => decodeAll('x'.repeat(20), { maxHeaderBytes: 10 }), 'ERR_STOMP_HEADER_TOO_LONG', /command/);
   });
   test('maxHeaders', () => {
     assert.equal(onlyFrame('SEND\na:1\nb:2\n\n\0', { maxHeaders: 2 }).headers.length, 2);
-    assertStompError(() => decodeAll('SEND\na:1\nb:2\nc:3\n\n\0', { maxHeaders: 2 }), 'ERR_STOMP_TOO_MANY_HEADERS');
+    assertThrowsCode(() => decodeAll('SEND\na:1\nb:2\nc:3\n\n\0', { maxHeaders: 2 }), 'ERR_STOMP_TOO_MANY_HEADERS');
   });
   test('bad options throw ERR_INVALID_OPTION', () => {
     for (const options of [
@@ -318,9 +310,9 @@ describe('STOMP limits', () => {
       { version: '2.0' },
       { maxFrameByte: 10 },
     ]) {
-      assertStompError(() => new StompDecoder(options as StompDecoderOptions), 'ERR_INVALID_OPTION');
+      assertThrowsCode(() => new StompDecoder(options as StompDecoderOptions), 'ERR_INVALID_OPTION');
     }
-    assertStompError(
+    assertThrowsCode(
       () => new StompDecoder({ maxFrameByte: 10 } as StompDecoderOptions),
       'ERR_INVALID_OPTION',
       /maxFrameBytes/,
@@ -339,9 +331,9 @@ describe('STOMP malformed input', () => {
     ['a NUL right after the command', 'SEND\0', 'ERR_STOMP_UNKNOWN_COMMAND'],
     ['a NUL inside the headers', 'SEND\nk:v\0', 'ERR_STOMP_MALFORMED'],
   ];
-  for (const [what, wire, code] of cases) test(what, () => assertStompError(() => decodeAll(wire), code));
+  for (const [what, wire, code] of cases) test(what, () => assertThrowsCode(() => decodeAll(wire), code));
   test('the message names the problem, for an ERROR frame', () => {
-    assertStompError(() => decodeAll('HELLO\n'), 'ERR_STOMP_UNKNOWN_COMMAND', /^Unknown STOMP command: "HELLO"$/);
+    assertThrowsCode(() => decodeAll('HELLO\n'), 'ERR_STOMP_UNKNOWN_COMMAND', /^Unknown STOMP command: "HELLO"$/);
   });
   test('an empty value is fine', () => {
     assert.deepEqual(onlyFrame('SEND\nk:\n\n\0').headers, [['k', '']]);
@@ -365,7 +357,7 @@ describe('STOMP negotiation', () => {
     assert.deepEqual(parseHeartBeat(' 0 , 0 '), { canSend: 0, wantsToReceive: 0 });
     assert.deepEqual(parseHeartBeat(undefined), { canSend: 0, wantsToReceive: 0 });
     for (const bad of ['', '1', '1,2,3', 'a,b', '-1,0', '1.5,2']) {
-      assertStompError(() => parseHeartBeat(bad), 'ERR_STOMP_MALFORMED');
+      assertThrowsCode(() => parseHeartBeat(bad), 'ERR_STOMP_MALFORMED');
     }
   });
   test('negotiateHeartBeat: the larger wish, 0 if either side cannot', () => {

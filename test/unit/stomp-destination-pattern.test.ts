@@ -1,7 +1,6 @@
 /** Destination names and patterns of the STOMP broker (server/stomp/broker/destination-pattern). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type SockJsErrorCode } from '../../protocol';
 import {
   checkDestination,
   DestinationPattern,
@@ -10,15 +9,7 @@ import {
   MAX_DESTINATION_LENGTH,
   splitDestination,
 } from '../../server/stomp/broker/destination-pattern';
-
-function assertSockJsError(run: () => unknown, code: SockJsErrorCode, message?: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof Error);
-    assert.equal((error as { code?: unknown }).code, code);
-    if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
-}
+import { assertThrowsCode } from '../support/assertions';
 
 /** Each [pattern, destination, matches] row. */
 function assertMatches(rows: readonly (readonly [string, string, boolean])[]): void {
@@ -133,16 +124,16 @@ describe('destination patterns', () => {
   });
 
   test('malformed destinations and patterns are refused with ERR_STOMP_DESTINATION', () => {
-    assertSockJsError(() => DestinationPattern.compile(''), 'ERR_STOMP_DESTINATION', /empty/);
-    assertSockJsError(() => DestinationPattern.compile('topic/*'), 'ERR_STOMP_DESTINATION', /start with "\/"/);
-    assertSockJsError(() => DestinationPattern.compile('/topic/\0*'), 'ERR_STOMP_DESTINATION', /NUL/);
+    assertThrowsCode(() => DestinationPattern.compile(''), 'ERR_STOMP_DESTINATION', /empty/);
+    assertThrowsCode(() => DestinationPattern.compile('topic/*'), 'ERR_STOMP_DESTINATION', /start with "\/"/);
+    assertThrowsCode(() => DestinationPattern.compile('/topic/\0*'), 'ERR_STOMP_DESTINATION', /NUL/);
     const long = `/topic/${'x'.repeat(MAX_DESTINATION_LENGTH)}`;
-    assertSockJsError(() => DestinationPattern.compile(long), 'ERR_STOMP_DESTINATION', /longer than 1024/);
-    assertSockJsError(() => checkDestination('/topic/abc', 5), 'ERR_STOMP_DESTINATION', /longer than 5/);
+    assertThrowsCode(() => DestinationPattern.compile(long), 'ERR_STOMP_DESTINATION', /longer than 1024/);
+    assertThrowsCode(() => checkDestination('/topic/abc', 5), 'ERR_STOMP_DESTINATION', /longer than 5/);
     assert.doesNotThrow(() => checkDestination('/topic/abc'));
   });
 
   test('the error message quotes a long destination cut short', () => {
-    assertSockJsError(() => checkDestination(`x${'y'.repeat(500)}`), 'ERR_STOMP_DESTINATION', /^[^\n]{0,140}$/);
+    assertThrowsCode(() => checkDestination(`x${'y'.repeat(500)}`), 'ERR_STOMP_DESTINATION', /^[^\n]{0,140}$/);
   });
 });
