@@ -105,7 +105,8 @@ function carried(text: string, version: StompVersion): string {
 
 /** NUL fits in no header of any version: refused when the message is made, not when it is delivered. */
 function checkHeaders(destination: string, contentType: string, headers: readonly StompHeader[]): void {
-  for (const [name, value] of [['destination', destination], ['content-type', contentType], ...headers]) {
+  if (destination.includes('\0')) throw new SockJsError('ERR_STOMP_DESTINATION', 'a NUL in the destination');
+  for (const [name, value] of [['content-type', contentType], ...headers]) {
     if (name === '' || name.includes('\0') || value.includes('\0')) {
       throw new SockJsError('ERR_STOMP_MALFORMED', `header ${JSON.stringify(name)}: empty name or a NUL`);
     }

@@ -268,6 +268,33 @@ describe('queues', () => {
     assert.deepEqual(consumer.bodies, ['1', '2']);
   });
 
+  test('past maxQueues a message to a new queue is dropped, counted and reported; known queues go on', () => {
+    const drops: string[] = [];
+    const broker = new MemoryBroker({
+      maxQueues: 2,
+      onDrop: (message, reason) => drops.push(`${message.destination}: ${reason}`),
+    });
+    assert.equal(broker.publish(textMessage('/queue/a', '1')), 0);
+    assert.equal(broker.publish(textMessage('/queue/b', '1')), 0);
+    assert.equal(broker.publish(textMessage('/queue/c', '1')), 0);
+    assert.equal(broker.stats().queueOverflows, 1);
+    assert.deepEqual(drops, ['/queue/c: 2 queues exist (maxQueues)']);
+    assert.equal(broker.stats().queued, 2, 'the known queues kept theirs');
+    broker.publish(textMessage('/queue/a', '2'));
+    assert.equal(broker.stats().queued, 3);
+  });
+
+  test('a full queue reports its drop through onDrop', () => {
+    const drops: string[] = [];
+    const broker = new MemoryBroker({
+      maxQueuedMessages: 1,
+      onDrop: (message, reason) => drops.push(`${message.body} ${reason}`),
+    });
+    broker.publish(textMessage('/queue/q', '1'));
+    broker.publish(textMessage('/queue/q', '2'));
+    assert.deepEqual(drops, ['2 its queue holds 1 messages (maxQueuedMessages)']);
+  });
+
   test('a nacked message is never dropped, even past maxQueuedMessages', () => {
     const consumer = new FakeSubscriber('/queue/q');
     const broker = brokerWith([consumer], { maxQueuedMessages: 1 });
@@ -421,6 +448,8 @@ describe('options', () => {
       queuePrefixes: ['/queue'],
       maxQueuedMessages: 10_000,
       maxDestinationLength: 1024,
+      maxQueues: 10_000,
+      onDrop: undefined,
     });
     assert.ok(Object.isFrozen(MEMORY_BROKER_DEFAULTS) && Object.isFrozen(MEMORY_BROKER_DEFAULTS.topicPrefixes));
   });
