@@ -109,7 +109,7 @@ function body(options: string): string {
 
 /** The page's script: one stompjs Client at a time, no reconnects (the status line says why it closed). */
 const SCRIPT = `
-  var client = null, roomSubscription = null, me = '', closing = '';
+  var client = null, roomSubscription = null, me = '', closing = '', receipts = 0;
   var $ = function (id) { return document.getElementById(id); };
   function setStatus(text, kind) { $('status').textContent = text; $('status').className = kind; }
   function setConnected(open) {
@@ -131,11 +131,13 @@ const SCRIPT = `
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(room) || !client || !client.connected) return;
     if (roomSubscription) roomSubscription.unsubscribe();
     $('room-name').textContent = room; $('room-messages').textContent = '';
+    // Joined once the server says so (a receipt): from then on, the room's messages arrive.
+    var receipt = 'join-' + (++receipts);
+    client.watchForReceipt(receipt, function () { addLine('room-messages', 'sys', '', 'joined ' + room); });
     roomSubscription = client.subscribe('/topic/chat.' + room, function (message) {
       var line = parsed(message);
       addLine('room-messages', line.from === me ? 'mine' : 'theirs', line.from, line.text, line.at);
-    });
-    addLine('room-messages', 'sys', '', 'joined ' + room);
+    }, { receipt: receipt });
   }
   function connect() {
     var user = $('user').value, transport = $('transport').value, sock = null;
@@ -150,19 +152,23 @@ const SCRIPT = `
       reconnectDelay: 0,
       onConnect: function (frame) {
         me = frame.headers['user-name'] || '';
-        setStatus('connected as ' + (me || 'anonymous') + ' over ' + sock.transport, 'open');
-        setConnected(true);
-        joinRoom();
+        var receipt = 'private-' + (++receipts);
+        // Connected, as the status says, once the private queue is subscribed too.
+        client.watchForReceipt(receipt, function () {
+          setStatus('connected as ' + (me || 'anonymous') + ' over ' + sock.transport, 'open');
+        });
         client.subscribe('/user/queue/private', function (message) {
           var line = parsed(message);
           addLine('private-messages', 'theirs', line.from + ' \\u2192 you', line.text, line.at);
-        });
+        }, { receipt: receipt });
+        setConnected(true);
+        joinRoom();
       },
-      onStompError: function (frame) { closing = 'refused: ' + (frame.headers.message || 'ERROR'); },
+      onStompError: function (frame) { closing = 'ERROR: ' + (frame.headers.message || 'refused'); },
       onWebSocketClose: function (event) {
         client = null; roomSubscription = null;
         setConnected(false);
-        setStatus(closing || 'disconnected (' + event.code + (event.reason ? ' ' + event.reason : '') + ')', closing.indexOf('refused') === 0 ? 'error' : 'closed');
+        setStatus(closing || 'disconnected (' + event.code + (event.reason ? ' ' + event.reason : '') + ')', closing.indexOf('ERROR') === 0 ? 'error' : 'closed');
       },
     });
     setStatus('connecting as ' + (user || 'anonymous') + (transport ? ' with ' + transport : '') + '\\u2026', 'connecting');
