@@ -48,6 +48,7 @@ const STYLE = `
   .row { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
   select, input, button { font: inherit; padding: .4rem .6rem; border: 1px solid #c8cfdc; border-radius: 6px; }
   input.grow { flex: 1; min-width: 8rem; }
+  #passcode, #user { width: 8rem; } #transport { width: 11rem; }
   button { background: #2f6fed; color: #fff; border-color: #2f6fed; cursor: pointer; }
   button.secondary { background: #fff; color: #2f6fed; }
   button:disabled { opacity: .45; cursor: default; }
