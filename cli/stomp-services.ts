@@ -124,6 +124,8 @@ function readBody(req: IncomingMessage): Promise<string> {
     });
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
+    // A client gone mid-body never ends it: settle rather than wait forever (the answer goes nowhere).
+    req.once('close', () => reject(new HttpProblem(400, 'the request body was cut short')));
   });
 }
 
