@@ -4,7 +4,8 @@ export const USAGE = `Usage: sockjs-ts-server [--port 8080] [--host 127.0.0.1] [
 
 Serves a SockJS echo endpoint at --prefix (default /echo), or with --services the standard
 SockJS test services (/echo, /close, /ticker, /amplify, /broadcast, /disabled_websocket_echo,
-/cookie_needed_echo) and the demo page at /.
+/cookie_needed_echo), STOMP at /stomp (SockJS) and /stomp-ws (websocket) with POST /publish,
+and the demo page at /.
 
   --port <n>       port to listen on, 0 for a free one (default 8080)
   --host <addr>    address to listen on (default 127.0.0.1)

@@ -10,19 +10,26 @@ import { createEndpoint, type EndpointOptions, type SockJsEndpoint } from '../se
 import { parseCli, UsageError, USAGE, type CliOptions } from './args';
 import { demoPage } from './page';
 import { echo, testServiceOptions } from './services';
+import { stompServices, type StompServices } from './stomp-services';
 
-function endpointsFor(options: CliOptions): SockJsEndpoint[] {
+function endpointsFor(options: CliOptions, stomp: StompServices | undefined): SockJsEndpoint[] {
   const services: EndpointOptions[] = options.services
-    ? testServiceOptions()
+    ? [...testServiceOptions(), ...(stomp?.endpoints ?? [])]
     : [{ prefix: options.prefix, handler: echo, allowedOrigins: ['*'] }];
   return services.map((service) => createEndpoint(service));
 }
 
 function serve(options: CliOptions): void {
-  const endpoints = endpointsFor(options);
+  // With --services, STOMP too (/stomp, /stomp-ws, POST /publish); the chat page is the demo's.
+  const stomp = options.services ? stompServices() : undefined;
+  const endpoints = endpointsFor(options, stomp);
   const page = options.services ? demoPage(endpoints[0]?.clientScriptUrl ?? '') : undefined;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (endpoints.some((endpoint) => endpoint.handleRequest(req, res))) return;
+    if (stomp && (req.url === '/publish' || req.url?.startsWith('/publish?'))) {
+      stomp.publish(req, res);
+      return;
+    }
     if (page !== undefined && (req.url === '/' || req.url?.startsWith('/?'))) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
       return;

@@ -14,12 +14,19 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A link from the demo page to another page the server has (the STOMP chat, under `npm start`). */
+export interface DemoLink {
+  readonly href: string;
+  readonly label: string;
+}
+
 /**
  * The demo page: chat over `/echo` with the self-hosted sockjs-client; pick a transport, watch the
  * frames go in and out (heartbeats too), reconnect. `?transport=x&autoconnect=1` drives it from a URL.
  */
-export function demoPage(clientScriptUrl: string): string {
+export function demoPage(clientScriptUrl: string, links: readonly DemoLink[] = []): string {
   const options = CLIENT_TRANSPORTS.map((t) => `<option value="${t}">${t}</option>`).join('');
+  const more = links.map((link) => `<a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a>`).join(' · ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -32,6 +39,7 @@ export function demoPage(clientScriptUrl: string): string {
   header { background: #1d2b4f; color: #fff; padding: 1rem 2rem; }
   header h1 { font-size: 1.25rem; margin: 0; }
   header p { margin: .25rem 0 0; color: #b9c3dc; font-size: .9rem; }
+  header .more a { color: #fff; }
   main { max-width: 880px; margin: 1.5rem auto; padding: 0 1rem; display: grid; gap: 1rem; }
   .card { background: #fff; border-radius: 10px; padding: 1rem 1.25rem; box-shadow: 0 1px 8px rgba(20,30,60,.08); }
   .row { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
@@ -56,6 +64,7 @@ export function demoPage(clientScriptUrl: string): string {
 <header>
   <h1>SockJS echo</h1>
   <p>Every message goes to <code>/echo</code> and comes back. Force a transport to see the fallbacks at work.</p>
+  ${more ? `<p class="more">More: ${more}</p>` : ''}
 </header>
 <main>
   <section class="card">

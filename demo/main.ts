@@ -4,17 +4,23 @@ import { Registry } from 'prom-client';
 import { demoPage } from '../cli/page';
 import { registerMetrics } from '../server/metrics';
 import { mountSpringDemo } from './spring-demo';
+import { mountStompDemo, STOMP_CHAT_PATH } from './stomp-demo';
 import { listen, mountTestServices } from './test-services';
 
-/** `npm start`: the standard SockJS test services, the demo page and `/metrics` (Prometheus) on HOST:PORT. */
+/**
+ * `npm start`: the standard SockJS test services, the demo page, the STOMP chat (`/stomp.html`,
+ * `/stomp`, `/stomp-ws`, `POST /publish`) and `/metrics` (Prometheus) on HOST:PORT.
+ */
 async function main(): Promise<void> {
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
   const registry = mountSpringDemo(app, server);
-  const endpoints = mountTestServices(app, server);
+  const endpoints = [...mountTestServices(app, server), ...mountStompDemo(app, server).endpoints];
   const echo = endpoints.find((endpoint) => endpoint.prefix === '/echo');
-  const page = demoPage(echo?.clientScriptUrl ?? '');
+  const page = demoPage(echo?.clientScriptUrl ?? '', [
+    { href: STOMP_CHAT_PATH, label: 'STOMP chat (alice/alice, bob/bob)' },
+  ]);
   app.get('/', (_req, res) => {
     res.type('html').send(page);
   });

@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import express, { type Express } from 'express';
 import { testServiceOptions } from '../cli/services';
+import { stompServices } from '../cli/stomp-services';
 import { createEndpoint, type EndpointOptions, type SockJsEndpoint } from '../server';
+import type { StompServer, StompServerOptions } from '../server/stomp';
 import { listenTracked } from './listen';
 
 /** A running server with the standard SockJS test services mounted. */
@@ -76,4 +78,21 @@ export async function listen(
       await listening.close();
     },
   };
+}
+
+/** The STOMP demo services (cli/stomp-services.ts) on an Express app: `/stomp`, `/stomp-ws`, `POST /publish`. */
+export function mountStompServices(
+  app: Express,
+  server: Server,
+  options: StompServerOptions = {},
+): { stomp: StompServer; endpoints: SockJsEndpoint[] } {
+  const services = stompServices(options);
+  app.all('/publish', services.publish);
+  const endpoints = services.endpoints.map((endpointOptions) => {
+    const endpoint = createEndpoint(endpointOptions);
+    app.use(endpoint.prefix, endpoint.middleware);
+    endpoint.attach(server);
+    return endpoint;
+  });
+  return { stomp: services.stomp, endpoints };
 }

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { Resources } from '../support/resources';
 import { connectSockJs } from '../support/sockjs-client';
+import { StompjsSession } from '../support/stomp';
 import { withTimeout } from '../support/wait';
 
 const CLI = join(__dirname, '..', '..', 'cli', 'main.js');
@@ -105,6 +106,30 @@ describe('serving', () => {
       reason: 'Go away!',
       wasClean: true,
     });
+  });
+
+  test('--services: STOMP at /stomp and /stomp-ws, POST /publish', { timeout: 20_000 }, async () => {
+    const base = await serve(['--services']);
+    const urls = { wsUrl: `${base.replace('http', 'ws')}stomp-ws`, sockjsUrl: `${base}stomp` };
+    const alice = await StompjsSession.connect(urls, 'ws', resources, {
+      connectHeaders: { login: 'alice', passcode: 'alice' },
+    });
+    assert.equal(alice.connectedFrame?.headers['user-name'], 'alice');
+    const anonymous = await StompjsSession.connect(urls, 'xhr-polling', resources);
+    await anonymous.subscribed('/topic/news');
+    const published = await fetch(`${base}publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ destination: '/topic/news', payload: 'extra!' }),
+    });
+    assert.deepEqual(await published.json(), { reached: 1 });
+    assert.equal((await anonymous.messages.waitFor(() => true, 'the published message')).body, 'extra!');
+    const refused = await fetch(`${base}publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(refused.status, 400);
   });
 
   test('SIGTERM closes the sessions and exits 0', { timeout: 20_000 }, async () => {

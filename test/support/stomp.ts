@@ -160,7 +160,7 @@ export class StompjsSession {
    * that transport otherwise) and resolves once CONNECTED; no reconnect.
    */
   static async connect(
-    server: StompTestServer,
+    server: Pick<StompTestServer, 'wsUrl' | 'sockjsUrl'>,
     transport: StompjsTransport,
     resources: Resources,
     config: StompConfig = {},
