@@ -157,7 +157,8 @@ describe('npm pack', () => {
         assert.ok(path && files.includes(join('package', path)), `${entry}: ${path ?? '(none)'} is not packed`);
       }
     }
-    for (const entry of ['.', './spring', './client', './stomp']) assert.ok(built.includes(entry), `${entry} is not built`);
+    for (const entry of ['.', './spring', './client', './stomp'])
+      assert.ok(built.includes(entry), `${entry} is not built`);
   });
 });
 
