@@ -1,4 +1,4 @@
-import { escapeHeader, type StompHeader, type StompVersion, utf8ByteLength } from '../../protocol';
+import { escapeHeader, SockJsError, type StompHeader, type StompVersion, utf8ByteLength } from '../../protocol';
 
 /** How a subscription acknowledges (STOMP `ack` header of SUBSCRIBE). */
 export type AckMode = 'auto' | 'client' | 'client-individual';
@@ -57,9 +57,21 @@ export class OutboundMessage {
     const value = (text: string): string => escapeHeader(text, 'value', 'MESSAGE', version);
     let text = `destination:${value(this.destination)}\nmessage-id:${value(this.messageId)}\n`;
     text += `content-type:${value(this.contentType)}\ncontent-length:${this.contentLength}\n`;
-    for (const [name, headerValue] of this.headers) {
-      text += `${escapeHeader(name, 'name', 'MESSAGE', version)}:${value(headerValue)}\n`;
-    }
+    for (const [name, headerValue] of this.headers) text += headerLine(name, headerValue, version);
     return `${text}\n${this.body}\0`;
+  }
+}
+
+/**
+ * A publisher's header as `version` writes it, or nothing when that version cannot carry it (a
+ * newline in 1.0, a CR in 1.1, a colon in a 1.0 name): the header is left out of that version's
+ * frames, rather than one old subscriber making the publish fail for the sender and everyone else.
+ */
+function headerLine(name: string, value: string, version: StompVersion): string {
+  try {
+    return `${escapeHeader(name, 'name', 'MESSAGE', version)}:${escapeHeader(value, 'value', 'MESSAGE', version)}\n`;
+  } catch (error) {
+    if (error instanceof SockJsError && error.code === 'ERR_STOMP_MALFORMED') return '';
+    throw error;
   }
 }

@@ -147,9 +147,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     const version = this.version ?? '1.2';
     const ackId = unacked && version === '1.2' ? unacked.key : undefined;
     if (unacked) this.pending.set(unacked.key, unacked);
-    const text = this.host.options.interceptors.some((i) => i.outbound)
-      ? this.interceptedMessage(subscription, message, ackId)
-      : message.frame(version, subscription.subscriptionId, ackId);
+    const text = this.encodedMessage(subscription, message, ackId, version);
     if (text === undefined) {
       if (unacked) this.forgetUnacked(unacked);
       else settle?.('ack');
@@ -165,6 +163,27 @@ export class StompConnection implements StompSession, SubscriptionOwner {
         else settle?.('nack');
       },
     });
+  }
+
+  /**
+   * The MESSAGE text, or undefined when this session's version cannot carry its destination or
+   * content-type (a newline in 1.0): that subscriber goes without, the publisher is not failed.
+   */
+  private encodedMessage(
+    subscription: Subscription,
+    message: OutboundMessage,
+    ackId: string | undefined,
+    version: StompVersion,
+  ): string | undefined {
+    try {
+      return this.host.options.interceptors.some((i) => i.outbound)
+        ? this.interceptedMessage(subscription, message, ackId)
+        : message.frame(version, subscription.subscriptionId, ackId);
+    } catch (error) {
+      if (!(error instanceof SockJsError) || error.code !== 'ERR_STOMP_MALFORMED') throw error;
+      this.host.logger.warn({ err: error, session: this.id, version }, 'STOMP message not writable in this version');
+      return undefined;
+    }
   }
 
   overLimit(subscription: Subscription): void {
