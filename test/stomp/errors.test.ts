@@ -122,6 +122,12 @@ describe('frames the decoder refuses', () => {
     await failsWith(raw, /Bad STOMP header escape/);
   });
 
+  test('1.1: a \\r escape (only 1.2 has it)', async () => {
+    const raw = await session('1.1');
+    raw.sendRaw('SEND\ndestination:/topic/x\nx-bad:a\\rb\n\n\0');
+    await failsWith(raw, /Bad STOMP header escape/);
+  });
+
   test('a content-length that does not match the body', async () => {
     const raw = await session();
     raw.sendRaw('SEND\ndestination:/topic/x\ncontent-length:2\n\nabc\0');
@@ -166,6 +172,15 @@ describe('a failing frame that asked for a receipt: the ERROR carries receipt-id
     const raw = await session();
     raw.send('SEND', { destination: '/nowhere/x', receipt: 'r2' });
     await failsWith(raw, /Bad STOMP destination/, 'r2');
+  });
+
+  test("COMMIT with receipt c1 whose SEND fails: the ERROR names the COMMIT's receipt", async () => {
+    const raw = await session();
+    raw.send('BEGIN', { transaction: 't' });
+    raw.send('SEND', { destination: '/nowhere/x', transaction: 't', receipt: 'enlisted' });
+    assert.equal(headerValue(await raw.expect('RECEIPT'), 'receipt-id'), 'enlisted');
+    raw.send('COMMIT', { transaction: 't', receipt: 'c1' });
+    await failsWith(raw, /Bad STOMP destination/, 'c1');
   });
 
   test('a receipt id is written on one line even if it held an escaped newline', async () => {

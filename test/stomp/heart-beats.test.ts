@@ -87,6 +87,23 @@ describe('heart-beats', () => {
     assert.equal(headerValue(await raw.expect('RECEIPT'), 'receipt-id'), 'still-here');
   });
 
+  test('raw SockJS: a client beating with ["\\n"] stays; once it stops, ERROR and the SockJS close', async () => {
+    const sockjs = await SockJsStomp.open(started.running(), started.resources);
+    sockjs.send(connectText({ 'accept-version': '1.2', host: 'localhost', 'heart-beat': `${INTERVAL},${INTERVAL}` }));
+    assert.equal((await sockjs.next('CONNECTED')).command, 'CONNECTED');
+    for (let beat = 1; beat <= 4; beat++) {
+      await sockjs.stompHeartBeats.waitForCount(beat, `server beat ${beat}`, 3000);
+      sockjs.send('\n');
+    }
+    const error = await sockjs.next('the heart-beat timeout ERROR', 3000);
+    assert.equal(error.command, 'ERROR');
+    assert.match(headerValue(error, 'message') ?? '', /^Heart-beat missed/);
+    assert.ok(sockjs.stompHeartBeats.mark() >= 4);
+    const close = await sockjs.closeFrames.waitFor(() => true, 'the SockJS close frame');
+    assert.equal(close, `c${JSON.stringify([STOMP_ERROR_CLOSE.code, STOMP_ERROR_CLOSE.reason])}`);
+    await canary(started.running(), started.resources);
+  });
+
   test('a 1.0 session gets no heart-beats and is not watched', async () => {
     const running = started.running();
     const old = await RawStomp.open(running.wsUrl, started.resources, ['v10.stomp']);

@@ -165,6 +165,15 @@ describe('receipts', () => {
   });
 });
 
+describe('DISCONNECT without a receipt', () => {
+  test('the close (1000), nothing written before it', async () => {
+    const raw = await connected(started.running(), started.resources);
+    raw.send('DISCONNECT');
+    assert.equal((await raw.ws.waitForClose('the close after DISCONNECT')).code, 1000);
+    assert.equal(raw.frames.items.length, 1, 'only CONNECTED');
+  });
+});
+
 describe('framing', () => {
   async function subscribed(raw: RawStomp): Promise<string> {
     const topic = `/topic/${unique('f')}`;

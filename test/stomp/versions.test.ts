@@ -94,6 +94,23 @@ describe('header escapes per version in MESSAGE frames', () => {
   });
 });
 
+describe('a 1.0 sender', () => {
+  test('its backslashes are text: 1.2 and 1.1 subscribers get them escaped and read them back', async () => {
+    const topic = `/topic/${unique('bs')}`;
+    const subscribers = { '1.2': await session('1.2'), '1.1': await session('1.1') };
+    subscribers['1.2'].send('SUBSCRIBE', { id: 's', destination: topic, receipt: 'r' });
+    subscribers['1.1'].sendRaw(`SUBSCRIBE\nid:s\ndestination:${topic}\nreceipt:r\n\n\0`);
+    for (const raw of Object.values(subscribers)) await raw.expect('RECEIPT');
+    const sender = await session('1.0');
+    sender.sendRaw(`SEND\ndestination:${topic}\nx-path:C:\\new\\table\n\nwin\0`);
+    for (const version of ['1.2', '1.1'] as const) {
+      const { frame, wire } = await nextMessage(subscribers[version]);
+      assert.ok(wire.includes('\nx-path:C\\c\\\\new\\\\table\n'), `${version}: ${JSON.stringify(wire)}`);
+      assert.equal(headerValue(frame, 'x-path'), 'C:\\new\\table', version);
+    }
+  });
+});
+
 describe('headers each version asks for', () => {
   test('1.0: SUBSCRIBE without id (the destination names it), ACK by message-id', async () => {
     const raw = await session('1.0');
