@@ -46,6 +46,12 @@ describe('the session state', () => {
     await failsWith(raw, /Expected a CONNECT frame first/);
   });
 
+  test('a CONNECT with a malformed heart-beat', async () => {
+    const raw = await RawStomp.open(started.running().wsUrl, started.resources);
+    raw.sendRaw(connectText({ 'accept-version': '1.2', host: 'localhost', 'heart-beat': 'soon,never' }));
+    await failsWith(raw, /heart-beat/);
+  });
+
   test('a second CONNECT', async () => {
     const raw = await session();
     raw.sendRaw(connectText({ 'accept-version': '1.2', host: 'localhost' }));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { connectSockJs } from '../support/sockjs-client';
 import { headerValue, RawStomp, useStompServer } from '../support/stomp';
-import { canary, connected, connectText, unique } from './protocol-support';
+import { canary, connected, connectText, SockJsStomp, unique } from './protocol-support';
 
 const started = useStompServer({ heartBeat: [1000, 1000] }, undefined, {
   principal: (handshake) => {
@@ -227,6 +227,63 @@ describe('framing', () => {
     const message = await raw.expect('MESSAGE');
     assert.equal(message.body, body);
     assert.equal(headerValue(message, 'content-length'), String(Buffer.byteLength(body)));
+  });
+});
+
+describe('transactions', () => {
+  test('COMMIT delivers the SENDs in order, ABORT drops them', async () => {
+    const raw = await connected(started.running(), started.resources);
+    const topic = `/topic/${unique('tx')}`;
+    raw.send('SUBSCRIBE', { id: 's', destination: topic });
+    raw.send('BEGIN', { transaction: 'keep' });
+    raw.send('BEGIN', { transaction: 'drop' });
+    raw.send('SEND', { destination: topic, transaction: 'keep' }, 'k1');
+    raw.send('SEND', { destination: topic, transaction: 'drop' }, 'd1');
+    raw.send('SEND', { destination: topic, transaction: 'keep' }, 'k2');
+    raw.send('SEND', { destination: topic }, 'outside');
+    raw.send('ABORT', { transaction: 'drop' });
+    raw.send('COMMIT', { transaction: 'keep', receipt: 'done' });
+    const bodies: string[] = [];
+    for (;;) {
+      const frame = await raw.next('messages, then the COMMIT receipt');
+      if (frame.command === 'RECEIPT') break;
+      bodies.push(frame.body);
+    }
+    assert.deepEqual(bodies, ['outside', 'k1', 'k2']);
+  });
+});
+
+describe('over raw SockJS', () => {
+  test('frames across the strings of one a[...] message, and several in one string', async () => {
+    const sockjs = await SockJsStomp.open(started.running(), started.resources);
+    const topic = `/topic/${unique('sj')}`;
+    const connect = connectText({ 'accept-version': '1.2', host: 'localhost', 'heart-beat': '0,0' });
+    const subscribe = `SUBSCRIBE\nid:0\ndestination:${topic}\n\n\0`;
+    const send = `SEND\ndestination:${topic}\nreceipt:r\n\nsplit body\0`;
+    sockjs.ws.send(
+      JSON.stringify([connect.slice(0, 5), connect.slice(5) + subscribe, send.slice(0, 20), send.slice(20)]),
+    );
+    assert.equal((await sockjs.next('CONNECTED')).command, 'CONNECTED');
+    const first = await sockjs.next('the message');
+    assert.equal(first.command, 'MESSAGE');
+    assert.equal(first.body, 'split body');
+    assert.equal(headerValue(await sockjs.next('the receipt'), 'receipt-id'), 'r');
+  });
+});
+
+describe('binary websocket messages', () => {
+  test('UTF-8 text cut inside a character is read whole', async () => {
+    const raw = await connected(started.running(), started.resources);
+    const topic = `/topic/${unique('bin')}`;
+    raw.send('SUBSCRIBE', { id: 's', destination: topic, receipt: 'sub' });
+    await raw.expect('RECEIPT');
+    const bytes = Buffer.from(`SEND\ndestination:${topic}\nx-h:\u00e9\u20ac\n\n\u{1f600} binary\0`);
+    const cut = bytes.indexOf(0xe2) + 1;
+    raw.ws.socket.send(bytes.subarray(0, cut), { binary: true });
+    raw.ws.socket.send(bytes.subarray(cut), { binary: true });
+    const message = await raw.expect('MESSAGE');
+    assert.equal(headerValue(message, 'x-h'), '\u00e9\u20ac');
+    assert.equal(message.body, '\u{1f600} binary');
   });
 });
 
