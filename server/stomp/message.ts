@@ -81,26 +81,26 @@ export class OutboundMessage {
   }
 
   private encodeShared(version: StompVersion): string {
-    const value = (text: string): string => escapeHeader(carried(text, version), 'value', 'MESSAGE', version);
+    const value = (text: string): string => escapeHeader(text, 'value', 'MESSAGE', version);
     let text = `destination:${value(this.destination)}\nmessage-id:${value(this.messageId)}\n`;
     text += `content-type:${value(this.contentType)}\ncontent-length:${this.contentLength}\n`;
-    for (const [name, headerValue] of this.headers) {
-      // A name the version cannot write (a colon or an EOL in 1.0) is left out for that version's subscribers.
-      if (carried(name, version) !== name || (version === '1.0' && name.includes(':'))) continue;
-      text += `${escapeHeader(name, 'name', 'MESSAGE', version)}:${value(headerValue)}\n`;
-    }
+    for (const [name, headerValue] of this.headers) text += headerLine(name, headerValue, version);
     return `${text}\n${this.body}\0`;
   }
 }
 
 /**
- * What an older version can carry of a header a 1.2 publisher wrote: 1.0 has no escapes (an EOL
- * becomes a space), 1.1 none for CR. Better a subscriber of `/topic/**` gets the message with a
- * space than a sender's SEND failing for a subscriber it does not know of.
+ * A publisher's header as `version` writes it, or nothing when that version cannot carry it (a
+ * newline in 1.0, a CR in 1.1, a colon in a 1.0 name): the header is left out of that version's
+ * frames, rather than one old subscriber making the publish fail for the sender and everyone else.
  */
-function carried(text: string, version: StompVersion): string {
-  if (version === '1.2') return text;
-  return version === '1.0' ? text.replace(/[\r\n]/g, ' ') : text.replace(/\r/g, ' ');
+function headerLine(name: string, value: string, version: StompVersion): string {
+  try {
+    return `${escapeHeader(name, 'name', 'MESSAGE', version)}:${escapeHeader(value, 'value', 'MESSAGE', version)}\n`;
+  } catch (error) {
+    if (error instanceof SockJsError && error.code === 'ERR_STOMP_MALFORMED') return '';
+    throw error;
+  }
 }
 
 /** NUL fits in no header of any version: refused when the message is made, not when it is delivered. */

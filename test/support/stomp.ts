@@ -10,7 +10,14 @@ import type { Client as StompjsClient, IMessage, IFrame, StompConfig } from '@st
 };
 import WebSocket from 'ws';
 import { openSockJs } from '../../client';
-import { encodeFrame, StompDecoder, type StompFrame, type StompHeader, headerValue } from '../../protocol';
+import {
+  encodeFrame,
+  StompDecoder,
+  type StompFrame,
+  type StompHeader,
+  type StompVersion,
+  headerValue,
+} from '../../protocol';
 import type { EndpointOptions } from '../../server';
 import { createStompServer, type StompServer, type StompServerOptions } from '../../server/stomp';
 import { Events } from './events';
@@ -87,6 +94,11 @@ export class RawStomp {
     const ws = await WsClient.open(url, { protocols });
     resources.add(ws, (client) => client.close());
     return new RawStomp(ws);
+  }
+
+  /** The escapes to read MESSAGE frames with: set it to the version the CONNECTED agreed. */
+  set version(version: StompVersion) {
+    this.decoder.version = version;
   }
 
   /** Sends wire text as it is (several frames, part of one, anything). */

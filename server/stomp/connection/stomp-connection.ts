@@ -154,22 +154,35 @@ export class StompConnection implements StompSession, SubscriptionOwner {
         else settle?.('nack');
       },
     };
-    if (!this.outboundIntercepted) {
+    try {
+      if (!this.outboundIntercepted) {
+        this.outbound.writeMessage(message, version, subscription.subscriptionId, ackId, hooks);
+      } else {
+        const text = this.interceptedMessage(subscription, message, ackId);
+        if (text === undefined) {
+          this.settleUnsent(unacked, settle);
+          return;
+        }
+        this.outbound.write(text, hooks);
+      }
       this.host.counters.messagesOut++;
-      this.outbound.writeMessage(message, version, subscription.subscriptionId, ackId, hooks);
+    } catch (error) {
+      // This session's version cannot write the destination or content-type (a newline in 1.0):
+      // that subscriber goes without, as if an interceptor had dropped it; the publisher is not failed.
+      if (!(error instanceof SockJsError) || error.code !== 'ERR_STOMP_MALFORMED') throw error;
+      this.host.logger.warn({ err: error, session: this.id, version }, 'STOMP message not writable in this version');
+      this.settleUnsent(unacked, settle);
+    }
+  }
+
+  /** A delivery that will not be written: settled as delivered (nothing should send it elsewhere). */
+  private settleUnsent(unacked: Unacked | undefined, settle: ((outcome: Settlement) => void) | undefined): void {
+    if (!unacked) {
+      settle?.('ack');
       return;
     }
-    const text = this.interceptedMessage(subscription, message, ackId);
-    if (text === undefined) {
-      // Dropped by an interceptor: settled as if delivered (nothing should send it elsewhere).
-      if (unacked) {
-        this.pending.delete(unacked.key);
-        unacked.subscription.settleOnly(unacked.key, 'ack');
-      } else settle?.('ack');
-      return;
-    }
-    this.host.counters.messagesOut++;
-    this.outbound.write(text, hooks);
+    this.pending.delete(unacked.key);
+    unacked.subscription.settleOnly(unacked.key, 'ack');
   }
 
   overLimit(subscription: Subscription): void {
