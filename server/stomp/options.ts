@@ -172,9 +172,9 @@ export function resolveStompOptions(options: StompServerOptions = {}): ResolvedS
   for (const name of LIMITS) checkPositiveInteger(name, resolved[name]);
   return {
     ...resolved,
-    topicPrefixes: checkPrefixes('topicPrefixes', resolved.topicPrefixes, true),
-    queuePrefixes: checkPrefixes('queuePrefixes', resolved.queuePrefixes, true),
-    applicationPrefixes: checkPrefixes('applicationPrefixes', resolved.applicationPrefixes, false),
+    topicPrefixes: checkPrefixes('topicPrefixes', resolved.topicPrefixes),
+    queuePrefixes: checkPrefixes('queuePrefixes', resolved.queuePrefixes),
+    applicationPrefixes: checkPrefixes('applicationPrefixes', resolved.applicationPrefixes),
     userPrefix: checkUserPrefix(resolved.userPrefix),
     broker: checkBroker(options.broker),
     heartBeat: checkHeartBeat(resolved.heartBeat),
@@ -206,9 +206,10 @@ export function prefixProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-function checkPrefixes(name: string, value: unknown, mayBeEmpty: boolean): readonly string[] {
+/** Prefix lists are never empty: a broker with no topic prefix would have nowhere for Spring's default reply. */
+function checkPrefixes(name: string, value: unknown): readonly string[] {
   if (!Array.isArray(value)) throw invalid(name, 'must be an array of prefixes');
-  if (!mayBeEmpty && value.length === 0) throw invalid(name, 'must name at least one prefix');
+  if (value.length === 0) throw invalid(name, 'must name at least one prefix');
   for (const entry of value as unknown[]) {
     const problem = prefixProblem(entry);
     if (problem) throw invalid(name, problem);

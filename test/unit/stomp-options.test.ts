@@ -34,6 +34,8 @@ const REFUSED: [string, Untyped][] = [
   ['heartBeatTolerance', { heartBeatTolerance: 101 }],
   ['heartBeatTolerance', { heartBeatTolerance: Number.NaN }],
   ['topicPrefixes', { topicPrefixes: ['topic'] }],
+  ['topicPrefixes', { topicPrefixes: [] }],
+  ['queuePrefixes', { queuePrefixes: [] }],
   ['topicPrefixes', { topicPrefixes: ['/topic/'] }],
   ['topicPrefixes', { topicPrefixes: ['/'] }],
   ['topicPrefixes', { topicPrefixes: ['/to pic'] }],
