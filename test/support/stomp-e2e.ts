@@ -3,6 +3,7 @@
  * sent with a receipt and awaited, the MESSAGE frames of one subscription.
  */
 import type { StompFrame } from '../../protocol';
+import type { EndpointOptions } from '../../server';
 import type { Resources } from './resources';
 import { headerValue, RawStomp, type StompTestServer } from './stomp';
 import { DEFAULT_WAIT_MS, until } from './wait';
@@ -79,4 +80,18 @@ export function bodies(frames: readonly { body: string }[]): string[] {
 /** `prefix0 … prefix(count-1)`. */
 export function numbered(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+}
+
+/** The endpoint option that names a session's user from `?user=` on its URL (the handshake's principal). */
+export const principalFromQuery: Partial<EndpointOptions> = {
+  principal: (handshake) => {
+    const user = new URL(handshake.req.url ?? '/', 'http://x').searchParams.get('user');
+    return user ? { name: user } : undefined;
+  },
+};
+
+/** The same server, with `?user=` on its URLs (see `principalFromQuery`). */
+export function withUser<T extends { wsUrl: string; sockjsUrl: string }>(server: T, user: string): T {
+  const query = `?user=${encodeURIComponent(user)}`;
+  return { ...server, wsUrl: `${server.wsUrl}${query}`, sockjsUrl: `${server.sockjsUrl}${query}` };
 }
