@@ -188,7 +188,9 @@ export class RawSession implements SockJsSession, TextSocketEvents, Timed {
     this.socket.send(message);
     this.counts.messagesOut++;
     this.counts.bytesOut += bytes;
-    if (this.socket.bufferedAmount < this.context.sendHighWaterMark) return true;
+    // False promises an onDrain, and only a full socket emits 'drain': below the socket's own
+    // high-water mark (16 KiB) a smaller sendHighWaterMark would leave the caller waiting forever.
+    if (this.socket.bufferedAmount < this.context.sendHighWaterMark || !this.socket.full) return true;
     this.drainOwed = true;
     return false;
   }
