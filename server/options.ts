@@ -62,7 +62,7 @@ export interface EndpointOptions {
   maxBinaryMessageBytes?: number;
   /** Close a session after this many ms without a message from the client (1001). 0 = never. Default 0. */
   idleTimeout?: number;
-  /** Queued bytes at which `send()` starts returning false (`onDrain` follows). Default 64 KiB. */
+  /** Queued bytes at which `send()` starts returning false (`onDrain` follows). On plain websockets at least the socket's own 16 KiB (only a full socket emits 'drain'). Default 64 KiB. */
   sendHighWaterMark?: number;
   /** Messages a session may hold unsent (a client that stops reading); then `queueOverflow`. Default 10 000. */
   maxQueuedMessages?: number;
