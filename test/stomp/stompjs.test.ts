@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { StompjsSession, useStompServer, type StompjsTransport } from '../support/stomp';
+import { withUser } from '../support/stomp-e2e';
 
 const TRANSPORTS: StompjsTransport[] = ['ws', 'websocket', 'xhr-streaming', 'xhr-polling'];
 
@@ -111,9 +112,4 @@ for (const transport of TRANSPORTS) {
       assert.equal(receivedAtReceipt, 5, 'all 5 messages came before the DISCONNECT receipt');
     });
   });
-}
-
-/** The same server, with `?user=` on the URLs so that the `principal` resolver names the session's user. */
-function withUser<T extends { wsUrl: string; sockjsUrl: string }>(server: T, user: string): T {
-  return { ...server, wsUrl: `${server.wsUrl}?user=${user}`, sockjsUrl: `${server.sockjsUrl}?user=${user}` };
 }
