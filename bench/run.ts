@@ -22,6 +22,7 @@ import {
   ratioRows,
   SCENARIOS,
   SERVERS,
+  stompRows,
   type Results,
   type ScenarioName,
   type ServerKind,
@@ -31,6 +32,8 @@ import { runCapacity } from './scenarios/capacity';
 import { runEcho } from './scenarios/echo';
 import { runIdleMemory } from './scenarios/idle-memory';
 import { runSetup } from './scenarios/setup';
+import { runStompEcho } from './scenarios/stomp-echo';
+import { runStompFanout } from './scenarios/stomp-fanout';
 import { evaluateTargets } from './targets';
 
 const TRANSPORTS: readonly Transport[] = ['websocket', 'xhr-streaming', 'xhr-polling'];
@@ -41,6 +44,8 @@ const RUNNERS: Record<ScenarioName, (ctx: Context) => Promise<void>> = {
   'idle-memory': runIdleMemory,
   setup: runSetup,
   capacity: runCapacity,
+  'stomp-fanout': runStompFanout,
+  'stomp-echo': runStompEcho,
 };
 
 /** The whole run is killed past this, whatever is going on. */
@@ -117,6 +122,7 @@ function render(): number {
   const path = join(ROOT, 'bench', 'results', 'latest.json');
   const results = JSON.parse(readFileSync(path, 'utf8')) as Results;
   results.ratios = ratioRows(results.cells);
+  results.stomp = stompRows(results.cells);
   results.targets = evaluateTargets(results.cells, results.ratios);
   write(join(ROOT, 'bench', 'results', 'latest.md'), renderMarkdown(results));
   write(join(ROOT, 'docs', 'bench-ratios.svg'), renderSvg(results));
@@ -200,6 +206,7 @@ async function main(): Promise<number> {
     notes: ctx.notes,
     cells,
     ratios,
+    stomp: stompRows(cells),
     targets: evaluateTargets(cells, ratios),
   };
 
