@@ -23,6 +23,8 @@ export interface StompTarget extends Target {
 
 export interface StompListener {
   message(frame: StompFrame): void;
+  /** One websocket message or SockJS frame arrived (before its STOMP frames): frames per transport message. */
+  chunk?(): void;
   /** The connection ended without the client asking, or the server sent ERROR. */
   lost(why: string): void;
 }
@@ -163,7 +165,10 @@ export class StompClient {
     const url = `ws://${target.host}:${target.port}${target.path}`;
     const ws = new WebSocket(url, SUBPROTOCOLS, { perMessageDeflate: false, handshakeTimeout: 30_000 });
     ws.on('open', () => this.opened());
-    ws.on('message', (data: Buffer) => this.received(data.toString()));
+    ws.on('message', (data: Buffer) => {
+      this.listener.chunk?.();
+      this.received(data.toString());
+    });
     ws.on('close', (code: number) => this.lose(`websocket closed ${code}`));
     ws.on('error', (error: Error) => this.lose(error.message));
     return {
@@ -176,6 +181,7 @@ export class StompClient {
     const session: ClientSession = openSession(target.transport, target, target.path.slice(1), {
       open: () => this.opened(),
       messages: (messages) => {
+        this.listener.chunk?.();
         for (const message of messages) this.received(message);
       },
       lost: (why) => this.lose(why),

@@ -22,6 +22,7 @@ const CONNECT_TIMEOUT_MS = 60_000;
 export async function startStompFanout(args: StompFanoutArgs): Promise<Load> {
   const histogram = new Histogram();
   let deliveries = 0;
+  let chunks = 0;
   let errors = 0;
   let lastError = '';
   let bursts = 0;
@@ -53,6 +54,7 @@ export async function startStompFanout(args: StompFanoutArgs): Promise<Load> {
         setImmediate(nextBurst);
       }
     },
+    chunk: () => chunks++,
     lost,
   };
 
@@ -96,6 +98,7 @@ export async function startStompFanout(args: StompFanoutArgs): Promise<Load> {
   return {
     mark() {
       deliveries = 0;
+      chunks = 0;
       errors = 0;
       bursts = 0;
       histogram.reset();
@@ -108,7 +111,7 @@ export async function startStompFanout(args: StompFanoutArgs): Promise<Load> {
         latency: histogram.summary(),
         errors,
         lastError,
-        extra: { bursts, subscribers: subscribers.length },
+        extra: { bursts, frames: chunks, subscribers: subscribers.length },
       };
     },
     async close() {

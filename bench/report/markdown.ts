@@ -100,6 +100,8 @@ const DETAIL: Record<ScenarioName, { title: string; columns: Column[] }> = {
       { title: 'server CPU µs/delivery', metric: 'cpuUsPerOp' },
       { title: 'raw endpoint µs/delivery', metric: 'rawCpuUsPerOp' },
       { title: '× raw', metric: 'vsRaw' },
+      { title: 'STOMP frames/transport msg', metric: 'msgsPerFrame' },
+      { title: 'raw msgs/frame', metric: 'rawMsgsPerFrame' },
       { title: 'server CPU % core', metric: 'cpuPctCore' },
       { title: 'p50 ms', metric: 'p50Ms' },
       { title: 'p99 ms', metric: 'p99Ms' },

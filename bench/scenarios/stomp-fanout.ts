@@ -102,6 +102,7 @@ export async function runStompFanout(ctx: Context): Promise<void> {
             ...stomp,
             rawOpsPerSec: raw.opsPerSec ?? Number.NaN,
             rawCpuUsPerOp: raw.cpuUsPerOp ?? Number.NaN,
+            rawMsgsPerFrame: raw.msgsPerFrame ?? Number.NaN,
             rawErrors: raw.errors ?? 0,
             vsRaw: (stomp.cpuUsPerOp ?? Number.NaN) / (raw.cpuUsPerOp ?? Number.NaN),
           };
