@@ -1,5 +1,5 @@
 /** The targets for our server, and its reference figures for sockjs-node on this machine kind. */
-import { stompRows, type Cell, type RatioRow, type TargetResult } from './results';
+import { stompRows, type Cell, type RatioRow, type StompRow, type TargetResult } from './results';
 
 interface RatioTarget {
   scenario: RatioRow['scenario'];
@@ -29,6 +29,12 @@ export function ratioLimit(
 /** STOMP fan-out: a delivery through the broker vs a raw endpoint broadcast delivery, and vs RabbitMQ's. */
 const STOMP_VS_RAW = 1.5;
 const STOMP_VS_RABBITMQ = 0.5;
+
+/** The ratio a STOMP row must stay under, if one was set. */
+export function stompLimit(row: Pick<StompRow, 'scenario'>, against: 'vsRaw' | 'vsRabbitmq'): number | undefined {
+  if (row.scenario !== 'stomp-fanout') return undefined;
+  return against === 'vsRaw' ? STOMP_VS_RAW : STOMP_VS_RABBITMQ;
+}
 
 function stompTargets(cells: readonly Cell[]): TargetResult[] {
   const results: TargetResult[] = [];
