@@ -23,6 +23,8 @@ export interface Context {
   notes: string[];
   /** Directory for server CPU profiles, when asked for with --cpu-prof. */
   cpuProfileDir: string | undefined;
+  /** stomp-fanout also runs RabbitMQ Web-STOMP, when installed (--no-rabbitmq: not). */
+  rabbitmq: boolean;
   log(line: string): void;
 }
 

@@ -5,7 +5,7 @@
  * --only write to .build-bench/results/ instead).
  *
  *   node .build-bench/bench/run.js [--quick] [--only echo,setup] [--servers ours,sockjs-node]
- *     [--transports websocket] [--cpu-prof] [--check]
+ *     [--transports websocket] [--cpu-prof] [--check] [--no-rabbitmq]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -61,6 +61,8 @@ interface Cli {
   check: boolean;
   /** Seconds to wait, at most, for other work on the machine to calm down before starting. */
   waitQuiet: number;
+  /** Run RabbitMQ as the STOMP peer when installed. */
+  rabbitmq: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--servers <server>[,...]] [--transports <transport>[,...]] [--cpu-prof] [--check]
@@ -69,6 +71,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--se
   --servers    servers: ${SERVERS.join(', ')} (default all)
   --transports transports: ${TRANSPORTS.join(', ')} (default all; capacity always holds both)
   --cpu-prof   write a CPU profile of every server child to .build-bench/profiles/
+  --no-rabbitmq  leave RabbitMQ Web-STOMP out of stomp-fanout (it runs when installed)
   --check      exit 1 when a target is missed
   --wait-quiet <s>  first wait up to s seconds for the machine's other work to drop under 30 % of a core
   --render     only write latest.md and the chart again from bench/results/latest.json`;
@@ -91,12 +94,14 @@ function parseCli(argv: readonly string[]): Cli {
     cpuProf: false,
     check: false,
     waitQuiet: 0,
+    rabbitmq: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') cli.quick = true;
     else if (arg === '--cpu-prof') cli.cpuProf = true;
     else if (arg === '--check') cli.check = true;
+    else if (arg === '--no-rabbitmq') cli.rabbitmq = false;
     else if (arg === '--wait-quiet') {
       cli.waitQuiet = Number(argv[++i]);
       if (!(cli.waitQuiet >= 0 && cli.waitQuiet <= 3600)) throw new Error('--wait-quiet needs seconds (0 to 3600)');
@@ -154,6 +159,7 @@ async function main(): Promise<number> {
     cells: new CellSet(),
     notes: [],
     cpuProfileDir: cli.cpuProf ? join(ROOT, '.build-bench', 'profiles') : undefined,
+    rabbitmq: cli.rabbitmq,
     log: (line) => console.log(line),
   };
   if (profile.name === 'quick')

@@ -22,7 +22,7 @@ import type { Transport } from '../load/session';
 import type { StompFanoutArgs } from '../load/stomp-fanout';
 import type { StompTarget } from '../load/stomp-client';
 import type { Metrics } from '../results';
-import { rabbitMqMissing, startRabbitMq } from '../peers/rabbitmq';
+import { rabbitMqMissing, startRabbitMq, type RabbitMq } from '../peers/rabbitmq';
 import { sizeLabel } from './echo';
 
 const DESTINATION = '/topic/bench.fanout';
@@ -115,7 +115,7 @@ export async function runStompFanout(ctx: Context): Promise<void> {
 }
 
 async function runRabbitMq(ctx: Context): Promise<void> {
-  const missing = rabbitMqMissing();
+  const missing = ctx.rabbitmq ? rabbitMqMissing() : 'left out with --no-rabbitmq';
   if (missing !== undefined) {
     const line = `stomp-fanout: RabbitMQ skipped (${missing}); no "vs RabbitMQ" figure.`;
     ctx.log(`  ${line}`);
@@ -123,7 +123,16 @@ async function runRabbitMq(ctx: Context): Promise<void> {
     return;
   }
   const s = ctx.profile.stomp;
-  const rabbit = await startRabbitMq(ctx.log);
+  let rabbit: RabbitMq;
+  try {
+    rabbit = await startRabbitMq(ctx.log);
+  } catch (error) {
+    // The rest of the run stands without it; the reason (and the node's log tail) is printed.
+    const line = `stomp-fanout: RabbitMQ skipped, it did not start: ${(error as Error).message}`;
+    ctx.log(`  ${line}`);
+    ctx.notes.push(line.split('\n')[0] ?? line);
+    return;
+  }
   try {
     const target: StompTarget = {
       host: '127.0.0.1',
