@@ -65,7 +65,7 @@ interface Cli {
   rabbitmq: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--servers <server>[,...]] [--transports <transport>[,...]] [--cpu-prof] [--check]
+const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--servers <server>[,...]] [--transports <transport>[,...]] [--cpu-prof] [--check] [--no-rabbitmq]
   --quick      ~1-minute smoke run (1 repetition, short windows, fewer sessions)
   --only       scenarios: ${SCENARIOS.join(', ')}
   --servers    servers: ${SERVERS.join(', ')} (default all)
