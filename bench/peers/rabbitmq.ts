@@ -209,7 +209,11 @@ export async function startRabbitMq(log: (line: string) => void): Promise<Rabbit
     { env, cwd: dir, detached: true, stdio: ['ignore', output, output] },
   );
   closeSync(output);
-  const killGroup = (): void => kill(-(group.pid ?? 0), 'SIGKILL');
+  // The runner ending mid-run (an error, ^C): no node, no epmd, no temp dir left behind.
+  const killGroup = (): void => {
+    kill(-(group.pid ?? 0), 'SIGKILL');
+    cleanup();
+  };
   process.on('exit', killGroup);
   const started = performance.now();
   try {
