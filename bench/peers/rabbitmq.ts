@@ -11,17 +11,15 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CpuMeter } from '../harness';
-import type { CpuSample } from '../servers/control';
+import { accepts, allProcesses, descendants, freePort, kill, procInfo, procMeter } from './processes';
 
 /** Debian's wrapper (it re-runs the real script as the `rabbitmq` user), and the real script. */
 const WRAPPER = '/usr/sbin/rabbitmq-server';
@@ -52,87 +50,6 @@ export function rabbitMqMissing(): string | undefined {
   return undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-interface ProcInfo {
-  pid: number;
-  comm: string;
-  ppid: number;
-  pgid: number;
-  /** utime + stime, clock ticks. */
-  ticks: number;
-}
-
-/** /proc/<pid>/stat: `pid (comm) state ppid pgrp ... utime(14) stime(15)`; comm may hold spaces. */
-function procInfo(pid: number): ProcInfo | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = text.lastIndexOf(')');
-    const fields = text
-      .slice(close + 2)
-      .trim()
-      .split(' ');
-    // fields[0] is field 3 (state).
-    return {
-      pid,
-      comm: text.slice(text.indexOf('(') + 1, close),
-      ppid: Number(fields[1]),
-      pgid: Number(fields[2]),
-      ticks: Number(fields[11]) + Number(fields[12]),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-function allProcesses(): ProcInfo[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .flatMap((name) => procInfo(Number(name)) ?? []);
-}
-
-/** A process's children and theirs (beam, its disk monitor shell, erl_child_setup, ...), found by ppid. */
-function descendants(root: number): number[] {
-  const all = allProcesses();
-  const found: number[] = [];
-  let frontier = [root];
-  for (let depth = 0; depth < 8 && frontier.length > 0; depth++) {
-    const next = all.filter((p) => frontier.includes(p.ppid)).map((p) => p.pid);
-    found.push(...next);
-    frontier = next;
-  }
-  return found;
-}
-
-function clockTicksPerSecond(): number {
-  try {
-    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    return value > 0 ? value : 100;
-  } catch {
-    return 100;
-  }
-}
-
 function configText(ports: { amqp: number; stomp: number; webStomp: number }): string {
   return [
     `listeners.tcp.default = 127.0.0.1:${ports.amqp}`,
@@ -146,14 +63,6 @@ function configText(ports: { amqp: number; stomp: number; webStomp: number }): s
     'disk_free_limit.absolute = 50MB',
     '',
   ].join('\n');
-}
-
-function kill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
 }
 
 /** Starts a node and resolves once Web-STOMP accepts connections (at most STARTUP_TIMEOUT_MS). */
@@ -279,21 +188,4 @@ async function stopGroup(group: ChildProcess): Promise<void> {
     for (const pid of strays) kill(pid, 'SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-/** A peer's CPU from /proc: utime + stime of the process (all its threads). */
-export function procMeter(pid: number): CpuMeter {
-  const ticksPerSecond = clockTicksPerSecond();
-  const cpuUs = (): number => ((procInfo(pid)?.ticks ?? Number.NaN) * 1e6) / ticksPerSecond;
-  let cpuStart = cpuUs();
-  let wallStart = process.hrtime.bigint();
-  return {
-    start: () => {
-      cpuStart = cpuUs();
-      wallStart = process.hrtime.bigint();
-      return Promise.resolve();
-    },
-    stop: (): Promise<CpuSample> =>
-      Promise.resolve({ cpuUs: cpuUs() - cpuStart, wallUs: Number(process.hrtime.bigint() - wallStart) / 1000 }),
-  };
 }
