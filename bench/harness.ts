@@ -10,7 +10,7 @@ import { Child } from './children';
 import type { LoadSample } from './load/open';
 import type { Target, Transport } from './load/session';
 import type { Profile } from './profile';
-import type { CellSet, Metrics, ServerKind } from './results';
+import type { CellServer, CellSet, Metrics, ServerKind } from './results';
 import { CONFIG_ENV, type CpuSample, type MemorySample, type ServerConfig } from './servers/control';
 
 export interface Context {
@@ -23,6 +23,8 @@ export interface Context {
   notes: string[];
   /** Directory for server CPU profiles, when asked for with --cpu-prof. */
   cpuProfileDir: string | undefined;
+  /** stomp-fanout also runs RabbitMQ Web-STOMP, when installed (--no-rabbitmq: not). */
+  rabbitmq: boolean;
   log(line: string): void;
 }
 
@@ -137,16 +139,27 @@ export function machineTicks(): { busy: number; total: number } {
   }
 }
 
+/** Where a window's server CPU comes from: a server child's own process.cpuUsage(), or /proc for a peer. */
+export interface CpuMeter {
+  start(): Promise<unknown>;
+  stop(): Promise<CpuSample>;
+}
+
+export function childMeter(server: RunningServer): CpuMeter {
+  return { start: () => server.child.call('start'), stop: () => server.child.call<CpuSample>('stop') };
+}
+
 /** Measures one window: the server's CPU and the generators' counts over the same `ms`. */
-export async function measure(server: RunningServer, generators: readonly Child[], ms: number): Promise<Window> {
-  await Promise.all([server.child.call('start'), ...generators.map((g) => g.call('mark'))]);
+export function measure(server: RunningServer, generators: readonly Child[], ms: number): Promise<Window> {
+  return measureWith(childMeter(server), generators, ms);
+}
+
+export async function measureWith(meter: CpuMeter, generators: readonly Child[], ms: number): Promise<Window> {
+  await Promise.all([meter.start(), ...generators.map((g) => g.call('mark'))]);
   const before = machineTicks();
   await sleep(ms);
   const after = machineTicks();
-  const [cpu, ...samples] = await Promise.all([
-    server.child.call<CpuSample>('stop'),
-    ...generators.map((g) => g.call<LoadSample>('collect')),
-  ]);
+  const [cpu, ...samples] = await Promise.all([meter.stop(), ...generators.map((g) => g.call<LoadSample>('collect'))]);
   const cores = cpus().length;
   const total = after.total - before.total;
   const machineBusyPct = total > 0 ? ((after.busy - before.busy) / total) * 100 * cores : Number.NaN;
@@ -193,7 +206,7 @@ export function lastError(window: Window): string {
 export function record(
   ctx: Context,
   cell: { scenario: Parameters<CellSet['add']>[0]; transport: Parameters<CellSet['add']>[1]; label: string },
-  server: ServerKind,
+  server: CellServer,
   metrics: Metrics,
   error = '',
 ): void {

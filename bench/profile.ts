@@ -32,6 +32,19 @@ export interface Profile {
     /** Servers also measured at default settings over one 25 s window (one heartbeat per session). */
     defaultCheck: readonly ServerKind[];
   };
+  stomp: {
+    /** Fan-out subscribers: plain websocket (/stomp-ws, and RabbitMQ's /ws), SockJS xhr-streaming (/stomp). */
+    websocket: number;
+    xhrStreaming: number;
+    burst: number;
+    size: number;
+    warmMs: number;
+    measureMs: number;
+    /** /app/echo round trips: clients, SENDs in flight per client, body bytes. */
+    echoClients: number;
+    echoWindow: number;
+    echoSize: number;
+  };
 }
 
 export const FULL: Profile = {
@@ -51,6 +64,17 @@ export const FULL: Profile = {
     perGenerator: 8000,
     defaultCheck: ['ours', 'sockjs-node'],
   },
+  stomp: {
+    websocket: 1000,
+    xhrStreaming: 200,
+    burst: 10,
+    size: 32,
+    warmMs: 500,
+    measureMs: 2000,
+    echoClients: 50,
+    echoWindow: 1,
+    echoSize: 32,
+  },
 };
 
 export const QUICK: Profile = {
@@ -69,5 +93,16 @@ export const QUICK: Profile = {
     windowMs: 1500,
     perGenerator: 8000,
     defaultCheck: [],
+  },
+  stomp: {
+    websocket: 200,
+    xhrStreaming: 50,
+    burst: 10,
+    size: 32,
+    warmMs: 200,
+    measureMs: 600,
+    echoClients: 10,
+    echoWindow: 1,
+    echoSize: 32,
   },
 };

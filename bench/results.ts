@@ -4,8 +4,22 @@ import type { Transport } from './load/session';
 export type ServerKind = 'ours' | 'sockjs-node' | 'bare-ws';
 export const SERVERS: readonly ServerKind[] = ['ours', 'sockjs-node', 'bare-ws'];
 
-export type ScenarioName = 'echo' | 'broadcast' | 'idle-memory' | 'setup' | 'capacity';
-export const SCENARIOS: readonly ScenarioName[] = ['echo', 'broadcast', 'idle-memory', 'setup', 'capacity'];
+/** A server measured from outside (not a node child of ours): RabbitMQ for the STOMP scenarios. */
+export type PeerKind = 'rabbitmq';
+export type CellServer = ServerKind | PeerKind;
+
+export type ScenarioName = 'echo' | 'broadcast' | 'idle-memory' | 'setup' | 'capacity' | 'stomp-fanout' | 'stomp-echo';
+export const SCENARIOS: readonly ScenarioName[] = [
+  'echo',
+  'broadcast',
+  'idle-memory',
+  'setup',
+  'capacity',
+  'stomp-fanout',
+  'stomp-echo',
+];
+/** Scenarios whose comparisons are their own (STOMP vs our raw endpoint and RabbitMQ), not sockjs-node / bare ws. */
+export const STOMP_SCENARIOS: readonly ScenarioName[] = ['stomp-fanout', 'stomp-echo'];
 
 export type Metrics = Record<string, number>;
 
@@ -16,6 +30,8 @@ export const PRIMARY: Record<ScenarioName, { metric: string; unit: string; what:
   'idle-memory': { metric: 'rssKiBPerSession', unit: 'KiB', what: 'server RSS per idle session' },
   setup: { metric: 'cpuUsPerOp', unit: 'µs', what: 'server CPU per session set up and torn down' },
   capacity: { metric: 'cpuUsPerOp', unit: 'µs', what: 'server CPU per heartbeat delivered' },
+  'stomp-fanout': { metric: 'cpuUsPerOp', unit: 'µs', what: 'server CPU per STOMP MESSAGE delivered' },
+  'stomp-echo': { metric: 'cpuUsPerOp', unit: 'µs', what: 'server CPU per /app round trip' },
 };
 
 export interface Cell {
@@ -23,7 +39,7 @@ export interface Cell {
   transport: Transport;
   /** e.g. "50 × 1 KiB". */
   label: string;
-  server: ServerKind;
+  server: CellServer;
   reps: Metrics[];
   median: Metrics;
 }
@@ -38,6 +54,21 @@ export interface RatioRow {
   bareWs: number | undefined;
   vsSockjsNode: number | undefined;
   vsBareWs: number | undefined;
+}
+
+/** A STOMP cell of ours beside our raw endpoint (same child, same shape) and RabbitMQ (same cell). */
+export interface StompRow {
+  scenario: ScenarioName;
+  transport: Transport;
+  label: string;
+  /** Our STOMP server CPU µs per operation (delivery, round trip). */
+  ours: number;
+  /** Our raw endpoint's figure, same shape, same child. */
+  raw: number | undefined;
+  /** Median of the per-repetition ours / raw. */
+  vsRaw: number | undefined;
+  rabbitmq: number | undefined;
+  vsRabbitmq: number | undefined;
 }
 
 export interface TargetResult {
@@ -66,6 +97,8 @@ export interface Results {
   notes: string[];
   cells: Cell[];
   ratios: RatioRow[];
+  /** Absent in results written before the STOMP scenarios. */
+  stomp?: StompRow[];
   targets: TargetResult[];
 }
 
@@ -82,7 +115,7 @@ export function median(values: readonly number[]): number {
 export class CellSet {
   private readonly cells = new Map<string, Cell>();
 
-  add(scenario: ScenarioName, transport: Transport, label: string, server: ServerKind, metrics: Metrics): void {
+  add(scenario: ScenarioName, transport: Transport, label: string, server: CellServer, metrics: Metrics): void {
     const key = `${scenario}|${transport}|${label}|${server}`;
     let cell = this.cells.get(key);
     if (!cell) {
@@ -112,7 +145,7 @@ export class CellSet {
  * median of the per-round ratios cancels slow changes in the machine's background load better than
  * the ratio of the medians; the latter is the fallback when the rounds do not pair up.
  */
-function pairedRatio(ours: Cell, reference: Cell | undefined, metric: string): number | undefined {
+export function pairedRatio(ours: Cell, reference: Cell | undefined, metric: string): number | undefined {
   if (!reference) return undefined;
   if (ours.reps.length !== reference.reps.length || ours.reps.length === 0) {
     return (ours.median[metric] ?? Number.NaN) / (reference.median[metric] ?? Number.NaN);
@@ -128,7 +161,7 @@ export function ratioRows(cells: readonly Cell[]): RatioRow[] {
         c.scenario === like.scenario && c.transport === like.transport && c.label === like.label && c.server === server,
     );
   for (const cell of cells) {
-    if (cell.server !== 'ours') continue;
+    if (cell.server !== 'ours' || STOMP_SCENARIOS.includes(cell.scenario)) continue;
     const metric = PRIMARY[cell.scenario].metric;
     const ours = cell.median[metric] ?? Number.NaN;
     const sockjsCell = find(cell, 'sockjs-node');
@@ -147,4 +180,28 @@ export function ratioRows(cells: readonly Cell[]): RatioRow[] {
     });
   }
   return rows;
+}
+
+export function stompRows(cells: readonly Cell[]): StompRow[] {
+  return cells
+    .filter((cell) => cell.server === 'ours' && STOMP_SCENARIOS.includes(cell.scenario))
+    .map((cell) => {
+      const rabbit = cells.find(
+        (c) =>
+          c.server === 'rabbitmq' &&
+          c.scenario === cell.scenario &&
+          c.transport === cell.transport &&
+          c.label === cell.label,
+      );
+      return {
+        scenario: cell.scenario,
+        transport: cell.transport,
+        label: cell.label,
+        ours: cell.median.cpuUsPerOp ?? Number.NaN,
+        raw: cell.median.rawCpuUsPerOp,
+        vsRaw: cell.median.vsRaw,
+        rabbitmq: rabbit?.median.cpuUsPerOp,
+        vsRabbitmq: pairedRatio(cell, rabbit, 'cpuUsPerOp'),
+      };
+    });
 }

@@ -5,7 +5,7 @@
  * --only write to .build-bench/results/ instead).
  *
  *   node .build-bench/bench/run.js [--quick] [--only echo,setup] [--servers ours,sockjs-node]
- *     [--transports websocket] [--cpu-prof] [--check]
+ *     [--transports websocket] [--cpu-prof] [--check] [--no-rabbitmq]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -22,6 +22,7 @@ import {
   ratioRows,
   SCENARIOS,
   SERVERS,
+  stompRows,
   type Results,
   type ScenarioName,
   type ServerKind,
@@ -31,6 +32,8 @@ import { runCapacity } from './scenarios/capacity';
 import { runEcho } from './scenarios/echo';
 import { runIdleMemory } from './scenarios/idle-memory';
 import { runSetup } from './scenarios/setup';
+import { runStompEcho } from './scenarios/stomp-echo';
+import { runStompFanout } from './scenarios/stomp-fanout';
 import { evaluateTargets } from './targets';
 
 const TRANSPORTS: readonly Transport[] = ['websocket', 'xhr-streaming', 'xhr-polling'];
@@ -41,6 +44,8 @@ const RUNNERS: Record<ScenarioName, (ctx: Context) => Promise<void>> = {
   'idle-memory': runIdleMemory,
   setup: runSetup,
   capacity: runCapacity,
+  'stomp-fanout': runStompFanout,
+  'stomp-echo': runStompEcho,
 };
 
 /** The whole run is killed past this, whatever is going on. */
@@ -56,14 +61,17 @@ interface Cli {
   check: boolean;
   /** Seconds to wait, at most, for other work on the machine to calm down before starting. */
   waitQuiet: number;
+  /** Run RabbitMQ as the STOMP peer when installed. */
+  rabbitmq: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--servers <server>[,...]] [--transports <transport>[,...]] [--cpu-prof] [--check]
+const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--servers <server>[,...]] [--transports <transport>[,...]] [--cpu-prof] [--check] [--no-rabbitmq]
   --quick      ~1-minute smoke run (1 repetition, short windows, fewer sessions)
   --only       scenarios: ${SCENARIOS.join(', ')}
   --servers    servers: ${SERVERS.join(', ')} (default all)
   --transports transports: ${TRANSPORTS.join(', ')} (default all; capacity always holds both)
   --cpu-prof   write a CPU profile of every server child to .build-bench/profiles/
+  --no-rabbitmq  leave RabbitMQ Web-STOMP out of stomp-fanout (it runs when installed)
   --check      exit 1 when a target is missed
   --wait-quiet <s>  first wait up to s seconds for the machine's other work to drop under 30 % of a core
   --render     only write latest.md and the chart again from bench/results/latest.json`;
@@ -86,12 +94,14 @@ function parseCli(argv: readonly string[]): Cli {
     cpuProf: false,
     check: false,
     waitQuiet: 0,
+    rabbitmq: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') cli.quick = true;
     else if (arg === '--cpu-prof') cli.cpuProf = true;
     else if (arg === '--check') cli.check = true;
+    else if (arg === '--no-rabbitmq') cli.rabbitmq = false;
     else if (arg === '--wait-quiet') {
       cli.waitQuiet = Number(argv[++i]);
       if (!(cli.waitQuiet >= 0 && cli.waitQuiet <= 3600)) throw new Error('--wait-quiet needs seconds (0 to 3600)');
@@ -117,6 +127,7 @@ function render(): number {
   const path = join(ROOT, 'bench', 'results', 'latest.json');
   const results = JSON.parse(readFileSync(path, 'utf8')) as Results;
   results.ratios = ratioRows(results.cells);
+  results.stomp = stompRows(results.cells);
   results.targets = evaluateTargets(results.cells, results.ratios);
   write(join(ROOT, 'bench', 'results', 'latest.md'), renderMarkdown(results));
   write(join(ROOT, 'docs', 'bench-ratios.svg'), renderSvg(results));
@@ -148,6 +159,7 @@ async function main(): Promise<number> {
     cells: new CellSet(),
     notes: [],
     cpuProfileDir: cli.cpuProf ? join(ROOT, '.build-bench', 'profiles') : undefined,
+    rabbitmq: cli.rabbitmq,
     log: (line) => console.log(line),
   };
   if (profile.name === 'quick')
@@ -200,6 +212,7 @@ async function main(): Promise<number> {
     notes: ctx.notes,
     cells,
     ratios,
+    stomp: stompRows(cells),
     targets: evaluateTargets(cells, ratios),
   };
 

@@ -1,5 +1,5 @@
 /** The issue's targets for our server, and its reference figures for sockjs-node on this machine kind. */
-import type { Cell, RatioRow, TargetResult } from './results';
+import { stompRows, type Cell, type RatioRow, type StompRow, type TargetResult } from './results';
 
 interface RatioTarget {
   scenario: RatioRow['scenario'];
@@ -24,6 +24,43 @@ export function ratioLimit(
   return RATIO_TARGETS.find(
     (t) => t.scenario === row.scenario && t.against === against && t.transports.includes(row.transport),
   )?.limit;
+}
+
+/** STOMP fan-out: a delivery through the broker vs a raw endpoint broadcast delivery, and vs RabbitMQ's. */
+const STOMP_VS_RAW = 1.5;
+const STOMP_VS_RABBITMQ = 0.5;
+
+/** The ratio a STOMP row must stay under, if one was set. */
+export function stompLimit(row: Pick<StompRow, 'scenario'>, against: 'vsRaw' | 'vsRabbitmq'): number | undefined {
+  if (row.scenario !== 'stomp-fanout') return undefined;
+  return against === 'vsRaw' ? STOMP_VS_RAW : STOMP_VS_RABBITMQ;
+}
+
+function stompTargets(cells: readonly Cell[]): TargetResult[] {
+  const results: TargetResult[] = [];
+  for (const row of stompRows(cells)) {
+    if (row.scenario !== 'stomp-fanout') continue;
+    const what = `stomp-fanout ${row.transport} ${row.label}: server CPU per delivery`;
+    if (row.vsRaw !== undefined) {
+      results.push({
+        name: `${what} ≤ ${STOMP_VS_RAW} × our raw endpoint broadcast`,
+        measured: row.vsRaw,
+        limit: STOMP_VS_RAW,
+        unit: '× raw endpoint',
+        met: row.vsRaw <= STOMP_VS_RAW,
+      });
+    }
+    if (row.vsRabbitmq !== undefined) {
+      results.push({
+        name: `${what} ≤ ${STOMP_VS_RABBITMQ} × RabbitMQ Web-STOMP`,
+        measured: row.vsRabbitmq,
+        limit: STOMP_VS_RABBITMQ,
+        unit: '× RabbitMQ',
+        met: row.vsRabbitmq <= STOMP_VS_RABBITMQ,
+      });
+    }
+  }
+  return results;
 }
 
 /** KiB of RSS per idle session. */
@@ -86,6 +123,7 @@ export function evaluateTargets(cells: readonly Cell[], ratios: readonly RatioRo
       });
     }
   }
+  results.push(...stompTargets(cells));
   return results;
 }
 

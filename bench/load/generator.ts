@@ -5,6 +5,8 @@ import { startEcho, type EchoArgs } from './echo';
 import { startHold, type HoldArgs } from './hold';
 import type { Load } from './open';
 import { startSetup, type SetupArgs } from './setup';
+import { startStompEcho, type StompEchoArgs } from './stomp-echo';
+import { startStompFanout, type StompFanoutArgs } from './stomp-fanout';
 
 let active: Load | undefined;
 let cpuAtMark = process.cpuUsage();
@@ -26,6 +28,8 @@ serveRpc(
     broadcast: (args) => start(() => startBroadcast(args as BroadcastArgs)),
     hold: (args) => start(() => startHold(args as HoldArgs)),
     setup: (args) => start(() => startSetup(args as SetupArgs)),
+    stompFanout: (args) => start(() => startStompFanout(args as StompFanoutArgs)),
+    stompEcho: (args) => start(() => startStompEcho(args as StompEchoArgs)),
     mark: () => {
       current().mark();
       cpuAtMark = process.cpuUsage();

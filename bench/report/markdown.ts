@@ -93,7 +93,79 @@ const DETAIL: Record<ScenarioName, { title: string; columns: Column[] }> = {
       { title: 'other % core', metric: 'otherCpuPct' },
     ],
   },
+  'stomp-fanout': {
+    title: 'STOMP fan-out through the broker (RabbitMQ rows: Web-STOMP on the same load)',
+    columns: [
+      { title: 'deliveries/s', metric: 'opsPerSec' },
+      { title: 'server CPU µs/delivery', metric: 'cpuUsPerOp' },
+      { title: 'raw endpoint µs/delivery', metric: 'rawCpuUsPerOp' },
+      { title: '× raw', metric: 'vsRaw' },
+      { title: 'STOMP frames/transport msg', metric: 'msgsPerFrame' },
+      { title: 'raw msgs/frame', metric: 'rawMsgsPerFrame' },
+      { title: 'server CPU % core', metric: 'cpuPctCore' },
+      { title: 'p50 ms', metric: 'p50Ms' },
+      { title: 'p99 ms', metric: 'p99Ms' },
+      { title: 'errors', metric: 'errors' },
+      { title: 'generator % core', metric: 'generatorCpuPct' },
+      { title: 'other % core', metric: 'otherCpuPct' },
+    ],
+  },
+  'stomp-echo': {
+    title: 'STOMP /app round trips (SEND /app/echo, reply on /user/queue/echo)',
+    columns: [
+      { title: 'round trips/s', metric: 'opsPerSec' },
+      { title: 'server CPU µs/round trip', metric: 'cpuUsPerOp' },
+      { title: 'raw /echo µs/msg', metric: 'rawCpuUsPerOp' },
+      { title: '× raw', metric: 'vsRaw' },
+      { title: 'server CPU % core', metric: 'cpuPctCore' },
+      { title: 'p50 ms', metric: 'p50Ms' },
+      { title: 'p99 ms', metric: 'p99Ms' },
+      { title: 'errors', metric: 'errors' },
+      { title: 'generator % core', metric: 'generatorCpuPct' },
+      { title: 'other % core', metric: 'otherCpuPct' },
+    ],
+  },
 };
+
+function stompSection(results: Results): string {
+  const rows = results.stomp ?? [];
+  if (rows.length === 0) return '';
+  const intro =
+    'Our STOMP server beside our raw endpoint in the same server child, with the same shape (fan-out: as many ' +
+    'SockJS sessions on `/broadcast` and the same bursts; echo: `/echo` over SockJS websocket), and beside ' +
+    'RabbitMQ Web-STOMP on the same websocket fan-out (its beam.smp CPU from /proc). A ratio is the median of ' +
+    'the per-repetition ratios.\n';
+  return (
+    '## STOMP\n\n' +
+    intro +
+    '\n' +
+    table(
+      [
+        'scenario',
+        'transport',
+        'cell',
+        'metric',
+        'ours (STOMP)',
+        'raw endpoint',
+        'ours / raw',
+        'RabbitMQ',
+        'ours / RabbitMQ',
+      ],
+      rows.map((r) => [
+        r.scenario,
+        r.transport,
+        r.label,
+        `${PRIMARY[r.scenario].what} (${PRIMARY[r.scenario].unit})`,
+        fmt(r.ours),
+        fmt(r.raw),
+        fmt(r.vsRaw),
+        fmt(r.rabbitmq),
+        fmt(r.vsRabbitmq),
+      ]),
+    ) +
+    '\n'
+  );
+}
 
 function detail(scenario: ScenarioName, cells: readonly Cell[]): string {
   const spec = DETAIL[scenario];
@@ -173,6 +245,9 @@ export function renderMarkdown(results: Results): string {
       ]),
     ) + '\n',
   );
+
+  const stomp = stompSection(results);
+  if (stomp) out.push(stomp);
 
   out.push('## Details\n');
   for (const scenario of SCENARIOS) {

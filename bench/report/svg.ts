@@ -2,10 +2,10 @@
  * A horizontal bar chart of the ratios (ours / sockjs-node, ours / bare-ws) per cell, as
  * hand-written SVG: one group of bars per row, a line at 1.0 (parity), numbers on the bars.
  */
-import { PRIMARY, type RatioRow, type Results } from '../results';
-import { ratioLimit } from '../targets';
+import { PRIMARY, type RatioRow, type Results, type StompRow } from '../results';
+import { ratioLimit, stompLimit } from '../targets';
 
-const COLORS = { sockjs: '#3b6fb6', bare: '#e08a2c' };
+const COLORS = { sockjs: '#3b6fb6', bare: '#e08a2c', raw: '#4c9a52', rabbitmq: '#8e5ba8' };
 /** Room for the longest row label (11 px Helvetica averages under 6 px a character). */
 const CHAR_WIDTH = 5.9;
 const PLOT_WIDTH = 420;
@@ -30,6 +30,45 @@ interface Bar {
   limit: number | undefined;
 }
 
+/** One row of the chart: a label and its bars. */
+interface ChartRow {
+  label: string;
+  what: string;
+  bars: Bar[];
+}
+
+function stompBars(row: StompRow): Bar[] {
+  const list: Bar[] = [];
+  if (row.vsRaw !== undefined && Number.isFinite(row.vsRaw)) {
+    list.push({ value: row.vsRaw, color: COLORS.raw, name: 'our raw endpoint', limit: stompLimit(row, 'vsRaw') });
+  }
+  if (row.vsRabbitmq !== undefined && Number.isFinite(row.vsRabbitmq)) {
+    list.push({
+      value: row.vsRabbitmq,
+      color: COLORS.rabbitmq,
+      name: 'RabbitMQ Web-STOMP',
+      limit: stompLimit(row, 'vsRabbitmq'),
+    });
+  }
+  return list;
+}
+
+function chartRows(results: Results): ChartRow[] {
+  const rows: ChartRow[] = results.ratios.map((r) => ({
+    label: rowLabel(r),
+    what: PRIMARY[r.scenario].what,
+    bars: bars(r),
+  }));
+  for (const r of results.stomp ?? []) {
+    rows.push({
+      label: `${r.scenario} · ${r.transport} · ${r.label}`,
+      what: PRIMARY[r.scenario].what,
+      bars: stompBars(r),
+    });
+  }
+  return rows.filter((r) => r.bars.length > 0);
+}
+
 function bars(row: RatioRow): Bar[] {
   const list: Bar[] = [];
   if (row.vsSockjsNode !== undefined && Number.isFinite(row.vsSockjsNode)) {
@@ -46,19 +85,26 @@ function bars(row: RatioRow): Bar[] {
   return list;
 }
 
+/** The STOMP bars' legend, left of the others (the chart's top margin has room for one line). */
+function stompLegend(x: number): string[] {
+  return [
+    `<rect x="${x - 270}" y="44" width="10" height="10" fill="${COLORS.raw}"/><text x="${x - 256}" y="53">STOMP / raw endpoint</text>`,
+    `<rect x="${x - 125}" y="44" width="10" height="10" fill="${COLORS.rabbitmq}"/><text x="${x - 111}" y="53">STOMP / RabbitMQ</text>`,
+  ];
+}
+
 export function renderSvg(results: Results): string {
-  const rows = results.ratios.filter((r) => bars(r).length > 0);
-  const LABEL_WIDTH = Math.ceil(Math.max(260, ...rows.map((r) => rowLabel(r).length * CHAR_WIDTH)) + 16);
-  const max = Math.min(MAX_RATIO, Math.max(1.5, ...rows.flatMap((r) => bars(r).map((b) => b.value))));
+  const rows = chartRows(results);
+  const LABEL_WIDTH = Math.ceil(Math.max(260, ...rows.map((r) => r.label.length * CHAR_WIDTH)) + 16);
+  const max = Math.min(MAX_RATIO, Math.max(1.5, ...rows.flatMap((r) => r.bars.map((b) => b.value))));
   const scale = (v: number): number => (Math.min(v, max) / max) * PLOT_WIDTH;
   const parts: string[] = [];
   let y = TOP;
   for (const row of rows) {
-    const group = bars(row);
+    const group = row.bars;
     const height = group.length * BAR + (group.length - 1) * 2;
-    const label = rowLabel(row);
     parts.push(
-      `<text x="${LABEL_WIDTH - 8}" y="${y + height / 2 + 4}" text-anchor="end">${escape(label)}<title>${escape(PRIMARY[row.scenario].what)}</title></text>`,
+      `<text x="${LABEL_WIDTH - 8}" y="${y + height / 2 + 4}" text-anchor="end">${escape(row.label)}<title>${escape(row.what)}</title></text>`,
     );
     group.forEach((bar, i) => {
       const by = y + i * (BAR + 2);
@@ -99,9 +145,10 @@ export function renderSvg(results: Results): string {
     `<rect x="${LABEL_WIDTH}" y="44" width="10" height="10" fill="${COLORS.sockjs}"/><text x="${LABEL_WIDTH + 14}" y="53">ours / sockjs-node</text>`,
     `<rect x="${LABEL_WIDTH + 130}" y="44" width="10" height="10" fill="${COLORS.bare}"/><text x="${LABEL_WIDTH + 144}" y="53">ours / bare-ws</text>`,
     `<line x1="${LABEL_WIDTH + 245}" y1="43" x2="${LABEL_WIDTH + 245}" y2="55" stroke="#c0392b" stroke-width="2"/><text x="${LABEL_WIDTH + 251}" y="53">target</text>`,
+    ...((results.stomp ?? []).length > 0 ? stompLegend(LABEL_WIDTH) : []),
     ...ticks,
     ...parts,
-    `<text x="${LABEL_WIDTH}" y="${bottom + 30}" class="v">echo, broadcast, setup, capacity: server CPU per operation; idle-memory: server RSS per session</text>`,
+    `<text x="${LABEL_WIDTH}" y="${bottom + 30}" class="v">echo, broadcast, setup, capacity, stomp-*: server CPU per operation; idle-memory: server RSS per session</text>`,
     `</svg>`,
     '',
   ].join('\n');

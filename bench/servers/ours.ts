@@ -1,6 +1,7 @@
 /** Server under test: this project's endpoint, on a plain http server (no Express). */
 import { createServer } from 'node:http';
 import { createEndpoint, type Logger, type SockJsEndpoint } from '../../server';
+import { createStompServer } from '../../server/stomp';
 import { ProblemCounter, readConfig, runServer } from './control';
 
 const config = readConfig();
@@ -30,15 +31,23 @@ const broadcast: SockJsEndpoint = createEndpoint({
   handler: { onMessage: (_session, message) => void broadcast.broadcast(message) },
 });
 
+// STOMP (the stomp-* scenarios): the in-memory broker's /topic, and /app/echo answering the sender
+// alone on /user/queue/echo. Clients ask for no heart-beats.
+const stomp = createStompServer({ logger });
+stomp.messageMapping('/echo', (message) => message.body, { sendToUser: '/queue/echo', broadcast: false });
+const stompCommon = { ...common, handler: stomp.handler, subprotocols: stomp.subprotocols };
+const stompSockJs = createEndpoint({ ...stompCommon, prefix: '/stomp' });
+const stompWs = createEndpoint({ ...stompCommon, prefix: '/stomp-ws', sockjs: false });
+
+const endpoints = [echo, broadcast, stompSockJs, stompWs];
 const server = createServer((req, res) => {
-  if (echo.handleRequest(req, res) || broadcast.handleRequest(req, res)) return;
+  if (endpoints.some((endpoint) => endpoint.handleRequest(req, res))) return;
   res.writeHead(404);
   res.end();
 });
-echo.attach(server);
-broadcast.attach(server);
+for (const endpoint of endpoints) endpoint.attach(server);
 
 runServer('ours', server, {
-  sessions: () => echo.sessions.size + broadcast.sessions.size,
+  sessions: () => endpoints.reduce((sum, endpoint) => sum + endpoint.sessions.size, 0),
   problems: () => problems.count,
 });
