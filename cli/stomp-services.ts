@@ -37,6 +37,22 @@ export const demoLogin: ChannelInterceptor = {
   },
 };
 
+/**
+ * Chat lines and private messages carry the sender's name only if they went through the `/app`
+ * mappings that stamp it: a client's SEND straight to a room topic or to a user destination
+ * (which would let it write `from: "bob"` itself) is refused. Other topics stay open to clients.
+ */
+export const stampedChatOnly: ChannelInterceptor = {
+  inbound(frame) {
+    if (frame.command !== 'SEND') return undefined;
+    const destination = header(frame, 'destination') ?? '';
+    if (destination.startsWith('/topic/chat.') || destination.startsWith('/user/')) {
+      throw new Error(`send chat lines to /app/chat.{room} and private messages to /app/private, not ${destination}`);
+    }
+    return undefined;
+  },
+};
+
 export interface ChatLine {
   readonly from: string;
   readonly text: string;
@@ -78,7 +94,10 @@ export interface StompServices {
 
 /** A STOMP server with the demo's users and mappings, the endpoint options to mount it, and `/publish`. */
 export function stompServices(options: StompServerOptions = {}): StompServices {
-  const stomp = createStompServer({ ...options, interceptors: [demoLogin, ...(options.interceptors ?? [])] });
+  const stomp = createStompServer({
+    ...options,
+    interceptors: [demoLogin, stampedChatOnly, ...(options.interceptors ?? [])],
+  });
   addMappings(stomp);
   const common = { handler: stomp.handler, subprotocols: stomp.subprotocols, allowedOrigins: ['*'] };
   return {

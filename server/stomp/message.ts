@@ -25,6 +25,7 @@ export class OutboundMessage {
   readonly headers: readonly StompHeader[];
   private readonly encoded: Partial<Record<StompVersion, string>> = {};
   /** The shared part JSON-quoted (without its quotes) and its UTF-8 size, for SockJS sessions. */
+  private sharedBytes: number | undefined;
   private readonly quoted: Partial<Record<StompVersion, { readonly text: string; readonly bytes: number }>> = {};
 
   constructor(
@@ -60,9 +61,12 @@ export class OutboundMessage {
     return { quoted: quote(head).slice(0, -1) + shared.text, bytes: utf8ByteLength(head) + shared.bytes };
   }
 
-  /** The UTF-8 size of `frame()` without its subscriber part: what a buffer bound counts. */
+  /**
+   * About the UTF-8 size of `frame()`: the shared part exactly (as 1.2 writes it: every header the
+   * publisher gave counts), plus room for the subscriber part. What a buffer bound counts.
+   */
   get bytes(): number {
-    return this.contentLength + 64 + this.destination.length;
+    return (this.sharedBytes ??= utf8ByteLength(this.shared('1.2'))) + 64;
   }
 
   private head(version: StompVersion, subscription: string, ack: string | undefined): string {

@@ -47,6 +47,8 @@ export interface StompServerOptions {
   maxTransactionsPerSession?: number;
   /** SENDs, ACKs and NACKs one transaction may hold until its COMMIT. Default 1 024. */
   maxFramesPerTransaction?: number;
+  /** Body characters a session's open transactions may hold together. Default 1 MiB. */
+  maxTransactionBytes?: number;
   /** Frames a session's outbound buffer holds while its transport is blocked. Default 1 024. */
   maxBufferedMessages?: number;
   /** UTF-8 bytes a session's outbound buffer holds while its transport is blocked. Default 1 MiB. */
@@ -83,6 +85,7 @@ export interface ResolvedStompOptions {
   readonly maxUnackedPerSubscription: number;
   readonly maxTransactionsPerSession: number;
   readonly maxFramesPerTransaction: number;
+  readonly maxTransactionBytes: number;
   readonly maxBufferedMessages: number;
   readonly maxBufferedBytes: number;
   readonly slowSubscriberPolicy: 'close' | 'drop-oldest';
@@ -109,6 +112,7 @@ export const STOMP_DEFAULTS = {
   maxUnackedPerSubscription: 1024,
   maxTransactionsPerSession: 16,
   maxFramesPerTransaction: 1024,
+  maxTransactionBytes: 1024 * 1024,
   maxBufferedMessages: 1024,
   maxBufferedBytes: 1024 * 1024,
   slowSubscriberPolicy: 'close',
@@ -134,6 +138,7 @@ const KNOWN_KEYS = Object.keys({
   maxUnackedPerSubscription: true,
   maxTransactionsPerSession: true,
   maxFramesPerTransaction: true,
+  maxTransactionBytes: true,
   maxBufferedMessages: true,
   maxBufferedBytes: true,
   slowSubscriberPolicy: true,
@@ -152,6 +157,7 @@ const LIMITS = [
   'maxUnackedPerSubscription',
   'maxTransactionsPerSession',
   'maxFramesPerTransaction',
+  'maxTransactionBytes',
   'maxBufferedMessages',
   'maxBufferedBytes',
   'connectTimeout',

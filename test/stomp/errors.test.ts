@@ -180,13 +180,18 @@ describe('a failing frame that asked for a receipt: the ERROR carries receipt-id
     await failsWith(raw, /Bad STOMP destination/, 'r2');
   });
 
-  test("COMMIT with receipt c1 whose SEND fails: the ERROR names the COMMIT's receipt", async () => {
+  test('a SEND a transaction cannot apply fails as it is enlisted, not at COMMIT', async () => {
     const raw = await session();
     raw.send('BEGIN', { transaction: 't' });
     raw.send('SEND', { destination: '/nowhere/x', transaction: 't', receipt: 'enlisted' });
-    assert.equal(headerValue(await raw.expect('RECEIPT'), 'receipt-id'), 'enlisted');
-    raw.send('COMMIT', { transaction: 't', receipt: 'c1' });
-    await failsWith(raw, /Bad STOMP destination/, 'c1');
+    await failsWith(raw, /Bad STOMP destination/, 'enlisted');
+  });
+
+  test('an ACK without its id fails as it is enlisted', async () => {
+    const raw = await session();
+    raw.send('BEGIN', { transaction: 't' });
+    raw.send('ACK', { transaction: 't', receipt: 'a1' });
+    await failsWith(raw, /"id"/, 'a1');
   });
 
   test('a receipt id is written on one line even if it held an escaped newline', async () => {

@@ -16,6 +16,8 @@ export class HeartBeats {
     private readonly agreed: StompHeartBeatAgreement,
     private readonly tolerance: number,
     private readonly outbound: OutboundBuffer,
+    /** True while a frame is being handled: the client's messages queue behind it unread, beats too. */
+    private readonly busy: () => boolean,
     private readonly onSilence: (silentMs: number) => void,
   ) {
     if (agreed.serverToClient > 0) this.scheduleBeat();
@@ -50,7 +52,8 @@ export class HeartBeats {
     const wait = Math.max(0, this.lastHeardAt + limit - Date.now());
     this.receiveTimer = setTimeout(() => {
       const silent = Date.now() - this.lastHeardAt;
-      if (silent >= limit) this.onSilence(silent);
+      if (silent >= limit && this.busy()) this.heard();
+      if (silent >= limit && !this.busy()) this.onSilence(silent);
       else this.scheduleWatch();
     }, wait).unref();
   }

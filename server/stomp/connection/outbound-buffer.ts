@@ -2,7 +2,7 @@ import { ReadyState } from '../../../protocol';
 import type { SockJsSession } from '../../handler';
 import { Session } from '../../session/session';
 import type { OutboundMessage } from '../message';
-import type { StompVersion } from '../../../protocol';
+import { utf8ByteLength, type StompVersion } from '../../../protocol';
 
 /** One frame waiting for a blocked transport. */
 interface Waiting {
@@ -62,18 +62,17 @@ export class OutboundBuffer {
 
   write(text: string, hooks: WriteHooks = {}): void {
     if (!this.blockedNow) {
-      this.hand(text);
-      hooks.sent?.();
+      this.settle(this.hand(text), hooks);
       return;
     }
     this.waiting.push({
       text,
-      bytes: hooks.bytes ?? text.length,
+      bytes: hooks.bytes ?? utf8ByteLength(text),
       droppable: hooks.droppable ?? false,
       sent: hooks.sent,
       dropped: hooks.dropped,
     });
-    this.waitingBytes += hooks.bytes ?? text.length;
+    this.waitingBytes += this.waiting[this.waiting.length - 1]?.bytes ?? 0;
     if (this.waiting.length > this.limits.maxBufferedMessages || this.waitingBytes > this.limits.maxBufferedBytes) {
       this.overflow();
     }
@@ -97,8 +96,16 @@ export class OutboundBuffer {
     }
     const { quoted, bytes } = message.quotedFrame(version, subscription, ack);
     this.lastWriteAt = Date.now();
-    if (!sockjs.sendQuoted(quoted, bytes) && sockjs.readyState === ReadyState.OPEN) this.blockedNow = true;
-    hooks.sent?.();
+    const accepted = sockjs.sendQuoted(quoted, bytes);
+    const open = sockjs.readyState === ReadyState.OPEN;
+    if (!accepted && open) this.blockedNow = true;
+    this.settle(open, hooks);
+  }
+
+  /** A frame the session took (`sent`), or one it refused because it is no longer open (`dropped`). */
+  private settle(taken: boolean, hooks: WriteHooks): void {
+    if (taken) hooks.sent?.();
+    else hooks.dropped?.();
   }
 
   /** The session's queue emptied: hand on what waits until it says false again. */
@@ -107,8 +114,7 @@ export class OutboundBuffer {
     while (this.waiting.length > 0 && !this.blockedNow) {
       const next = this.waiting.shift() as Waiting;
       this.waitingBytes -= next.bytes;
-      this.hand(next.text);
-      next.sent?.();
+      this.settle(this.hand(next.text), next);
     }
     if (this.waiting.length === 0) this.runEmptied();
   }
@@ -121,10 +127,7 @@ export class OutboundBuffer {
 
   /** Hands everything waiting to the session regardless of its high-water mark (before an ERROR frame). */
   flushAll(): void {
-    for (const next of this.waiting.splice(0)) {
-      this.hand(next.text);
-      next.sent?.();
-    }
+    for (const next of this.waiting.splice(0)) this.settle(this.hand(next.text), next);
     this.waitingBytes = 0;
     this.runEmptied();
   }
@@ -136,11 +139,15 @@ export class OutboundBuffer {
     this.emptied = [];
   }
 
-  private hand(text: string): void {
+  /** Hands `text` to the session; false when the session is not open (nothing was queued). */
+  private hand(text: string): boolean {
     this.lastWriteAt = Date.now();
     const accepted = this.session.send(text);
+    if (accepted) return true;
     // False from an open session: queued all the same, at its high-water mark; onDrain follows.
-    if (!accepted && this.session.readyState === ReadyState.OPEN) this.blockedNow = true;
+    const open = this.session.readyState === ReadyState.OPEN;
+    if (open) this.blockedNow = true;
+    return open;
   }
 
   private overflow(): void {

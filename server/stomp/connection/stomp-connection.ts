@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import {
   encodeFrame,
+  escapeHeader,
   headerValue,
   negotiateHeartBeat,
   negotiateVersion,
@@ -23,6 +24,8 @@ import type { ConnectionHost } from './host';
 import { OutboundBuffer } from './outbound-buffer';
 import { errorFrame, receiptFrame } from './server-frames';
 import { Subscription, type SubscriptionOwner, type Unacked } from './subscription';
+import { Transactions } from './transactions';
+import { PendingAcks } from './pending-acks';
 
 type State = 'awaiting-connect' | 'connected' | 'disconnecting' | 'closed';
 
@@ -54,8 +57,12 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   private readonly outbound: OutboundBuffer;
   private readonly subscriptions = new Map<string, Subscription>();
   /** Client-ack deliveries by the key their ACK names. */
-  private readonly pending = new Map<string, Unacked>();
-  private readonly transactions = new Map<string, StompFrame[]>();
+  private readonly pending = new PendingAcks();
+  private readonly transactions: Transactions;
+  /** Frames being handled asynchronously now: the client's beats wait behind them, so they count as heard. */
+  private busy = 0;
+  /** The user name the user registry has this session under (the user may not change after CONNECTED). */
+  private registered = false;
   private heartBeats: HeartBeats | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private connectSeen = false;
@@ -63,6 +70,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   private slowClose = false;
   /** Whether some interceptor looks at outbound frames (then MESSAGE frames are built one by one). */
   private readonly outboundIntercepted: boolean;
+  /** Whether some interceptor looks at inbound frames (then every frame is handled asynchronously). */
+  private readonly inboundIntercepted: boolean;
   /** Binary websocket messages are UTF-8 text cut anywhere: a streaming decoder keeps split characters. */
   private binaryText: StringDecoder | undefined;
 
@@ -84,7 +93,9 @@ export class StompConnection implements StompSession, SubscriptionOwner {
       () => this.tooSlow(),
       () => host.counters.slowSubscriberDrops++,
     );
+    this.transactions = new Transactions(options);
     this.outboundIntercepted = options.interceptors.some((interceptor) => interceptor.outbound);
+    this.inboundIntercepted = options.interceptors.some((interceptor) => interceptor.inbound);
     this.connectTimer = setTimeout(() => this.connectTimedOut(), options.connectTimeout).unref();
   }
 
@@ -98,7 +109,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     return this.outbound.blocked;
   }
   get open(): boolean {
-    return this.state === 'connected';
+    return this.state === 'connected' && this.transportSession.readyState === ReadyState.OPEN;
   }
   get maxUnacked(): number {
     return this.host.options.maxUnackedPerSubscription;
@@ -106,8 +117,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
 
   /** A text message from the client: any number of frames, or part of one. */
   receive(text: string): Promise<void> | undefined {
-    if (this.state === 'closed' || this.state === 'disconnecting') return undefined;
     this.heartBeats?.heard();
+    if (this.state === 'closed' || this.state === 'disconnecting') return undefined;
     let items: StompDecoded[];
     try {
       items = this.decoder.push(text);
@@ -144,7 +155,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   ): void {
     const version = this.version ?? '1.2';
     const ackId = unacked && version === '1.2' ? unacked.key : undefined;
-    if (unacked) this.pending.set(unacked.key, unacked);
+    if (unacked) this.pending.add(unacked);
     const hooks = {
       droppable: true,
       bytes: message.bytes,
@@ -160,29 +171,36 @@ export class StompConnection implements StompSession, SubscriptionOwner {
       } else {
         const text = this.interceptedMessage(subscription, message, ackId);
         if (text === undefined) {
-          this.settleUnsent(unacked, settle);
+          this.settleUnsent(unacked, settle, 'ack');
           return;
         }
         this.outbound.write(text, hooks);
       }
       this.host.counters.messagesOut++;
     } catch (error) {
-      // This session's version cannot write the destination or content-type (a newline in 1.0):
-      // that subscriber goes without, as if an interceptor had dropped it; the publisher is not failed.
-      if (!(error instanceof SockJsError) || error.code !== 'ERR_STOMP_MALFORMED') throw error;
-      this.host.logger.warn({ err: error, session: this.id, version }, 'STOMP message not writable in this version');
-      this.settleUnsent(unacked, settle);
+      // Nothing a subscriber's session cannot write may fail the publisher or the other subscribers:
+      // this session's version cannot carry the destination (a newline in 1.0), or an outbound
+      // interceptor made a frame that cannot be written. A queue message goes to another consumer.
+      this.host.logger.warn({ err: error, session: this.id, version }, 'STOMP message not writable to this session');
+      this.settleUnsent(unacked, settle, 'nack');
     }
   }
 
-  /** A delivery that will not be written: settled as delivered (nothing should send it elsewhere). */
-  private settleUnsent(unacked: Unacked | undefined, settle: ((outcome: Settlement) => void) | undefined): void {
+  /**
+   * A delivery that will not be written: `ack` when an interceptor dropped it on purpose (nothing
+   * should send it elsewhere), `nack` when this session could not write it (another consumer may).
+   */
+  private settleUnsent(
+    unacked: Unacked | undefined,
+    settle: ((outcome: Settlement) => void) | undefined,
+    outcome: Settlement,
+  ): void {
     if (!unacked) {
-      settle?.('ack');
+      settle?.(outcome);
       return;
     }
-    this.pending.delete(unacked.key);
-    unacked.subscription.settleOnly(unacked.key, 'ack');
+    this.pending.remove(unacked);
+    unacked.subscription.settleOnly(unacked.key, outcome);
   }
 
   overLimit(subscription: Subscription): void {
@@ -227,19 +245,35 @@ export class StompConnection implements StompSession, SubscriptionOwner {
       frame.command === 'CONNECT' || frame.command === 'STOMP' ? undefined : headerValue(frame, 'receipt');
     const failed = (error: unknown): void => this.fail(error, receipt);
     try {
-      const result = this.host.options.interceptors.some((i) => i.inbound)
-        ? this.intercepted(frame).then((kept) => (kept ? this.dispatch(kept) : undefined))
-        : this.dispatch(frame);
-      if (result) return result.then(() => this.receipted(receipt, frame), failed);
-      this.receipted(receipt, frame);
+      if (!this.inboundIntercepted) {
+        const result = this.dispatch(frame);
+        if (!result) {
+          this.receipted(receipt, frame.command);
+          return undefined;
+        }
+        return this.tracked(result.then(() => this.receipted(receipt, frame.command)).catch(failed));
+      }
+      const handled = this.intercepted(frame).then(async (kept) => {
+        if (kept) await this.dispatch(kept);
+        // A frame an interceptor dropped still gets its receipt (DISCONNECT included: it did not happen).
+        this.receipted(receipt, kept?.command);
+      });
+      return this.tracked(handled.catch(failed));
     } catch (error) {
       failed(error);
+      return undefined;
     }
-    return undefined;
   }
 
-  private receipted(receipt: string | undefined, frame: StompFrame): void {
-    if (receipt === undefined || frame.command === 'DISCONNECT' || this.state === 'closed') return;
+  /** While an asynchronous frame is handled, the client's later messages (and beats) wait behind it. */
+  private tracked(handling: Promise<void>): Promise<void> {
+    this.busy++;
+    return handling.finally(() => this.busy--);
+  }
+
+  /** The RECEIPT of a handled frame; DISCONNECT writes its own, after the frames before it. */
+  private receipted(receipt: string | undefined, dispatched: StompFrame['command'] | undefined): void {
+    if (receipt === undefined || dispatched === 'DISCONNECT' || this.state === 'closed') return;
     this.writeControl(receiptFrame(receipt));
   }
 
@@ -248,7 +282,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     const context: InboundContext = {
       session: this,
       setUser: (user) => {
-        if (current.command !== 'CONNECT' && current.command !== 'STOMP') {
+        // Only while the CONNECT is being decided: the user registry files the session under its user at CONNECTED.
+        if ((current.command !== 'CONNECT' && current.command !== 'STOMP') || this.state !== 'awaiting-connect') {
           throw new SockJsError('ERR_STOMP_REFUSED', 'the user can only be set on CONNECT');
         }
         this.user = typeof user === 'string' ? { name: user } : user;
@@ -290,11 +325,11 @@ export class StompConnection implements StompSession, SubscriptionOwner {
       case 'UNSUBSCRIBE':
         return this.unsubscribe(frame);
       case 'BEGIN':
-        return this.begin(required(frame, 'transaction'));
+        return this.transactions.begin(required(frame, 'transaction'));
       case 'COMMIT':
         return this.commit(required(frame, 'transaction'));
       case 'ABORT':
-        this.takeTransaction(required(frame, 'transaction'));
+        this.transactions.take(required(frame, 'transaction'));
         return undefined;
       case 'DISCONNECT':
         return this.disconnect(frame);
@@ -305,12 +340,12 @@ export class StompConnection implements StompSession, SubscriptionOwner {
 
   /** The `connect` event, once, before interceptors decide (a refused CONNECT is seen, and its `disconnect` follows). */
   private connectArrived(frame: StompFrame): void {
-    clearTimeout(this.connectTimer);
-    this.connectTimer = undefined;
     if (this.connectSeen) return;
     this.connectSeen = true;
     this.host.counters.connects++;
-    this.host.events.emit('connect', { session: this, headers: firstValues(frame.headers) });
+    // The passcode stays out of what every listener (and its logs) sees.
+    const { passcode: _passcode, ...headers } = firstValues(frame.headers);
+    this.host.events.emit('connect', { session: this, headers });
   }
 
   private connect(frame: StompFrame): void {
@@ -330,13 +365,17 @@ export class StompConnection implements StompSession, SubscriptionOwner {
         : negotiateHeartBeat(parseHeartBeat(headerValue(frame, 'heart-beat')), { canSend, wantsToReceive });
     this.version = version;
     this.decoder.version = version;
-    this.state = 'connected';
     const headers: StompHeader[] = [['version', version]];
     if (version !== '1.0') headers.push(['heart-beat', `${canSend},${wantsToReceive}`]);
     headers.push(['server', options.serverName], ['session', this.id]);
     if (this.user) headers.push(['user-name', this.user.name]);
+    // Written first: a user name CONNECTED cannot carry (a newline) fails here, before anything is counted.
     this.writeControl({ command: 'CONNECTED', headers, body: '' });
+    clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    this.state = 'connected';
     counters.sessions++;
+    this.registered = true;
     this.host.userRoutes?.connected(this);
     this.startHeartBeats(agreed);
     events.emit('connected', { session: this });
@@ -346,7 +385,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     if (agreed.clientToServer === 0 && agreed.serverToClient === 0) return;
     // Our beats keep the line alive: the endpoint's own SockJS `h` frames would be a second kind.
     if (agreed.serverToClient > 0) this.transportSession.setHeartbeat(false);
-    this.heartBeats = new HeartBeats(agreed, this.host.options.heartBeatTolerance, this.outbound, (silent) => {
+    const busy = (): boolean => this.busy > 0;
+    this.heartBeats = new HeartBeats(agreed, this.host.options.heartBeatTolerance, this.outbound, busy, (silent) => {
       this.host.counters.heartBeatTimeouts++;
       this.fail(
         new SockJsError(
@@ -360,17 +400,22 @@ export class StompConnection implements StompSession, SubscriptionOwner {
 
   private send(frame: StompFrame): void | Promise<void> {
     const destination = required(frame, 'destination');
-    const { app, userRoutes: users, broker } = this.host;
-    if (app.handles(destination)) return app.send(frame, this);
+    const route = this.routeOf(destination);
+    if (route === 'app') return this.host.app.send(frame, this);
     const contentType = headerValue(frame, 'content-type') ?? 'text/plain;charset=UTF-8';
-    if (users?.handles(destination)) {
-      users.send(destination, (resolved) => this.host.outboundMessage(resolved, frame.body, contentType, frame));
-      return undefined;
-    }
-    if (broker.handles(destination)) {
-      broker.publish(this.host.outboundMessage(destination, frame.body, contentType, frame));
-      return undefined;
-    }
+    const message = (resolved: string): OutboundMessage =>
+      this.host.outboundMessage(resolved, frame.body, contentType, frame);
+    if (route === 'user') this.host.userRoutes?.send(destination, message);
+    else this.host.broker.publish(message(destination));
+    return undefined;
+  }
+
+  /** Which side serves `destination`: the application, the user destinations or the broker. */
+  private routeOf(destination: string): 'app' | 'user' | 'broker' {
+    const { app, userRoutes, broker } = this.host;
+    if (app.handles(destination)) return 'app';
+    if (userRoutes?.handles(destination)) return 'user';
+    if (broker.handles(destination)) return 'broker';
     throw new SockJsError('ERR_STOMP_DESTINATION', `${destination} is not an application, user or broker destination`);
   }
 
@@ -391,13 +436,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
       );
     }
     const { app, userRoutes: users, broker } = this.host;
-    const kind = app.handles(destination) ? 'app' : users?.handles(destination) ? 'user' : 'broker';
-    if (kind === 'broker' && !broker.handles(destination)) {
-      throw new SockJsError(
-        'ERR_STOMP_DESTINATION',
-        `${destination} is not an application, user or broker destination`,
-      );
-    }
+    const kind = this.routeOf(destination);
+    checkWritable(id, this.version);
     const subscription = new Subscription(this, id, destination, ack, kind);
     if (kind === 'broker') broker.subscribe(subscription);
     else if (kind === 'user') users?.subscribe(subscription);
@@ -408,78 +448,65 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   }
 
   private unsubscribe(frame: StompFrame): void {
-    const id =
-      this.version === '1.0' ? (headerValue(frame, 'id') ?? required(frame, 'destination')) : required(frame, 'id');
-    const subscription = this.subscriptions.get(id);
-    if (!subscription) throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `no subscription "${id}"`);
+    const id = this.version === '1.0' ? headerValue(frame, 'id') : required(frame, 'id');
+    // STOMP 1.0 may name the subscription by its destination alone, whatever id it was given.
+    const subscription =
+      id === undefined ? this.subscribedTo(required(frame, 'destination')) : this.subscriptions.get(id);
+    if (!subscription) {
+      throw new SockJsError('ERR_STOMP_SUBSCRIPTION', `no subscription "${id ?? headerValue(frame, 'destination')}"`);
+    }
     this.drop(subscription);
-    this.host.events.emit('unsubscribe', { session: this, subscriptionId: id, destination: subscription.destination });
+    const { subscriptionId, destination } = subscription;
+    this.host.events.emit('unsubscribe', { session: this, subscriptionId, destination });
+  }
+
+  private subscribedTo(destination: string): Subscription | undefined {
+    for (const subscription of this.subscriptions.values())
+      if (subscription.destination === destination) return subscription;
+    return undefined;
   }
 
   private acknowledge(frame: StompFrame): void {
-    if (frame.command === 'NACK' && this.version === '1.0') {
-      throw new SockJsError('ERR_STOMP_UNKNOWN_COMMAND', 'NACK is not part of STOMP 1.0');
-    }
-    const key =
-      this.version === '1.2'
-        ? required(frame, 'id')
-        : this.version === '1.1'
-          ? `${required(frame, 'subscription')}\n${required(frame, 'message-id')}`
-          : required(frame, 'message-id');
-    const unacked = this.pending.get(key);
-    if (!unacked)
+    const key = this.ackKeyOf(frame);
+    const unacked = this.pending.find(key);
+    if (!unacked) {
       throw new SockJsError('ERR_STOMP_ACK', `no unacknowledged message ${JSON.stringify(key.replace('\n', ' '))}`);
+    }
     const { subscription } = unacked;
     const wasReady = subscription.ready;
-    subscription.settle(key, frame.command === 'ACK' ? 'ack' : 'nack');
-    this.prunePending(subscription);
+    for (const settled of subscription.settle(key, frame.command === 'ACK' ? 'ack' : 'nack'))
+      this.pending.remove(settled);
     if (!wasReady && subscription.ready && subscription.kind === 'broker') this.host.broker.resume(subscription);
   }
 
-  private begin(transaction: string): void {
-    if (this.transactions.has(transaction))
-      throw new SockJsError('ERR_STOMP_TRANSACTION', `"${transaction}" has begun already`);
-    const { maxTransactionsPerSession } = this.host.options;
-    if (this.transactions.size >= maxTransactionsPerSession) {
-      throw new SockJsError(
-        'ERR_STOMP_LIMIT',
-        `more than ${maxTransactionsPerSession} open transactions (maxTransactionsPerSession)`,
-      );
+  /** What an ACK or NACK names, per version (checked when it is enlisted in a transaction too). */
+  private ackKeyOf(frame: StompFrame): string {
+    if (frame.command === 'NACK' && this.version === '1.0') {
+      throw new SockJsError('ERR_STOMP_UNKNOWN_COMMAND', 'NACK is not part of STOMP 1.0');
     }
-    this.transactions.set(transaction, []);
+    if (this.version === '1.2') return required(frame, 'id');
+    if (this.version === '1.1') return `${required(frame, 'subscription')}\n${required(frame, 'message-id')}`;
+    return required(frame, 'message-id');
   }
 
+  /** Checked now, not at COMMIT: a bad frame must not leave its transaction half applied. */
   private enlist(transaction: string, frame: StompFrame): void {
-    const frames = this.transactions.get(transaction);
-    if (!frames) throw new SockJsError('ERR_STOMP_TRANSACTION', `no transaction "${transaction}"`);
-    const { maxFramesPerTransaction } = this.host.options;
-    if (frames.length >= maxFramesPerTransaction) {
-      throw new SockJsError(
-        'ERR_STOMP_LIMIT',
-        `more than ${maxFramesPerTransaction} frames in "${transaction}" (maxFramesPerTransaction)`,
-      );
-    }
-    frames.push(frame);
+    if (frame.command === 'SEND') this.routeOf(required(frame, 'destination'));
+    else this.ackKeyOf(frame);
+    this.transactions.enlist(transaction, frame);
   }
 
   /** The transaction's frames take effect now, in order, as if sent outside it. */
   private async commit(transaction: string): Promise<void> {
-    for (const frame of this.takeTransaction(transaction)) {
+    for (const frame of this.transactions.take(transaction)) {
       if (this.state !== 'connected') return;
       await (frame.command === 'SEND' ? this.send(frame) : this.acknowledge(frame));
     }
   }
 
-  private takeTransaction(transaction: string): StompFrame[] {
-    const frames = this.transactions.get(transaction);
-    if (!frames) throw new SockJsError('ERR_STOMP_TRANSACTION', `no transaction "${transaction}"`);
-    this.transactions.delete(transaction);
-    return frames;
-  }
-
   /** Open transactions are aborted; the receipt follows every frame already written; then the close. */
   private disconnect(frame: StompFrame): void {
-    this.transactions.clear();
+    this.transactions.abortAll();
     this.state = 'disconnecting';
     const receipt = headerValue(frame, 'receipt');
     if (receipt !== undefined) this.writeControl(receiptFrame(receipt));
@@ -535,21 +562,39 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   private fail(error: unknown, receipt: string | undefined): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.heartBeats?.stop();
     const problem =
       error instanceof SockJsError ? error : new SockJsError('ERR_STOMP_HANDLER_FAILED', undefined, { cause: error });
     const level = problem.code === 'ERR_STOMP_HANDLER_FAILED' ? 'error' : 'info';
     this.host.logger[level]({ err: error, session: this.id, code: problem.code }, 'STOMP session error');
     this.host.counters.errors++;
-    const extra: StompHeader[] =
-      problem.code === 'ERR_STOMP_NO_VERSION' ? [['version', this.host.options.versions.join(',')]] : [];
     if (this.slowClose) this.outbound.discard();
     else this.outbound.flushAll();
-    const frame = this.interceptOutbound(errorFrame(problem.message, oneLine(receipt), extra));
-    // Written before the version is agreed, an ERROR is unescaped (as 1.0): every client reads that.
-    if (frame && this.transportSession.readyState === ReadyState.OPEN) {
-      this.transportSession.send(encodeFrame(frame, this.version ?? '1.0'));
+    try {
+      this.sendError(problem, receipt);
+    } finally {
+      // Whatever became of the ERROR frame, the session ends: a half-dead one would ignore its client for ever.
+      this.transportSession.close(STOMP_ERROR_CLOSE.code, STOMP_ERROR_CLOSE.reason);
     }
-    this.transportSession.close(STOMP_ERROR_CLOSE.code, STOMP_ERROR_CLOSE.reason);
+  }
+
+  private sendError(problem: SockJsError, receipt: string | undefined): void {
+    if (this.transportSession.readyState !== ReadyState.OPEN) return;
+    const extra: StompHeader[] =
+      problem.code === 'ERR_STOMP_NO_VERSION' ? [['version', this.host.options.versions.join(',')]] : [];
+    const plain = errorFrame(problem.message, oneLine(receipt), extra);
+    // Written before the version is agreed, an ERROR is unescaped (as 1.0): every client reads that.
+    const version = this.version ?? '1.0';
+    let text: string;
+    try {
+      const frame = this.interceptOutbound(plain);
+      if (frame === undefined) return;
+      text = encodeFrame(frame, version);
+    } catch (encodeError) {
+      this.host.logger.warn({ err: encodeError, session: this.id }, 'STOMP ERROR frame not writable as intercepted');
+      text = encodeFrame(plain, version);
+    }
+    this.transportSession.send(text);
   }
 
   private tooSlow(): void {
@@ -584,10 +629,10 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     this.connectTimer = undefined;
     this.heartBeats?.stop();
     this.heartBeats = undefined;
-    this.transactions.clear();
+    this.transactions.abortAll();
     this.outbound.discard();
     for (const subscription of [...this.subscriptions.values()]) this.drop(subscription);
-    if (this.version !== undefined) {
+    if (this.registered) {
       this.host.counters.sessions--;
       this.host.userRoutes?.disconnected(this);
     }
@@ -602,25 +647,33 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     this.host.counters.subscriptions--;
     if (subscription.kind === 'broker') this.host.broker.unsubscribe(subscription);
     else if (subscription.kind === 'user') this.host.userRoutes?.unsubscribe(subscription);
-    for (const key of subscription.release()) this.pending.delete(key);
+    for (const released of subscription.release()) this.pending.remove(released);
   }
 
   private forgetUnacked(unacked: Unacked): void {
-    this.pending.delete(unacked.key);
+    this.pending.remove(unacked);
     unacked.subscription.settleOnly(unacked.key, 'nack');
-  }
-
-  /** After a cumulative ACK, the keys it settled are no longer pending. */
-  private prunePending(subscription: Subscription): void {
-    for (const [key, unacked] of this.pending) {
-      if (unacked.subscription === subscription && !subscription.unacked.has(key)) this.pending.delete(key);
-    }
   }
 
   private resumeQueues(): void {
     for (const subscription of this.subscriptions.values()) {
       if (subscription.kind === 'broker' && subscription.ready) this.host.broker.resume(subscription);
     }
+  }
+}
+
+/** A subscription id this session's version cannot write back in MESSAGE frames is refused at SUBSCRIBE. */
+function checkWritable(id: string, version: StompVersion | undefined): void {
+  try {
+    escapeHeader(id, 'value', 'MESSAGE', version ?? '1.2');
+  } catch (error) {
+    throw new SockJsError(
+      'ERR_STOMP_SUBSCRIPTION',
+      `id ${JSON.stringify(id)} cannot be written back in STOMP ${version ?? '1.2'}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -73,25 +73,21 @@ export class Subscription implements Subscriber {
     this.owner.writeMessage(this, message, unacked, undefined);
   }
 
-  /** Settles `key` (and, in `client` mode, every older one); returns false when it is not ours. */
-  settle(key: string, outcome: Settlement): boolean {
-    if (!this.unacked.has(key)) return false;
-    if (this.ack === 'client-individual') {
-      this.take(key, outcome);
-      return true;
-    }
+  /** Settles `key` (and, in `client` mode, every older one); returns what it settled (none when not ours). */
+  settle(key: string, outcome: Settlement): Unacked[] {
+    if (!this.unacked.has(key)) return [];
+    if (this.ack === 'client-individual') return this.take(key, outcome);
+    const settled: Unacked[] = [];
     for (const older of [...this.unacked.keys()]) {
-      this.take(older, outcome);
+      settled.push(...this.take(older, outcome));
       if (older === key) break;
     }
-    return true;
+    return settled;
   }
 
   /** The subscription or its session ends: what was not acknowledged goes back (queues) or is let go. */
-  release(): string[] {
-    const keys = [...this.unacked.keys()];
-    for (const key of keys) this.take(key, 'nack');
-    return keys;
+  release(): Unacked[] {
+    return [...this.unacked.keys()].flatMap((key) => this.take(key, 'nack'));
   }
 
   /** Settles `key` alone, whatever the mode: a delivery dropped unsent (`nack`), or by an interceptor (`ack`). */
@@ -99,10 +95,11 @@ export class Subscription implements Subscriber {
     this.take(key, outcome);
   }
 
-  private take(key: string, outcome: Settlement): void {
+  private take(key: string, outcome: Settlement): Unacked[] {
     const entry = this.unacked.get(key);
-    if (!entry) return;
+    if (!entry) return [];
     this.unacked.delete(key);
     entry.settle?.(outcome);
+    return [entry];
   }
 }
