@@ -190,6 +190,7 @@ describe('STOMP broker properties', () => {
         }
         const stats = scenario.broker.stats();
         assert.equal(stats.queued, 0);
+        assert.equal(stats.queuedBytes, 0, 'every queue message acked: nothing counts in the byte limits');
         assert.equal(stats.queueOverflows, 0);
         assert.equal(stats.published, scenario.queueMessages.length + scenario.topicMessages.length);
       }),

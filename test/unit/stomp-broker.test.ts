@@ -5,6 +5,7 @@ import {
   MEMORY_BROKER_DEFAULTS,
   MemoryBroker,
   type MemoryBrokerOptions,
+  QUEUED_MESSAGE_OVERHEAD_BYTES,
 } from '../../server/stomp/broker/memory-broker';
 import { FakeSubscriber, textMessage } from '../support/stomp-subscribers';
 import { assertThrowsCode } from '../support/assertions';
@@ -256,43 +257,65 @@ describe('queues', () => {
     assert.equal(headerOf(next, 0, 'redelivered'), 'true');
   });
 
-  test('a queue at maxQueuedMessages drops the new message and counts it', () => {
-    const broker = new MemoryBroker({ maxQueuedMessages: 2 });
-    assert.deepEqual(publishAll(broker, '/queue/q', ['1', '2', '3']), [0, 0, 0]);
+  test('a queue at maxQueuedMessages refuses a new message from outside with ERR_STOMP_LIMIT, and counts it', () => {
+    const drops: string[] = [];
+    const broker = new MemoryBroker({ maxQueuedMessages: 2, onDrop: (message) => drops.push(message.body) });
+    assert.deepEqual(publishAll(broker, '/queue/q', ['1', '2']), [0, 0]);
+    assertThrowsCode(
+      () => broker.publish(textMessage('/queue/q', '3')),
+      'ERR_STOMP_LIMIT',
+      /: \/queue\/q: its queue holds 2 messages \(maxQueuedMessages\)$/,
+    );
     const stats = broker.stats();
     assert.equal(stats.queueOverflows, 1);
     assert.equal(stats.queued, 2);
     assert.equal(stats.published, 3);
+    assert.deepEqual(drops, [], 'the caller heard of it: onDrop is not told too');
     const consumer = new FakeSubscriber('/queue/q');
     broker.subscribe(consumer);
     assert.deepEqual(consumer.bodies, ['1', '2']);
   });
 
-  test('past maxQueues a message to a new queue is dropped, counted and reported; known queues go on', () => {
-    const drops: string[] = [];
-    const broker = new MemoryBroker({
-      maxQueues: 2,
-      onDrop: (message, reason) => drops.push(`${message.destination}: ${reason}`),
-    });
+  test('past maxQueues a message to a new queue is refused and counted; known queues go on', () => {
+    const broker = new MemoryBroker({ maxQueues: 2 });
     assert.equal(broker.publish(textMessage('/queue/a', '1')), 0);
     assert.equal(broker.publish(textMessage('/queue/b', '1')), 0);
-    assert.equal(broker.publish(textMessage('/queue/c', '1')), 0);
+    assertThrowsCode(
+      () => broker.publish(textMessage('/queue/c', '1')),
+      'ERR_STOMP_LIMIT',
+      /: \/queue\/c: 2 queues exist \(maxQueues\)$/,
+    );
     assert.equal(broker.stats().queueOverflows, 1);
-    assert.deepEqual(drops, ['/queue/c: 2 queues exist (maxQueues)']);
+    assert.equal(broker.stats().queues, 2);
     assert.equal(broker.stats().queued, 2, 'the known queues kept theirs');
     broker.publish(textMessage('/queue/a', '2'));
     assert.equal(broker.stats().queued, 3);
   });
 
-  test('a full queue reports its drop through onDrop', () => {
+  test('a message dropped by a publish inside a delivery goes to onDrop; nothing throws', () => {
     const drops: string[] = [];
     const broker = new MemoryBroker({
       maxQueuedMessages: 1,
-      onDrop: (message, reason) => drops.push(`${message.body} ${reason}`),
+      maxQueues: 1,
+      onDrop: (message, reason) => drops.push(`${message.destination} ${message.body} ${reason}`),
     });
-    broker.publish(textMessage('/queue/q', '1'));
-    broker.publish(textMessage('/queue/q', '2'));
-    assert.deepEqual(drops, ['2 its queue holds 1 messages (maxQueuedMessages)']);
+    const relay = new FakeSubscriber('/topic/in');
+    broker.subscribe(relay);
+    const counts: number[] = [];
+    relay.onDeliver = ({ message }) => {
+      counts.push(broker.publish(textMessage('/queue/q', message.body)));
+      counts.push(broker.publish(textMessage('/queue/other', message.body)));
+    };
+    assert.equal(broker.publish(textMessage('/topic/in', '1')), 1);
+    assert.equal(broker.publish(textMessage('/topic/in', '2')), 1);
+    assert.deepEqual(counts, [0, 0, 0, 0]);
+    assert.deepEqual(drops, [
+      '/queue/other 1 1 queues exist (maxQueues)',
+      '/queue/q 2 its queue holds 1 messages (maxQueuedMessages)',
+      '/queue/other 2 1 queues exist (maxQueues)',
+    ]);
+    assert.equal(broker.stats().queueOverflows, 3);
+    assert.equal(broker.stats().queued, 1);
   });
 
   test('a nacked message is never dropped, even past maxQueuedMessages', () => {
@@ -449,8 +472,11 @@ describe('options', () => {
       maxQueuedMessages: 10_000,
       maxDestinationLength: 1024,
       maxQueues: 10_000,
+      maxQueuedBytes: 8 * 1024 * 1024,
+      maxBrokerQueuedBytes: 64 * 1024 * 1024,
       onDrop: undefined,
     });
+    assert.equal(QUEUED_MESSAGE_OVERHEAD_BYTES, 256);
     assert.ok(Object.isFrozen(MEMORY_BROKER_DEFAULTS) && Object.isFrozen(MEMORY_BROKER_DEFAULTS.topicPrefixes));
   });
 
@@ -482,6 +508,11 @@ describe('options', () => {
       [{ maxQueuedMessages: 1.5 }, /maxQueuedMessages/],
       [{ maxDestinationLength: -1 }, /maxDestinationLength/],
       [{ maxQueuedMesages: 5 }, /unknown option "maxQueuedMesages" \(did you mean "maxQueuedMessages"\?\)/],
+      [{ maxQueuedBytes: 0 }, /maxQueuedBytes must be a positive integer/],
+      [{ maxQueuedBytes: '1024' }, /maxQueuedBytes must be a positive integer/],
+      [{ maxBrokerQueuedBytes: 1.5 }, /maxBrokerQueuedBytes must be a positive integer/],
+      [{ maxBrokerQueuedBytes: Number.POSITIVE_INFINITY }, /maxBrokerQueuedBytes/],
+      [{ maxQueueBytes: 5 }, /unknown option "maxQueueBytes"/],
     ];
     for (const [options, message] of cases) {
       assertThrowsCode(() => new MemoryBroker(options as MemoryBrokerOptions), 'ERR_INVALID_OPTION', message);

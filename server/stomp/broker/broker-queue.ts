@@ -7,6 +7,10 @@ export interface QueuedMessage {
   message: OutboundMessage;
   /** Publish order across the broker: where a nacked message goes back among the other nacked ones. */
   readonly sequence: number;
+  /** What it counts in the byte limits, from its publish until it is acked. */
+  readonly bytes: number;
+  /** The queue its bytes are counted in: a new one of the same name if it went idle while this was out. */
+  queue: BrokerQueue;
   /** How many times it was handed to a consumer. */
   deliveries: number;
   /** It was nacked at least once. */
@@ -30,6 +34,8 @@ export class BrokerQueue {
   private readonly fresh = new Fifo<QueuedMessage>();
   /** A pump of this queue is already scheduled: another one would find nothing to do. */
   pumpScheduled = false;
+  /** The bytes of its messages, waiting or delivered and not yet acked (see QueuedMessage.bytes). */
+  bytes = 0;
 
   constructor(readonly name: string) {}
 

@@ -44,7 +44,7 @@ export interface BrokerStats {
   readonly redelivered: number;
   /** Queue messages waiting for a ready consumer now. */
   readonly queued: number;
-  /** Queue messages dropped because their queue was at `maxQueuedMessages`. */
+  /** Queue messages dropped by a queue limit (the in-memory broker's `maxQueuedMessages`, `maxQueues`, byte bounds). */
   readonly queueOverflows: number;
 }
 
@@ -57,7 +57,8 @@ export interface MessageBroker {
   handles(destination: string): boolean;
   /**
    * Registers a subscriber. Throws `SockJsError` (ERR_STOMP_DESTINATION) for a destination the
-   * broker does not serve or a pattern it cannot parse; the message is meant for an ERROR frame.
+   * broker does not serve or a pattern it cannot parse, ERR_STOMP_LIMIT for a new queue past the
+   * broker's bound; the message is meant for an ERROR frame.
    */
   subscribe(subscriber: Subscriber): void;
   /** Removes a subscriber; what it held unsettled is for the connection to nack first. */
@@ -65,8 +66,10 @@ export interface MessageBroker {
   /**
    * Publishes a message to its destination (not a pattern): every matching topic subscriber gets it,
    * or one consumer of a queue. Returns how many subscribers it was handed to now (0 for a queue
-   * message kept until a consumer is ready). A queue message dropped because its queue is full also
-   * returns 0: the broker counts it in `stats().queueOverflows`, and reporting it is the caller's.
+   * message kept until a consumer is ready). A queue message dropped by a limit is counted in
+   * `stats().queueOverflows`; called from outside a delivery, publish then throws `SockJsError`
+   * (ERR_STOMP_LIMIT) for the sender's ERROR frame; called from inside one (the sender is not at hand),
+   * it returns 0 and the broker reports the drop itself (the in-memory broker's `onDrop`).
    */
   publish(message: OutboundMessage): number;
   /** `subscriber` became ready again (an ACK, its buffer drained): its queues may hand it more. */

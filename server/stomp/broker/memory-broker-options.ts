@@ -11,9 +11,22 @@ export interface MemoryBrokerOptions {
   maxQueuedMessages?: number;
   /** The longest destination or pattern taken, in UTF-16 code units. */
   maxDestinationLength?: number;
-  /** Queues that may exist at once (each made by a SEND or SUBSCRIBE to a new name); past it a message to a new queue is dropped. */
+  /**
+   * Queues that may exist at once (each made by a SEND or SUBSCRIBE to a new name); past it a message
+   * to a new queue is dropped and a SUBSCRIBE to a new queue refused.
+   */
   maxQueues?: number;
-  /** Told of every message dropped (queue full, too many queues), with why: log it. Default: none (the drops are counted). */
+  /**
+   * Bytes one queue holds: its waiting messages and those delivered but not yet acked, each counted as
+   * its body (`contentLength`) plus QUEUED_MESSAGE_OVERHEAD_BYTES. Past it a new message is dropped.
+   */
+  maxQueuedBytes?: number;
+  /** Bytes all queues together hold, counted as for `maxQueuedBytes`. Past it a new queue message is dropped. */
+  maxBrokerQueuedBytes?: number;
+  /**
+   * Told of every message dropped (a queue limit above) by a publish made inside a delivery, with why:
+   * log it. A publish from outside throws ERR_STOMP_LIMIT instead. Default: none (the drops are counted).
+   */
   onDrop?: ((message: OutboundMessage, reason: string) => void) | undefined;
 }
 
@@ -21,12 +34,20 @@ export type ResolvedMemoryBrokerOptions = {
   readonly [K in Exclude<keyof MemoryBrokerOptions, 'onDrop'>]-?: NonNullable<MemoryBrokerOptions[K]>;
 } & { readonly onDrop: MemoryBrokerOptions['onDrop'] };
 
+/**
+ * What a queued message costs beyond its body in `maxQueuedBytes`: its headers, ids and bookkeeping,
+ * roughly; it also keeps empty messages from being free.
+ */
+export const QUEUED_MESSAGE_OVERHEAD_BYTES = 256;
+
 export const MEMORY_BROKER_DEFAULTS: ResolvedMemoryBrokerOptions = Object.freeze({
   topicPrefixes: Object.freeze(['/topic']),
   queuePrefixes: Object.freeze(['/queue']),
   maxQueuedMessages: 10_000,
   maxDestinationLength: MAX_DESTINATION_LENGTH,
   maxQueues: 10_000,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  maxBrokerQueuedBytes: 64 * 1024 * 1024,
   onDrop: undefined,
 });
 
@@ -37,6 +58,8 @@ const OPTION_KEYS = Object.keys({
   maxQueuedMessages: true,
   maxDestinationLength: true,
   maxQueues: true,
+  maxQueuedBytes: true,
+  maxBrokerQueuedBytes: true,
   onDrop: true,
 } satisfies Record<keyof MemoryBrokerOptions, true>);
 
@@ -59,6 +82,14 @@ export function resolveMemoryBrokerOptions(options: MemoryBrokerOptions = {}): R
       options.maxDestinationLength ?? MEMORY_BROKER_DEFAULTS.maxDestinationLength,
     ),
     maxQueues: checkPositiveInteger('maxQueues', options.maxQueues ?? MEMORY_BROKER_DEFAULTS.maxQueues),
+    maxQueuedBytes: checkPositiveInteger(
+      'maxQueuedBytes',
+      options.maxQueuedBytes ?? MEMORY_BROKER_DEFAULTS.maxQueuedBytes,
+    ),
+    maxBrokerQueuedBytes: checkPositiveInteger(
+      'maxBrokerQueuedBytes',
+      options.maxBrokerQueuedBytes ?? MEMORY_BROKER_DEFAULTS.maxBrokerQueuedBytes,
+    ),
     onDrop: checkOnDrop(options.onDrop),
   };
   checkNoOverlap(resolved.topicPrefixes, resolved.queuePrefixes);

@@ -12,12 +12,17 @@ import {
 } from './destination-pattern';
 import {
   type MemoryBrokerOptions,
+  QUEUED_MESSAGE_OVERHEAD_BYTES,
   resolveMemoryBrokerOptions,
   type ResolvedMemoryBrokerOptions,
 } from './memory-broker-options';
 import { Trampoline } from './trampoline';
 
-export { MEMORY_BROKER_DEFAULTS, type MemoryBrokerOptions } from './memory-broker-options';
+export {
+  MEMORY_BROKER_DEFAULTS,
+  type MemoryBrokerOptions,
+  QUEUED_MESSAGE_OVERHEAD_BYTES,
+} from './memory-broker-options';
 
 /** BrokerStats and the sizes of the broker's tables: all three are 0 once every subscriber has left. */
 export interface MemoryBrokerStats extends BrokerStats {
@@ -27,6 +32,11 @@ export interface MemoryBrokerStats extends BrokerStats {
   readonly topicPatterns: number;
   /** Queues kept: with a consumer or a waiting message. */
   readonly queues: number;
+  /**
+   * What the queue messages waiting or delivered and not yet acked count against `maxBrokerQueuedBytes`
+   * (each its body plus QUEUED_MESSAGE_OVERHEAD_BYTES): 0 once every queue message is acked.
+   */
+  readonly queuedBytes: number;
 }
 
 type DestinationKind = 'topic' | 'queue';
@@ -66,6 +76,7 @@ export class MemoryBroker implements MessageBroker {
   private delivered = 0;
   private redelivered = 0;
   private queued = 0;
+  private queuedBytes = 0;
   private queueOverflows = 0;
 
   constructor(options?: MemoryBrokerOptions) {
@@ -94,6 +105,7 @@ export class MemoryBroker implements MessageBroker {
         `queue destinations are exact names, and ${quoteDestination(destination)} is a pattern`,
       );
     }
+    if (kind === 'queue') this.checkRoomForQueue(destination);
     const registration: Registration = { subscriber, destination, kind, pattern, active: true };
     this.registrations.set(subscriber, registration);
     if (kind === 'topic') this.addTopicSubscription(registration);
@@ -110,10 +122,15 @@ export class MemoryBroker implements MessageBroker {
   }
 
   /**
-   * Returns how many subscribers the message went to. Called from inside a `deliver`, the message
-   * goes once that delivery is done, and the count is what it will go to as things stand. A queue
-   * message kept for later, and one dropped because its queue is full (counted in `queueOverflows`),
-   * both return 0: the connection tells them apart by that stat, and reports the drop to its client.
+   * Returns how many subscribers the message went to (0 for a queue message kept for later). Called
+   * from inside a `deliver`, the message goes once that delivery is done, and the count is what it
+   * will go to as things stand.
+   *
+   * A queue message over a limit (`maxQueues`, `maxQueuedMessages`, `maxQueuedBytes`,
+   * `maxBrokerQueuedBytes`) is dropped and counted in `queueOverflows`. Called from outside, the call
+   * then throws ERR_STOMP_LIMIT ("<destination>: <why, naming the option>"), for the sender's ERROR
+   * frame or the template's caller; from inside a `deliver` the sender is not at hand, so it goes to
+   * `onDrop` and the call returns 0.
    */
   publish(message: OutboundMessage): number {
     const destination = message.destination;
@@ -147,6 +164,7 @@ export class MemoryBroker implements MessageBroker {
       topicNames: this.topicNames.size,
       topicPatterns: this.topicPatterns.size,
       queues: this.queues.size,
+      queuedBytes: this.queuedBytes,
     };
   }
 
@@ -251,32 +269,57 @@ export class MemoryBroker implements MessageBroker {
     this.forgetIfIdle(queue);
   }
 
+  /** A SUBSCRIBE to a new queue name past `maxQueues` is refused, as a SEND to one is. */
+  private checkRoomForQueue(name: string): void {
+    if (this.queues.has(name) || this.queues.size < this.options.maxQueues) return;
+    throw new SockJsError('ERR_STOMP_LIMIT', `${name}: ${this.options.maxQueues} queues exist (maxQueues)`);
+  }
+
+  /** Why a new message of `bytes` may not go into the queue `name`, or undefined if it may. */
+  private overLimit(name: string, bytes: number): string | undefined {
+    const { maxQueues, maxQueuedMessages, maxQueuedBytes, maxBrokerQueuedBytes } = this.options;
+    const queue = this.queues.get(name);
+    // Names are the client's to choose: without a bound, SENDs to fresh names would hold messages without end.
+    if (queue === undefined && this.queues.size >= maxQueues) return `${maxQueues} queues exist (maxQueues)`;
+    if ((queue?.waiting ?? 0) >= maxQueuedMessages) {
+      return `its queue holds ${maxQueuedMessages} messages (maxQueuedMessages)`;
+    }
+    if ((queue?.bytes ?? 0) + bytes > maxQueuedBytes) {
+      return `its queue would hold more than ${maxQueuedBytes} bytes (maxQueuedBytes)`;
+    }
+    if (this.queuedBytes + bytes > maxBrokerQueuedBytes) {
+      return `the queues would hold more than ${maxBrokerQueuedBytes} bytes (maxBrokerQueuedBytes)`;
+    }
+    return undefined;
+  }
+
   private publishToQueue(message: OutboundMessage): number {
-    const { maxQueues, maxQueuedMessages, onDrop } = this.options;
-    if (!this.queues.has(message.destination) && this.queues.size >= maxQueues) {
-      // Names are the client's to choose: without a bound, SENDs to fresh names would hold messages without end.
+    const bytes = message.contentLength + QUEUED_MESSAGE_OVERHEAD_BYTES;
+    const nested = this.trampoline.busy;
+    const reason = this.overLimit(message.destination, bytes);
+    if (reason !== undefined) {
       this.queueOverflows++;
-      onDrop?.(message, `${maxQueues} queues exist (maxQueues)`);
+      // From outside, the sender is the caller: it hears of the drop (an ERROR frame, an exception).
+      if (!nested) throw new SockJsError('ERR_STOMP_LIMIT', `${message.destination}: ${reason}`);
+      this.options.onDrop?.(message, reason);
       return 0;
     }
     const queue = this.queueNamed(message.destination);
-    if (queue.waiting >= maxQueuedMessages) {
-      this.queueOverflows++;
-      onDrop?.(message, `its queue holds ${maxQueuedMessages} messages (maxQueuedMessages)`);
-      return 0;
-    }
     const entry: QueuedMessage = {
       message,
       sequence: this.sequence++,
+      bytes,
+      queue,
       deliveries: 0,
       redelivered: false,
       nackedBy: undefined,
       triedBy: undefined,
       triedRound: 0,
     };
-    const nested = this.trampoline.busy;
     const goesNow = queue.waiting === 0 && queue.hasReady();
     queue.push(entry);
+    queue.bytes += bytes;
+    this.queuedBytes += bytes;
     this.queued++;
     this.schedulePump(queue);
     // Not nested, the pump has run and the entry says; nested, it runs later and we can only foresee.
@@ -307,7 +350,7 @@ export class MemoryBroker implements MessageBroker {
       queue.shift();
       this.queued--;
       tried.add(consumer);
-      this.handOut(entry, queue.name, consumer);
+      this.handOut(entry, consumer);
     }
     this.forgetIfIdle(queue);
   }
@@ -321,7 +364,7 @@ export class MemoryBroker implements MessageBroker {
     return entry.triedBy;
   }
 
-  private handOut(entry: QueuedMessage, queueName: string, consumer: Subscriber): void {
+  private handOut(entry: QueuedMessage, consumer: Subscriber): void {
     this.delivered++;
     entry.deliveries++;
     if (entry.redelivered) this.redelivered++;
@@ -330,17 +373,34 @@ export class MemoryBroker implements MessageBroker {
       // The first settlement wins: a second (the connection nacking on close what was acked) is ignored.
       if (settled) return;
       settled = true;
-      if (outcome === 'nack') this.putBack(entry, queueName, consumer);
+      if (outcome === 'nack') this.putBack(entry, consumer);
+      else this.release(entry);
     };
     if (!this.trampoline.guard(() => consumer.deliver(entry.message, settle))) settle('nack');
   }
 
-  /** A nacked message goes back to the front of its queue (made again if it went idle meanwhile). */
-  private putBack(entry: QueuedMessage, queueName: string, consumer: Subscriber): void {
+  /** An acked message no longer counts in the byte limits. */
+  private release(entry: QueuedMessage): void {
+    entry.queue.bytes -= entry.bytes;
+    this.queuedBytes -= entry.bytes;
+  }
+
+  /**
+   * A nacked message goes back to the front of its queue; no limit drops it: it was accepted. If its
+   * queue went idle while it was out (its consumers left before nacking), the queue is made again,
+   * even past `maxQueues`: refusing would lose the message, and the excess is bounded, as each such
+   * queue holds a message still counted in `maxBrokerQueuedBytes`.
+   */
+  private putBack(entry: QueuedMessage, consumer: Subscriber): void {
     if (!entry.redelivered) entry.message = markedRedelivered(entry.message);
     entry.redelivered = true;
     entry.nackedBy = consumer;
-    const queue = this.queueNamed(queueName);
+    const queue = this.queueNamed(entry.queue.name);
+    if (queue !== entry.queue) {
+      entry.queue.bytes -= entry.bytes;
+      queue.bytes += entry.bytes;
+      entry.queue = queue;
+    }
     queue.putBack(entry);
     this.queued++;
     this.schedulePump(queue);
