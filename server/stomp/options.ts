@@ -13,6 +13,10 @@ export interface StompServerOptions {
   maxQueuedMessages?: number;
   /** Queues that may exist at once (a SEND to a new name makes one). Default 10 000. */
   maxQueues?: number;
+  /** Bytes one queue holds, waiting and unacknowledged (each message: its body + 256). Default 8 MiB. */
+  maxQueuedBytes?: number;
+  /** Bytes all queues hold together. Default 64 MiB. */
+  maxBrokerQueuedBytes?: number;
   /** Another broker instead of the in-memory one (then the three options above are its own business). */
   broker?: MessageBroker;
   /** Prefixes routed to `messageMapping` handlers (`setApplicationDestinationPrefixes`). Default `['/app']`. */
@@ -71,6 +75,8 @@ export interface ResolvedStompOptions {
   readonly queuePrefixes: readonly string[];
   readonly maxQueuedMessages: number;
   readonly maxQueues: number;
+  readonly maxQueuedBytes: number;
+  readonly maxBrokerQueuedBytes: number;
   readonly broker: MessageBroker | undefined;
   readonly applicationPrefixes: readonly string[];
   readonly userPrefix: string | false;
@@ -99,6 +105,8 @@ export const STOMP_DEFAULTS = {
   queuePrefixes: ['/queue'],
   maxQueuedMessages: 10_000,
   maxQueues: 10_000,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  maxBrokerQueuedBytes: 64 * 1024 * 1024,
   applicationPrefixes: ['/app'],
   userPrefix: '/user',
   heartBeat: [10_000, 10_000],
@@ -124,6 +132,8 @@ const KNOWN_KEYS = Object.keys({
   queuePrefixes: true,
   maxQueuedMessages: true,
   maxQueues: true,
+  maxQueuedBytes: true,
+  maxBrokerQueuedBytes: true,
   broker: true,
   applicationPrefixes: true,
   userPrefix: true,
@@ -150,6 +160,8 @@ const KNOWN_KEYS = Object.keys({
 const LIMITS = [
   'maxQueuedMessages',
   'maxQueues',
+  'maxQueuedBytes',
+  'maxBrokerQueuedBytes',
   'maxFrameBytes',
   'maxHeaders',
   'maxHeaderBytes',

@@ -81,18 +81,31 @@ class Server implements StompServer, ConnectionHost, ReplySender, MessagingTempl
 
   constructor(options: StompServerOptions) {
     this.options = resolveStompOptions(options);
-    const { topicPrefixes, queuePrefixes, maxQueuedMessages, maxQueues, applicationPrefixes, userPrefix, versions } =
-      this.options;
+    const { topicPrefixes, applicationPrefixes, userPrefix, versions } = this.options;
     const logger = (this.logger = this.options.logger ?? stderrLogger);
     this.events = new StompEventBus(logger);
-    const onDrop = (message: OutboundMessage, reason: string): void =>
-      logger.warn({ destination: message.destination, messageId: message.messageId, reason }, 'STOMP message dropped');
-    this.broker =
-      this.options.broker ?? new MemoryBroker({ topicPrefixes, queuePrefixes, maxQueuedMessages, maxQueues, onDrop });
+    this.broker = this.options.broker ?? this.memoryBroker(logger);
     this.userRoutes = userPrefix === false ? undefined : new UserRegistry(userPrefix);
     this.app = new AppRouter(applicationPrefixes, topicPrefixes[0], this.userRoutes !== undefined, this, this.logger);
     this.subprotocols = versions.map((version) => SUBPROTOCOLS[version]);
     this.handler = this.createHandler();
+  }
+
+  private memoryBroker(logger: Logger): MemoryBroker {
+    const { topicPrefixes, queuePrefixes, maxQueuedMessages, maxQueues, maxQueuedBytes, maxBrokerQueuedBytes } =
+      this.options;
+    // Drops the sender cannot be told of (a publish from inside another delivery) are logged.
+    const onDrop = (message: OutboundMessage, reason: string): void =>
+      logger.warn({ destination: message.destination, messageId: message.messageId, reason }, 'STOMP message dropped');
+    return new MemoryBroker({
+      topicPrefixes,
+      queuePrefixes,
+      maxQueuedMessages,
+      maxQueues,
+      maxQueuedBytes,
+      maxBrokerQueuedBytes,
+      onDrop,
+    });
   }
 
   get sessions(): ReadonlyMap<string, StompSession> {
