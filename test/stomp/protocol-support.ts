@@ -5,30 +5,16 @@
  * frames themselves (`h`, `c[…]`) are visible.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { StompDecoder, type StompFrame } from '../../protocol';
 import { Events } from '../support/events';
 import type { Resources } from '../support/resources';
 import { messagesOf, sockjsWsPath, wsUrl } from '../support/sockjs';
-import { headerValue, RawStomp, type StompTestServer } from '../support/stomp';
+import { headerValue, type StompTestServer } from '../support/stomp';
 import { DEFAULT_WAIT_MS } from '../support/wait';
 import { WsClient } from '../support/ws-client';
 
-/** A name no other test uses. */
-export function unique(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
-/** A STOMP 1.2 session over the plain websocket, CONNECTED. */
-export async function connected(
-  server: StompTestServer,
-  resources: Resources,
-  headers: Record<string, string> = {},
-): Promise<RawStomp> {
-  const raw = await RawStomp.open(server.wsUrl, resources);
-  await raw.connect(headers);
-  return raw;
-}
+export { unique, rawSession as connected } from '../support/stomp-e2e';
+import { unique, rawSession as connected } from '../support/stomp-e2e';
 
 /** Another session on the same server connects, subscribes, sends and receives its own message. */
 export async function canary(server: StompTestServer, resources: Resources): Promise<void> {
