@@ -3,8 +3,8 @@
  * every session (the sender too) has every message. Ops are deliveries; latency is from the send to
  * each delivery.
  */
-import { Histogram } from './histogram';
-import { closeAll, openMany, type Load, type LoadSample } from './open';
+import { BurstLoop } from './bursts';
+import { closeAll, openMany, type Load } from './open';
 import type { ClientSession, Target, Transport } from './session';
 
 export interface BroadcastArgs {
@@ -16,21 +16,17 @@ export interface BroadcastArgs {
   sources: number;
 }
 
-const BURST_TIMEOUT_MS = 15_000;
-
 export async function startBroadcast(args: BroadcastArgs): Promise<Load> {
-  const histogram = new Histogram();
-  let deliveries = 0;
-  let frames = 0;
-  let errors = 0;
-  let lastError = '';
-  let bursts = 0;
-  let running = true;
-  let markedAt = performance.now();
-  let sentAt = new Map<string, number>();
-  let remaining = 0;
-  let burstId = 0;
-  let burstTimer: NodeJS.Timeout | undefined;
+  const loop = new BurstLoop({
+    burst: args.burst,
+    size: args.size,
+    sender: () => {
+      const live = opened.sessions.filter((session) => session.isOpen);
+      const sender: ClientSession | undefined = live[0];
+      if (!sender) return 'no session left to send';
+      return { receivers: live.length, send: (body) => sender.send(body) };
+    },
+  });
 
   const opened = await openMany({
     transport: args.transport,
@@ -42,86 +38,23 @@ export async function startBroadcast(args: BroadcastArgs): Promise<Load> {
     timeoutMs: 60_000,
     listener: () => ({
       messages: (messages) => {
-        const now = performance.now();
-        frames++;
-        for (const message of messages) {
-          const at = sentAt.get(message);
-          if (at === undefined) {
-            errors++;
-            lastError = 'delivery of an old burst';
-            continue;
-          }
-          histogram.record(now - at);
-          deliveries++;
-          remaining--;
-        }
-        if (remaining === 0 && running) {
-          bursts++;
-          clearTimeout(burstTimer);
-          setImmediate(nextBurst);
-        }
+        loop.frame();
+        loop.received(messages);
       },
-      lost: (why) => {
-        if (!running) return;
-        errors++;
-        lastError = why;
-      },
+      lost: (why) => loop.lost(why),
     }),
   });
   if (opened.failed > 0)
     throw new Error(`broadcast: ${opened.failed} of ${args.sessions} sessions failed to open: ${opened.lastError}`);
   // Subscriptions are in place once every session is open; give the server a moment all the same.
   await new Promise((resolve) => setTimeout(resolve, 200));
-
-  function nextBurst(): void {
-    if (!running) return;
-    const live = opened.sessions.filter((session) => session.isOpen);
-    const sender: ClientSession | undefined = live[0];
-    if (!sender) {
-      errors++;
-      lastError = 'no session left to send';
-      return;
-    }
-    burstId++;
-    sentAt = new Map();
-    remaining = live.length * args.burst;
-    const now = performance.now();
-    for (let i = 0; i < args.burst; i++) {
-      const head = `${burstId}:${i}:`;
-      const message = head + 'x'.repeat(Math.max(0, args.size - head.length));
-      sentAt.set(message, now);
-      sender.send(message);
-    }
-    burstTimer = setTimeout(() => {
-      errors++;
-      lastError = `burst ${burstId}: ${remaining} deliveries missing after ${BURST_TIMEOUT_MS} ms`;
-      nextBurst();
-    }, BURST_TIMEOUT_MS);
-  }
-  nextBurst();
+  loop.next();
 
   return {
-    mark() {
-      deliveries = 0;
-      frames = 0;
-      errors = 0;
-      bursts = 0;
-      histogram.reset();
-      markedAt = performance.now();
-    },
-    collect(): LoadSample {
-      return {
-        ops: deliveries,
-        wallMs: performance.now() - markedAt,
-        latency: histogram.summary(),
-        errors,
-        lastError,
-        extra: { bursts, frames, sessions: opened.sessions.length },
-      };
-    },
+    mark: () => loop.mark(),
+    collect: () => loop.collect({ sessions: opened.sessions.length }),
     async close() {
-      running = false;
-      clearTimeout(burstTimer);
+      loop.stop();
       await closeAll(opened.sessions);
     },
   };

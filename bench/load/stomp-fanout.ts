@@ -4,8 +4,8 @@
  * to it; the next burst goes when every subscriber has every message. Ops are deliveries (MESSAGE
  * frames received); latency is from the send to each delivery.
  */
-import { Histogram } from './histogram';
-import type { Load, LoadSample } from './open';
+import { BurstLoop } from './bursts';
+import type { Load } from './open';
 import { connectMany, StompClient, type StompListener, type StompTarget } from './stomp-client';
 
 export interface StompFanoutArgs {
@@ -16,45 +16,18 @@ export interface StompFanoutArgs {
   size: number;
 }
 
-const BURST_TIMEOUT_MS = 15_000;
 const CONNECT_TIMEOUT_MS = 60_000;
 
 export async function startStompFanout(args: StompFanoutArgs): Promise<Load> {
-  const histogram = new Histogram();
-  let deliveries = 0;
-  let chunks = 0;
-  let errors = 0;
-  let lastError = '';
-  let bursts = 0;
-  let running = true;
-  let markedAt = performance.now();
-  let sentAt = new Map<string, number>();
-  let remaining = 0;
-  let burstId = 0;
-  let burstTimer: NodeJS.Timeout | undefined;
-
-  const lost = (why: string): void => {
-    if (!running) return;
-    errors++;
-    lastError = why;
-  };
+  const loop = new BurstLoop({
+    burst: args.burst,
+    size: args.size,
+    sender: () => ({ receivers: subscribers.length, send: (body) => publisher.send(args.destination, body) }),
+  });
+  const lost = (why: string): void => loop.lost(why);
   const subscriber: StompListener = {
-    message: (frame) => {
-      const at = sentAt.get(frame.body);
-      if (at === undefined) {
-        errors++;
-        lastError = 'delivery of an old burst';
-        return;
-      }
-      histogram.record(performance.now() - at);
-      deliveries++;
-      if (--remaining === 0 && running) {
-        bursts++;
-        clearTimeout(burstTimer);
-        setImmediate(nextBurst);
-      }
-    },
-    chunk: () => chunks++,
+    message: (frame) => loop.received([frame.body]),
+    chunk: () => loop.frame(),
     lost,
   };
 
@@ -74,49 +47,13 @@ export async function startStompFanout(args: StompFanoutArgs): Promise<Load> {
     for (const client of subscribers) client.close();
     throw error;
   }
-
-  function nextBurst(): void {
-    if (!running) return;
-    burstId++;
-    sentAt = new Map();
-    remaining = subscribers.length * args.burst;
-    const now = performance.now();
-    for (let i = 0; i < args.burst; i++) {
-      const head = `${burstId}:${i}:`;
-      const body = head + 'x'.repeat(Math.max(0, args.size - head.length));
-      sentAt.set(body, now);
-      publisher.send(args.destination, body);
-    }
-    burstTimer = setTimeout(() => {
-      errors++;
-      lastError = `burst ${burstId}: ${remaining} deliveries missing after ${BURST_TIMEOUT_MS} ms`;
-      nextBurst();
-    }, BURST_TIMEOUT_MS);
-  }
-  nextBurst();
+  loop.next();
 
   return {
-    mark() {
-      deliveries = 0;
-      chunks = 0;
-      errors = 0;
-      bursts = 0;
-      histogram.reset();
-      markedAt = performance.now();
-    },
-    collect(): LoadSample {
-      return {
-        ops: deliveries,
-        wallMs: performance.now() - markedAt,
-        latency: histogram.summary(),
-        errors,
-        lastError,
-        extra: { bursts, frames: chunks, subscribers: subscribers.length },
-      };
-    },
+    mark: () => loop.mark(),
+    collect: () => loop.collect({ subscribers: subscribers.length }),
     async close() {
-      running = false;
-      clearTimeout(burstTimer);
+      loop.stop();
       publisher.close();
       for (const client of subscribers) client.close();
       // Let the close handshakes go out before the next step.
