@@ -19,6 +19,18 @@ interface Column {
   digits?: number;
 }
 
+/** The columns every load scenario ends with: server CPU, latency (`unit`: what it is the time to), errors, the rest of the machine. */
+function loadColumns(unit: string): Column[] {
+  return [
+    { title: 'server CPU % core', metric: 'cpuPctCore' },
+    { title: `p50 ${unit}`, metric: 'p50Ms' },
+    { title: `p99 ${unit}`, metric: 'p99Ms' },
+    { title: 'errors', metric: 'errors' },
+    { title: 'generator % core', metric: 'generatorCpuPct' },
+    { title: 'other % core', metric: 'otherCpuPct' },
+  ];
+}
+
 const DETAIL: Record<ScenarioName, { title: string; columns: Column[] }> = {
   echo: {
     title: 'Echo (window 10 per session)',
@@ -26,12 +38,7 @@ const DETAIL: Record<ScenarioName, { title: string; columns: Column[] }> = {
       { title: 'msg/s', metric: 'opsPerSec' },
       { title: 'server CPU µs/msg', metric: 'cpuUsPerOp' },
       { title: 'msgs/frame', metric: 'msgsPerFrame' },
-      { title: 'server CPU % core', metric: 'cpuPctCore' },
-      { title: 'p50 ms', metric: 'p50Ms' },
-      { title: 'p99 ms', metric: 'p99Ms' },
-      { title: 'errors', metric: 'errors' },
-      { title: 'generator % core', metric: 'generatorCpuPct' },
-      { title: 'other % core', metric: 'otherCpuPct' },
+      ...loadColumns('ms'),
     ],
   },
   broadcast: {
@@ -40,12 +47,7 @@ const DETAIL: Record<ScenarioName, { title: string; columns: Column[] }> = {
       { title: 'deliveries/s', metric: 'opsPerSec' },
       { title: 'server CPU µs/delivery', metric: 'cpuUsPerOp' },
       { title: 'msgs/frame', metric: 'msgsPerFrame' },
-      { title: 'server CPU % core', metric: 'cpuPctCore' },
-      { title: 'p50 ms', metric: 'p50Ms' },
-      { title: 'p99 ms', metric: 'p99Ms' },
-      { title: 'errors', metric: 'errors' },
-      { title: 'generator % core', metric: 'generatorCpuPct' },
-      { title: 'other % core', metric: 'otherCpuPct' },
+      ...loadColumns('ms'),
     ],
   },
   'idle-memory': {
@@ -67,12 +69,7 @@ const DETAIL: Record<ScenarioName, { title: string; columns: Column[] }> = {
     columns: [
       { title: 'sessions/s', metric: 'opsPerSec' },
       { title: 'server CPU µs/session', metric: 'cpuUsPerOp' },
-      { title: 'server CPU % core', metric: 'cpuPctCore' },
-      { title: 'p50 ms to `o`', metric: 'p50Ms' },
-      { title: 'p99 ms to `o`', metric: 'p99Ms' },
-      { title: 'errors', metric: 'errors' },
-      { title: 'generator % core', metric: 'generatorCpuPct' },
-      { title: 'other % core', metric: 'otherCpuPct' },
+      ...loadColumns('ms to `o`'),
     ],
   },
   capacity: {
@@ -102,12 +99,7 @@ const DETAIL: Record<ScenarioName, { title: string; columns: Column[] }> = {
       { title: '× raw', metric: 'vsRaw' },
       { title: 'STOMP frames/transport msg', metric: 'msgsPerFrame' },
       { title: 'raw msgs/frame', metric: 'rawMsgsPerFrame' },
-      { title: 'server CPU % core', metric: 'cpuPctCore' },
-      { title: 'p50 ms', metric: 'p50Ms' },
-      { title: 'p99 ms', metric: 'p99Ms' },
-      { title: 'errors', metric: 'errors' },
-      { title: 'generator % core', metric: 'generatorCpuPct' },
-      { title: 'other % core', metric: 'otherCpuPct' },
+      ...loadColumns('ms'),
     ],
   },
   'stomp-echo': {
@@ -117,15 +109,17 @@ const DETAIL: Record<ScenarioName, { title: string; columns: Column[] }> = {
       { title: 'server CPU µs/round trip', metric: 'cpuUsPerOp' },
       { title: 'raw /echo µs/msg', metric: 'rawCpuUsPerOp' },
       { title: '× raw', metric: 'vsRaw' },
-      { title: 'server CPU % core', metric: 'cpuPctCore' },
-      { title: 'p50 ms', metric: 'p50Ms' },
-      { title: 'p99 ms', metric: 'p99Ms' },
-      { title: 'errors', metric: 'errors' },
-      { title: 'generator % core', metric: 'generatorCpuPct' },
-      { title: 'other % core', metric: 'otherCpuPct' },
+      ...loadColumns('ms'),
     ],
   },
 };
+
+/** The leading columns of a comparison table (ratios, STOMP): which cell, and its primary metric. */
+const COMPARED = ['scenario', 'transport', 'cell', 'metric'];
+
+function compared(row: Pick<Cell, 'scenario' | 'transport' | 'label'>): string[] {
+  return [row.scenario, row.transport, row.label, `${PRIMARY[row.scenario].what} (${PRIMARY[row.scenario].unit})`];
+}
 
 function stompSection(results: Results): string {
   const rows = results.stomp ?? [];
@@ -140,28 +134,8 @@ function stompSection(results: Results): string {
     intro +
     '\n' +
     table(
-      [
-        'scenario',
-        'transport',
-        'cell',
-        'metric',
-        'ours (STOMP)',
-        'raw endpoint',
-        'ours / raw',
-        'RabbitMQ',
-        'ours / RabbitMQ',
-      ],
-      rows.map((r) => [
-        r.scenario,
-        r.transport,
-        r.label,
-        `${PRIMARY[r.scenario].what} (${PRIMARY[r.scenario].unit})`,
-        fmt(r.ours),
-        fmt(r.raw),
-        fmt(r.vsRaw),
-        fmt(r.rabbitmq),
-        fmt(r.vsRabbitmq),
-      ]),
+      [...COMPARED, 'ours (STOMP)', 'raw endpoint', 'ours / raw', 'RabbitMQ', 'ours / RabbitMQ'],
+      rows.map((r) => [...compared(r), fmt(r.ours), fmt(r.raw), fmt(r.vsRaw), fmt(r.rabbitmq), fmt(r.vsRabbitmq)]),
     ) +
     '\n'
   );
@@ -221,22 +195,9 @@ export function renderMarkdown(results: Results): string {
   );
   out.push(
     table(
-      [
-        'scenario',
-        'transport',
-        'cell',
-        'metric',
-        'ours',
-        'sockjs-node',
-        'bare-ws',
-        'ours / sockjs-node',
-        'ours / bare-ws',
-      ],
+      [...COMPARED, 'ours', 'sockjs-node', 'bare-ws', 'ours / sockjs-node', 'ours / bare-ws'],
       results.ratios.map((r) => [
-        r.scenario,
-        r.transport,
-        r.label,
-        `${PRIMARY[r.scenario].what} (${PRIMARY[r.scenario].unit})`,
+        ...compared(r),
         fmt(r.ours),
         fmt(r.sockjsNode),
         fmt(r.bareWs),
