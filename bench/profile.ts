@@ -4,19 +4,22 @@
  */
 import type { ServerKind } from './results';
 
+/** A fan-out load: sessions (or subscribers) per transport, bursts of `burst` messages of `size` bytes. */
+export interface Fanout {
+  websocket: number;
+  xhrStreaming: number;
+  burst: number;
+  size: number;
+  warmMs: number;
+  measureMs: number;
+}
+
 export interface Profile {
   name: 'full' | 'quick';
   /** Repetitions of every measurement; the report shows medians. */
   reps: number;
   echo: { warmMs: number; measureMs: number; sessions: number[]; sizes: number[]; window: number };
-  broadcast: {
-    websocket: number;
-    xhrStreaming: number;
-    burst: number;
-    size: number;
-    warmMs: number;
-    measureMs: number;
-  };
+  broadcast: Fanout;
   idle: { websocket: number; xhrStreaming: number; settleMs: number; cpuWindowMs: number; reducedAfterMs: number };
   setup: { concurrency: number; disconnectDelay: number; warmMs: number; measureMs: number };
   capacity: {
@@ -32,14 +35,8 @@ export interface Profile {
     /** Servers also measured at default settings over one 25 s window (one heartbeat per session). */
     defaultCheck: readonly ServerKind[];
   };
-  stomp: {
-    /** Fan-out subscribers: plain websocket (/stomp-ws, and RabbitMQ's /ws), SockJS xhr-streaming (/stomp). */
-    websocket: number;
-    xhrStreaming: number;
-    burst: number;
-    size: number;
-    warmMs: number;
-    measureMs: number;
+  /** STOMP fan-out, its subscribers on plain websocket (/stomp-ws, and RabbitMQ's /ws) and SockJS xhr-streaming (/stomp). */
+  stomp: Fanout & {
     /** /app/echo round trips: clients, SENDs in flight per client, body bytes. */
     echoClients: number;
     echoWindow: number;
