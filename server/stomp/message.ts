@@ -15,6 +15,33 @@ const SERVER_HEADERS = new Set([
   'transaction',
 ]);
 
+/** Part of a frame JSON-quoted for SockJS, and its UTF-8 size before quoting. */
+interface QuotedPart {
+  readonly text: string;
+  readonly bytes: number;
+}
+
+/**
+ * The quoted subscriber part of auto-ack MESSAGE frames, by version and subscription id. A fan-out
+ * meets the same few ids again and again (`sub-0` is every stompjs client's first subscription), and
+ * the part holds EOLs, so quoting it each time would be a JSON.stringify per delivery. Bounded: cleared
+ * when full.
+ */
+const autoHeads = new Map<string, QuotedPart>();
+const AUTO_HEADS_MAX = 4096;
+
+function autoHead(version: StompVersion, subscription: string): QuotedPart {
+  const key = `${version}\n${subscription}`;
+  let part = autoHeads.get(key);
+  if (part === undefined) {
+    const head = `MESSAGE\nsubscription:${escapeHeader(subscription, 'value', 'MESSAGE', version)}\n`;
+    part = { text: quote(head).slice(0, -1), bytes: utf8ByteLength(head) };
+    if (autoHeads.size >= AUTO_HEADS_MAX) autoHeads.clear();
+    autoHeads.set(key, part);
+  }
+  return part;
+}
+
 /**
  * One published message, ready to go to any number of subscribers. The wire text of everything but
  * `subscription` (and `ack`) — which differ per subscriber — is written once per STOMP version and
@@ -26,7 +53,7 @@ export class OutboundMessage {
   private readonly encoded: Partial<Record<StompVersion, string>> = {};
   /** The shared part JSON-quoted (without its quotes) and its UTF-8 size, for SockJS sessions. */
   private sharedBytes: number | undefined;
-  private readonly quoted: Partial<Record<StompVersion, { readonly text: string; readonly bytes: number }>> = {};
+  private readonly quoted: Partial<Record<StompVersion, QuotedPart>> = {};
 
   constructor(
     readonly destination: string,
@@ -56,9 +83,15 @@ export class OutboundMessage {
    * the body — once per version for every subscriber (as `broadcast` quotes once for all).
    */
   quotedFrame(version: StompVersion, subscription: string, ack?: string): { quoted: string; bytes: number } {
-    const head = this.head(version, subscription, ack);
+    const head = ack === undefined ? autoHead(version, subscription) : this.quoteHead(version, subscription, ack);
     const shared = (this.quoted[version] ??= this.quoteShared(version));
-    return { quoted: quote(head).slice(0, -1) + shared.text, bytes: utf8ByteLength(head) + shared.bytes };
+    return { quoted: head.text + shared.text, bytes: head.bytes + shared.bytes };
+  }
+
+  private quoteHead(version: StompVersion, subscription: string, ack: string | undefined): QuotedPart {
+    const head = this.head(version, subscription, ack);
+    // Without its closing quote: the shared part's quoted text follows, ending with it.
+    return { text: quote(head).slice(0, -1), bytes: utf8ByteLength(head) };
   }
 
   /**

@@ -47,8 +47,13 @@ export class Trampoline {
       call();
       return true;
     } catch (error) {
-      this.failure ??= { error };
+      this.failed(error);
       return false;
     }
+  }
+
+  /** What `guard` does with an error, for loops that catch it themselves (no closure per call). */
+  failed(error: unknown): void {
+    this.failure ??= { error };
   }
 }

@@ -45,6 +45,14 @@ export class OutboundBuffer {
   lastWriteAt = Date.now();
   /** The session itself when it is one of ours over SockJS (not decorated): MESSAGE frames go pre-quoted. */
   private readonly sockjs: Session | undefined;
+  /**
+   * Plain websocket sessions: the frames of one tick go as one websocket message (STOMP lets a
+   * message carry several frames, and every client reads them so): a fan-out then costs one socket
+   * write per subscriber and tick, not one per frame. SockJS sessions batch their own `a[…]` frames.
+   */
+  private readonly coalesce: boolean;
+  private coalesced = '';
+  private coalesceQueued = false;
 
   constructor(
     private readonly session: SockJsSession,
@@ -53,6 +61,7 @@ export class OutboundBuffer {
     private readonly onDrop: () => void,
   ) {
     this.sockjs = session instanceof Session ? session : undefined;
+    this.coalesce = session.transport === 'websocket-raw';
   }
 
   /** Whether frames are waiting for the transport (queue consumers are passed over meanwhile). */
@@ -91,7 +100,9 @@ export class OutboundBuffer {
   ): void {
     const sockjs = this.sockjs;
     if (this.blockedNow || !sockjs) {
-      this.write(message.frame(version, subscription, ack), hooks);
+      // Its size is worked out only if it is to wait here.
+      const text = message.frame(version, subscription, ack);
+      this.write(text, this.blockedNow ? { ...hooks, bytes: message.bytes } : hooks);
       return;
     }
     const { quoted, bytes } = message.quotedFrame(version, subscription, ack);
@@ -121,19 +132,26 @@ export class OutboundBuffer {
 
   /** Calls `then` once nothing waits here any more (at once when nothing does). */
   whenEmpty(then: () => void): void {
-    if (this.waiting.length === 0) then();
-    else this.emptied.push(then);
+    if (this.waiting.length > 0) {
+      this.emptied.push(then);
+      return;
+    }
+    this.sendCoalesced();
+    then();
   }
 
   /** Hands everything waiting to the session regardless of its high-water mark (before an ERROR frame). */
   flushAll(): void {
     for (const next of this.waiting.splice(0)) this.settle(this.hand(next.text), next);
     this.waitingBytes = 0;
+    this.sendCoalesced();
     this.runEmptied();
   }
 
   /** Drops everything waiting (the session is gone, or closed as too slow). */
   discard(): void {
+    // What this tick already took was told `sent`: it goes, the rest is dropped.
+    this.sendCoalesced();
     for (const next of this.waiting.splice(0)) next.dropped?.();
     this.waitingBytes = 0;
     this.emptied = [];
@@ -142,12 +160,32 @@ export class OutboundBuffer {
   /** Hands `text` to the session; false when the session is not open (nothing was queued). */
   private hand(text: string): boolean {
     this.lastWriteAt = Date.now();
+    if (this.coalesce) return this.coalesceFrame(text);
     const accepted = this.session.send(text);
     if (accepted) return true;
     // False from an open session: queued all the same, at its high-water mark; onDrain follows.
     const open = this.session.readyState === ReadyState.OPEN;
     if (open) this.blockedNow = true;
     return open;
+  }
+
+  private coalesceFrame(text: string): boolean {
+    if (this.session.readyState !== ReadyState.OPEN) return false;
+    this.coalesced += text;
+    if (!this.coalesceQueued) {
+      this.coalesceQueued = true;
+      queueMicrotask(() => this.sendCoalesced());
+    }
+    return true;
+  }
+
+  /** The tick's frames as one message; false from an open session blocks what follows, as any send. */
+  private sendCoalesced(): void {
+    this.coalesceQueued = false;
+    const text = this.coalesced;
+    if (text === '') return;
+    this.coalesced = '';
+    if (!this.session.send(text) && this.session.readyState === ReadyState.OPEN) this.blockedNow = true;
   }
 
   private overflow(): void {

@@ -21,7 +21,7 @@ import type { AckMode, OutboundMessage } from '../message';
 import type { InboundContext, StompSession } from '../types';
 import { HeartBeats } from './heart-beats';
 import type { ConnectionHost } from './host';
-import { OutboundBuffer } from './outbound-buffer';
+import { OutboundBuffer, type WriteHooks } from './outbound-buffer';
 import { errorFrame, receiptFrame } from './server-frames';
 import { Subscription, type SubscriptionOwner, type Unacked } from './subscription';
 import { Transactions } from './transactions';
@@ -31,6 +31,9 @@ type State = 'awaiting-connect' | 'connected' | 'disconnecting' | 'closed';
 
 /** The SockJS close after an ERROR frame: the STOMP spec has the server close the connection. */
 export const STOMP_ERROR_CLOSE: CloseInfo = { code: 1002, reason: 'STOMP protocol error' };
+
+/** An auto-ack topic delivery needs no settling: one hooks object for all of them (none made per delivery). */
+const TOPIC_HOOKS: WriteHooks = Object.freeze({ droppable: true });
 
 const ACK_MODES: readonly AckMode[] = ['auto', 'client', 'client-individual'];
 
@@ -156,15 +159,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     const version = this.version ?? '1.2';
     const ackId = unacked && version === '1.2' ? unacked.key : undefined;
     if (unacked) this.pending.add(unacked);
-    const hooks = {
-      droppable: true,
-      bytes: message.bytes,
-      sent: settle && (() => settle('ack')),
-      dropped: () => {
-        if (unacked) this.forgetUnacked(unacked);
-        else settle?.('nack');
-      },
-    };
+    const hooks = unacked === undefined && settle === undefined ? TOPIC_HOOKS : this.deliveryHooks(unacked, settle);
     try {
       if (!this.outboundIntercepted) {
         this.outbound.writeMessage(message, version, subscription.subscriptionId, ackId, hooks);
@@ -184,6 +179,18 @@ export class StompConnection implements StompSession, SubscriptionOwner {
       this.host.logger.warn({ err: error, session: this.id, version }, 'STOMP message not writable to this session');
       this.settleUnsent(unacked, settle, 'nack');
     }
+  }
+
+  /** A queue or client-ack delivery: settled when written (auto) and given back when dropped unsent. */
+  private deliveryHooks(unacked: Unacked | undefined, settle: ((outcome: Settlement) => void) | undefined): WriteHooks {
+    return {
+      droppable: true,
+      sent: settle && (() => settle('ack')),
+      dropped: () => {
+        if (unacked) this.forgetUnacked(unacked);
+        else settle?.('nack');
+      },
+    };
   }
 
   /**
