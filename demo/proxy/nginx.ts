@@ -23,10 +23,11 @@ import { DeadlineError } from './wait';
 
 /**
  * The proxy modes, each one template in demo/proxy/nginx/: the four hostile ones of the
- * scenarios, and `strip-prefix`, which serves the upstream under /app/ (the browser test of the
- * iframe transports behind a path prefix).
+ * scenarios, `strip-prefix`, which serves the upstream under /app/ (the browser test of the
+ * iframe transports behind a path prefix), and `sticky`, which balances over several upstreams
+ * and keeps each SockJS session on one (test/proxy/sticky.test.ts, docs/scaling.md).
  */
-export type NginxMode = 'no-upgrade' | 'buffering' | 'idle-cut' | 'close-delimited' | 'strip-prefix';
+export type NginxMode = 'no-upgrade' | 'buffering' | 'idle-cut' | 'close-delimited' | 'strip-prefix' | 'sticky';
 
 export const DEFAULT_NGINX = '/usr/sbin/nginx';
 
@@ -92,10 +93,18 @@ export interface RenderedConfig {
 export interface ConfigValues {
   listenPort: number;
   upstreamPort: number;
+  /** Every node of the `sticky` mode's upstream block. Default: `upstreamPort` alone. */
+  upstreamPorts?: readonly number[];
   /** Idle cut of the idle-cut mode, seconds. Default 2. */
   idleSeconds?: number;
   /** Default: from the current uid. */
   user?: string;
+}
+
+/** `server` lines of an upstream block, one per port, indented as the block's body. */
+export function upstreamServers(ports: readonly number[]): string {
+  if (ports.length === 0) throw new Error('nginx upstream: no ports');
+  return ports.map((port) => `server 127.0.0.1:${port};`).join('\n        ');
 }
 
 /** The mode's config with ports and the rest filled in. */
@@ -104,6 +113,7 @@ export function renderConfig(mode: NginxMode, values: ConfigValues): RenderedCon
   const filled: Record<string, string> = {
     LISTEN_PORT: String(values.listenPort),
     UPSTREAM_PORT: String(values.upstreamPort),
+    UPSTREAM_SERVERS: upstreamServers(values.upstreamPorts ?? [values.upstreamPort]),
     IDLE_SECONDS: String(values.idleSeconds ?? 2),
     USER: values.user ?? userDirective(),
   };
@@ -117,6 +127,8 @@ export interface NginxOptions {
   mode: NginxMode;
   /** Where nginx proxies to (our server) on 127.0.0.1. */
   upstreamPort: number;
+  /** Every node the `sticky` mode balances over (127.0.0.1). Default: `upstreamPort` alone. */
+  upstreamPorts?: readonly number[];
   idleSeconds?: number;
   /** Default `findNginx()`. */
   bin?: string;
@@ -300,6 +312,7 @@ export async function startNginx(options: NginxOptions): Promise<NginxProcess> {
     const config = renderConfig(options.mode, {
       listenPort: port,
       upstreamPort: options.upstreamPort,
+      ...(options.upstreamPorts === undefined ? {} : { upstreamPorts: options.upstreamPorts }),
       ...(options.idleSeconds === undefined ? {} : { idleSeconds: options.idleSeconds }),
     });
     const confFile = join(prefix, 'conf', 'nginx.conf');
