@@ -20,6 +20,7 @@ import { SessionStore } from './session/store';
 import { EndpointCounters, type EndpointStats } from './stats';
 import { TimerWheel } from './session/timer-wheel';
 import { WebSocketUpgrades, type UpgradeHost } from './upgrades';
+import type { ClusterLink } from './cluster/types';
 
 export type NextFunction = (error?: unknown) => void;
 
@@ -54,11 +55,23 @@ export interface SockJsEndpoint {
    * overflows, pong timeouts, dropped responses. A plain object: log it, serialize it, diff two.
    */
   stats(): EndpointStats;
-  /** Sends to every open session; returns how many took the message. */
+  /**
+   * Sends to every open session; returns how many took the message. With a `cluster` bus it is
+   * published once for every other node too; the count is still this node's (the cluster-wide
+   * one is not known).
+   */
   broadcast(message: string): number;
-  /** Sends to one session; false when there is no open session with that id. */
+  /**
+   * Sends to one session; false when there is no open session with that id here. With a `cluster`
+   * bus a session not held here is looked up in the cluster's registry and the message forwarded
+   * to its node; the result still says only whether it was here (the bus's `sendTo(prefix, id,
+   * message)` resolves with the cluster's answer).
+   */
   sendTo(sessionId: string, message: string): boolean;
-  /** Sends to every open session of one user (see the `principal` option); returns how many. */
+  /**
+   * Sends to every open session of one user (see the `principal` option); returns how many. With a
+   * `cluster` bus it reaches the user's sessions on every node; the count is still this node's.
+   */
   sendToUser(user: string, message: string): number;
   /**
    * Graceful shutdown: refuses new sessions (503), gives queued messages up to `flushTimeout` ms
@@ -77,7 +90,9 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   readonly iframeUnderSlash: IframePage;
   readonly clientScript: Buffer | undefined;
   readonly counters = new EndpointCounters();
-  private readonly store = new SessionStore();
+  private readonly store: SessionStore;
+  /** This endpoint on the `cluster` bus, if any. */
+  private readonly link: ClusterLink | undefined;
   private readonly context: SessionContext;
   private readonly upgrades: WebSocketUpgrades;
   private readonly wheel: TimerWheel;
@@ -93,6 +108,13 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   constructor(options: EndpointOptions) {
     this.options = resolveOptions(options);
     const { prefix } = this.options;
+    this.link = this.options.cluster?.join({
+      prefix,
+      deliverBroadcast: (message) => this.localBroadcast(message),
+      deliverTo: (sessionId, message) => this.localSendTo(sessionId, message),
+      deliverToUser: (user, message) => this.localSendToUser(user, message),
+    });
+    this.store = new SessionStore(this.link);
     const script: ClientScript | undefined =
       this.options.sockjs && this.options.clientScriptUrl === undefined ? loadClientScript() : undefined;
     this.clientScript = script?.body;
@@ -263,6 +285,24 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
   }
 
   broadcast(message: string): number {
+    const count = this.localBroadcast(message);
+    this.link?.broadcast(String(message));
+    return count;
+  }
+
+  sendTo(sessionId: string, message: string): boolean {
+    if (this.localSendTo(sessionId, message)) return true;
+    if (this.link && !this.store.get(sessionId)) void this.link.sendTo(sessionId, String(message));
+    return false;
+  }
+
+  sendToUser(user: string, message: string): number {
+    const count = this.localSendToUser(user, message);
+    this.link?.sendToUser(user, String(message));
+    return count;
+  }
+
+  private localBroadcast(message: string): number {
     const text = String(message);
     const quoted = quote(text);
     const bytes = Buffer.byteLength(text);
@@ -277,12 +317,12 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     return count;
   }
 
-  sendTo(sessionId: string, message: string): boolean {
+  private localSendTo(sessionId: string, message: string): boolean {
     const session = this.store.get(sessionId);
     return session !== undefined && this.sendIfOpen(session, message);
   }
 
-  sendToUser(user: string, message: string): number {
+  private localSendToUser(user: string, message: string): number {
     let count = 0;
     for (const session of this.store.ofUser(user)) if (this.sendIfOpen(session, message)) count++;
     return count;
@@ -307,6 +347,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     this.wheel.stop();
     // onClose callbacks were queued by terminate(); let synchronous ones run before resolving.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.link?.leave();
   }
 
   /** Resolves when no open session holds unsent messages, or when `timeout` ms have passed. */

@@ -4,6 +4,7 @@ import type { Logger, SockJsHandler, SockJsSession } from './handler';
 import type { HandshakeInterceptor, PrincipalResolver } from './handshake';
 import type { DroppedResponsePolicy } from '../transports';
 import { originEntryProblem } from './http/origin';
+import type { ClusterBus } from './cluster/types';
 
 /** Options of one SockJS endpoint. Every limit has a documented default. */
 export interface EndpointOptions {
@@ -101,6 +102,12 @@ export interface EndpointOptions {
    * 0 = never. Default 0.
    */
   statsLogInterval?: number;
+  /**
+   * A cluster bus (`createRedisBus` of `sockjs-ts-server/cluster`): `broadcast`, `sendTo` and
+   * `sendToUser` then reach sessions on every node of the bus (see docs/scaling.md). Default
+   * none: everything stays in this process.
+   */
+  cluster?: ClusterBus;
 }
 
 /** Every key of EndpointOptions, at run time; the compiler keeps it complete and exact. */
@@ -132,11 +139,12 @@ export const ENDPOINT_OPTION_KEYS: readonly string[] = Object.keys({
   pongTimeout: true,
   sessionBinding: true,
   statsLogInterval: true,
+  cluster: true,
   logger: true,
 } satisfies Record<keyof EndpointOptions, true>);
 
 /** Options that stay optional once resolved: absent means "none" (no principal, the served client script). */
-type OptionalWhenResolved = 'principal' | 'clientScriptUrl';
+type OptionalWhenResolved = 'principal' | 'clientScriptUrl' | 'cluster';
 
 /** The options with every default applied, as the endpoint reads them: derived, never declared twice. */
 export type ResolvedOptions = Readonly<
@@ -260,6 +268,14 @@ function checkHandler(handler: unknown): SockJsHandler {
   return handler;
 }
 
+function checkCluster(value: unknown): ClusterBus | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || typeof (value as ClusterBus).join !== 'function') {
+    throw invalid('cluster', 'must be a cluster bus (createRedisBus)');
+  }
+  return value as ClusterBus;
+}
+
 /** A logger that keeps stdout quiet and never drops warnings or errors. */
 export const stderrLogger: Logger = {
   debug() {},
@@ -334,5 +350,6 @@ export function resolveOptions(options: EndpointOptions): ResolvedOptions {
     sessionBinding: checkBinding(options.sessionBinding),
     logger: logger ?? stderrLogger,
     statsLogInterval: nonNegativeInteger('statsLogInterval', options.statsLogInterval, DEFAULTS.statsLogInterval),
+    cluster: checkCluster(options.cluster),
   };
 }

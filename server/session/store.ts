@@ -11,10 +11,22 @@ export interface ManagedSession extends SockJsSession, Timed {
   nextDue(): number | undefined;
 }
 
+/** Told of sessions and users coming and going (the cluster bus: registry, user channels). */
+export interface StoreObserver {
+  sessionAdded(sessionId: string): void;
+  sessionRemoved(sessionId: string): void;
+  /** The user's first session is here. */
+  userJoined(user: string): void;
+  /** The user's last session here is gone. */
+  userLeft(user: string): void;
+}
+
 /** The sessions of one endpoint (never shared between endpoints or servers), indexed by user too. */
 export class SessionStore {
   private readonly sessions = new Map<string, ManagedSession>();
   private readonly byUser = new Map<string, Set<ManagedSession>>();
+
+  constructor(private readonly observer?: StoreObserver) {}
 
   /** A live read-only view. */
   get all(): ReadonlyMap<string, SockJsSession> {
@@ -31,22 +43,31 @@ export class SessionStore {
 
   add(session: ManagedSession): void {
     this.sessions.set(session.id, session);
+    this.observer?.sessionAdded(session.id);
     const user = session.principal?.name;
     if (user === undefined) return;
     let sessions = this.byUser.get(user);
-    if (!sessions) this.byUser.set(user, (sessions = new Set()));
+    if (!sessions) {
+      this.byUser.set(user, (sessions = new Set()));
+      this.observer?.userJoined(user);
+    }
     sessions.add(session);
   }
 
   /** Removes the session, unless its id already belongs to a newer one. */
   remove(session: SockJsSession): void {
-    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    if (this.sessions.get(session.id) === session) {
+      this.sessions.delete(session.id);
+      this.observer?.sessionRemoved(session.id);
+    }
     const user = session.principal?.name;
     if (user === undefined) return;
     const sessions = this.byUser.get(user);
     if (!sessions) return;
     sessions.delete(session as ManagedSession);
-    if (sessions.size === 0) this.byUser.delete(user);
+    if (sessions.size > 0) return;
+    this.byUser.delete(user);
+    this.observer?.userLeft(user);
   }
 
   /** The sessions of one user (empty when none). */

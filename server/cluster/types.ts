@@ -1,0 +1,45 @@
+/**
+ * What an endpoint and a cluster bus say to each other. No Redis here: the endpoint (main entry)
+ * imports only these types, so it loads without the optional `redis` peer; the Redis bus itself
+ * lives in `sockjs-ts-server/cluster`.
+ */
+
+/** What an endpoint offers the bus: delivery to its own sessions, each message encoded once. */
+export interface ClusterMember {
+  /** The endpoint's prefix ('' at the root): it names the endpoint's channels. */
+  readonly prefix: string;
+  /** Sends to every open local session; returns how many. */
+  deliverBroadcast(message: string): number;
+  /** Sends to one local session; false when it is not open here. */
+  deliverTo(sessionId: string, message: string): boolean;
+  /** Sends to every open local session of `user`; returns how many. */
+  deliverToUser(user: string, message: string): number;
+}
+
+/** One endpoint's membership of a bus, as the endpoint uses it. */
+export interface ClusterLink {
+  /** Publishes to the other nodes (the caller has already delivered locally). */
+  broadcast(message: string): void;
+  /** Publishes to the other nodes' sessions of `user` (the caller has already delivered locally). */
+  sendToUser(user: string, message: string): void;
+  /** Finds the node holding `sessionId` and publishes to it; true when a node was found and the message published. */
+  sendTo(sessionId: string, message: string): Promise<boolean>;
+  /** The local store gained a session (registered for `sendTo` from other nodes). */
+  sessionAdded(sessionId: string): void;
+  /** The local store lost a session. */
+  sessionRemoved(sessionId: string): void;
+  /** The first local session of `user` opened: the node starts listening to that user's channel. */
+  userJoined(user: string): void;
+  /** The last local session of `user` is gone: the node stops listening to that user's channel. */
+  userLeft(user: string): void;
+  /** The endpoint is closing: its channels are left and its sessions unregistered. */
+  leave(): Promise<void>;
+}
+
+/** A cluster bus (see `createRedisBus` in `sockjs-ts-server/cluster`), given to endpoints as `cluster`. */
+export interface ClusterBus {
+  /** This node's id on the bus (unique per process). */
+  readonly nodeId: string;
+  /** Called by `createEndpoint`; throws `ERR_INVALID_OPTION` when an endpoint with that prefix already joined. */
+  join(member: ClusterMember): ClusterLink;
+}
