@@ -1,27 +1,25 @@
+import type { ClusterSession, LocalHoldings, RedisRegistry } from './registry';
 import type { ClusterLink, ClusterMember } from './types';
 import { Channels, type Envelope } from './wire';
 
-/** What a link needs of its bus: channels to listen to, publishing, the session registry. */
+/** What a link needs of its bus: channels to listen to, publishing, the registry. */
 export interface BusCore {
   readonly nodeId: string;
+  readonly registry: RedisRegistry;
   listen(channel: string, handler: (envelope: Envelope) => void): void;
   unlisten(channel: string): void;
   /** Publishes with this node's next sequence number on the channel; a publish Redis cannot take is counted as dropped. */
   publish(channel: string, target: string, message: string): void;
-  register(key: string): void;
-  unregister(key: string): void;
-  /** The node id stored under `key`, or undefined (none, or Redis unavailable). */
-  lookup(key: string): Promise<string | undefined>;
   forgetLink(prefix: string): void;
 }
 
-/** One endpoint on the bus: its channels, its sessions in the registry. */
-export class EndpointLink implements ClusterLink {
+/** One endpoint on the bus: its channels, its sessions and users in the registry. */
+export class EndpointLink implements ClusterLink, LocalHoldings {
   readonly channels: Channels;
-  /** Local session ids, re-registered on every refresh and after Redis comes back. */
+  /** Local session ids, rewritten on every refresh and after Redis comes back. */
   readonly sessionIds = new Set<string>();
-  /** Users with a local session: the user channels listened to. */
-  private readonly users = new Set<string>();
+  /** Local sessions by user; a user here is a user channel listened to. */
+  readonly sessionsByUser = new Map<string, Set<string>>();
 
   constructor(
     private readonly bus: BusCore,
@@ -41,44 +39,53 @@ export class EndpointLink implements ClusterLink {
   }
 
   async sendTo(sessionId: string, message: string): Promise<boolean> {
-    const node = await this.bus.lookup(this.channels.session(sessionId));
+    const node = await this.bus.registry.nodeOf(this.channels, sessionId);
     // Our own id under a session we do not hold: a stale entry; the session is gone.
     if (node === undefined || node === this.bus.nodeId) return false;
     this.bus.publish(this.channels.node(node), sessionId, message);
     return true;
   }
 
-  sessionAdded(sessionId: string): void {
+  sessionAdded(sessionId: string, user: string | undefined): void {
     this.sessionIds.add(sessionId);
-    this.bus.register(this.channels.session(sessionId));
+    this.bus.registry.session(this.channels, sessionId, true);
+    if (user === undefined) return;
+    let ids = this.sessionsByUser.get(user);
+    if (!ids) {
+      this.sessionsByUser.set(user, (ids = new Set()));
+      this.bus.listen(this.channels.user(user), ({ message }) => void this.member.deliverToUser(user, message));
+    }
+    ids.add(sessionId);
+    this.bus.registry.user(this.channels, user, ids);
   }
 
-  sessionRemoved(sessionId: string): void {
-    if (!this.sessionIds.delete(sessionId)) return;
-    this.bus.unregister(this.channels.session(sessionId));
-  }
-
-  userJoined(user: string): void {
-    this.users.add(user);
-    this.bus.listen(this.channels.user(user), ({ message }) => void this.member.deliverToUser(user, message));
-  }
-
-  userLeft(user: string): void {
-    if (!this.users.delete(user)) return;
+  sessionRemoved(sessionId: string, user: string | undefined): void {
+    if (this.sessionIds.delete(sessionId)) this.bus.registry.session(this.channels, sessionId, false);
+    const ids = user === undefined ? undefined : this.sessionsByUser.get(user);
+    if (user === undefined || !ids?.delete(sessionId)) return;
+    this.bus.registry.user(this.channels, user, ids);
+    if (ids.size > 0) return;
+    this.sessionsByUser.delete(user);
     this.bus.unlisten(this.channels.user(user));
   }
 
+  users(): Promise<string[]> {
+    return this.bus.registry.users(this.channels);
+  }
+
+  sessionsOf(user: string): Promise<ClusterSession[]> {
+    return this.bus.registry.sessionsOf(this.channels, user);
+  }
+
   leave(): Promise<void> {
-    for (const id of [...this.sessionIds]) this.sessionRemoved(id);
-    for (const user of [...this.users]) this.userLeft(user);
+    for (const id of [...this.sessionIds]) this.bus.registry.session(this.channels, id, false);
+    this.sessionIds.clear();
+    for (const user of this.sessionsByUser.keys()) this.bus.unlisten(this.channels.user(user));
+    this.sessionsByUser.clear();
+    this.bus.registry.leave(this.channels);
     this.bus.unlisten(this.channels.broadcast);
     this.bus.unlisten(this.channels.node(this.bus.nodeId));
     this.bus.forgetLink(this.member.prefix);
     return Promise.resolve();
-  }
-
-  /** The registry keys of the local sessions (for the refresh). */
-  registryKeys(): string[] {
-    return [...this.sessionIds].map((id) => this.channels.session(id));
   }
 }

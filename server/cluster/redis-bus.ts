@@ -13,6 +13,7 @@ import { EndpointLink, type BusCore } from './link';
 import type { ClusterBus, ClusterMember } from './types';
 import { decodeEnvelope, encodeEnvelope, GapDetector, Sequencer, type Envelope } from './wire';
 import { BusCounters, type ClusterBusStats } from './stats';
+import { RedisRegistry, type ClusterSession } from './registry';
 
 export interface RedisBusOptions {
   /** `redis://host:port` (node-redis's `url`). Required. */
@@ -38,6 +39,13 @@ export interface RedisClusterBus extends ClusterBus {
   close(): Promise<void>;
   /** Like an endpoint's `sendTo`, with the answer: true when a node holds the session and the message was published. */
   sendTo(prefix: string, sessionId: string, message: string): Promise<boolean>;
+  /**
+   * The users with a session on any node of the endpoint at `prefix`, sorted, from the registry
+   * (entries of a node that died expire after `registryTtl`). Rejects while Redis is away.
+   */
+  users(prefix: string): Promise<string[]>;
+  /** The sessions of `user` on every node of the endpoint at `prefix`. Rejects while Redis is away. */
+  sessionsOf(prefix: string, user: string): Promise<ClusterSession[]>;
   /** Counters since the bus was created. */
   stats(): ClusterBusStats;
   /** The channels this node listens to now. */
@@ -119,6 +127,7 @@ class RedisBus implements RedisClusterBus, BusCore {
   private readonly options: Resolved;
   private readonly logger: Logger;
   private readonly publisher: Client;
+  readonly registry: RedisRegistry;
   private subscriber: Client | undefined;
   private sharded = false;
   private started = false;
@@ -143,6 +152,7 @@ class RedisBus implements RedisClusterBus, BusCore {
       disableOfflineQueue: true,
       socket: { reconnectStrategy: backoff(this.options.reconnectMaxDelay) },
     });
+    this.registry = new RedisRegistry(this.publisher, this.nodeId, this.options.registryTtl, this.logger);
     this.watch(this.publisher, 'publisher');
   }
 
@@ -151,6 +161,8 @@ class RedisBus implements RedisClusterBus, BusCore {
     if (this.links.has(member.prefix)) throw invalid(`an endpoint with prefix ${member.prefix || '/'} already joined`);
     const link = new EndpointLink(this, member);
     this.links.set(member.prefix, link);
+    // Joined after start(): the node's registry entry is written now, not at the next refresh.
+    if (this.subscriber) this.registry.rewrite(link);
     return link;
   }
 
@@ -260,41 +272,30 @@ class RedisBus implements RedisClusterBus, BusCore {
     } else this.logger.warn({ err: error, channel }, 'cluster bus: publish dropped');
   }
 
-  register(key: string): void {
-    if (!this.publisher.isReady) return; // written again when Redis is back
-    this.publisher
-      .set(key, this.nodeId, { expiration: { type: 'PX', value: this.options.registryTtl } })
-      .catch((error: unknown) => this.logger.debug({ err: error, key }, 'cluster bus: registry write failed'));
-  }
-
-  unregister(key: string): void {
-    if (!this.publisher.isReady) return; // the entry expires
-    this.publisher
-      .del(key)
-      .catch((error: unknown) => this.logger.debug({ err: error, key }, 'cluster bus: registry delete failed'));
-  }
-
-  async lookup(key: string): Promise<string | undefined> {
-    if (!this.publisher.isReady) return undefined;
-    try {
-      return (await this.publisher.get(key)) ?? undefined;
-    } catch (error) {
-      this.logger.debug({ err: error, key }, 'cluster bus: registry read failed');
-      return undefined;
-    }
-  }
-
   forgetLink(prefix: string): void {
     this.links.delete(prefix);
   }
 
   private registerAll(): void {
-    for (const link of this.links.values()) for (const key of link.registryKeys()) this.register(key);
+    for (const link of this.links.values()) this.registry.rewrite(link);
   }
 
-  sendTo(prefix: string, sessionId: string, message: string): Promise<boolean> {
+  private link(prefix: string): EndpointLink {
     const link = this.links.get(prefix === '/' ? '' : prefix);
-    return link ? link.sendTo(sessionId, message) : Promise.resolve(false);
+    if (!link) throw invalid(`no endpoint with prefix ${prefix} joined this bus`);
+    return link;
+  }
+
+  async sendTo(prefix: string, sessionId: string, message: string): Promise<boolean> {
+    return this.link(prefix).sendTo(sessionId, message);
+  }
+
+  async users(prefix: string): Promise<string[]> {
+    return this.link(prefix).users();
+  }
+
+  async sessionsOf(prefix: string, user: string): Promise<ClusterSession[]> {
+    return this.link(prefix).sessionsOf(user);
   }
 
   stats(): ClusterBusStats {

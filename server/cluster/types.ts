@@ -24,14 +24,13 @@ export interface ClusterLink {
   sendToUser(user: string, message: string): void;
   /** Finds the node holding `sessionId` and publishes to it; true when a node was found and the message published. */
   sendTo(sessionId: string, message: string): Promise<boolean>;
-  /** The local store gained a session (registered for `sendTo` from other nodes). */
-  sessionAdded(sessionId: string): void;
-  /** The local store lost a session. */
-  sessionRemoved(sessionId: string): void;
-  /** The first local session of `user` opened: the node starts listening to that user's channel. */
-  userJoined(user: string): void;
-  /** The last local session of `user` is gone: the node stops listening to that user's channel. */
-  userLeft(user: string): void;
+  /**
+   * The local store gained a session (registered for `sendTo` from other nodes, and under its
+   * user; the first local session of a user makes the node listen to that user's channel).
+   */
+  sessionAdded(sessionId: string, user: string | undefined): void;
+  /** The local store lost a session (a user's last one here: the node leaves the user's channel). */
+  sessionRemoved(sessionId: string, user: string | undefined): void;
   /** The endpoint is closing: its channels are left and its sessions unregistered. */
   leave(): Promise<void>;
 }

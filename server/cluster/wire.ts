@@ -86,6 +86,16 @@ export class Channels {
     return `sockjs:${this.prefix}:node:${nodeId}`;
   }
 
+  /** The registry hash of one node's users (user → its session ids there). */
+  users(nodeId: string): string {
+    return `sockjs:${this.prefix}:users:${nodeId}`;
+  }
+
+  /** The registry's sorted set of live nodes (scored by expiry). */
+  get nodes(): string {
+    return `sockjs:${this.prefix}:nodes`;
+  }
+
   /** The registry key naming the node that holds a session (a key, not a channel). */
   session(sessionId: string): string {
     return `sockjs:${this.prefix}:session:${sessionId}`;

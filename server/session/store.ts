@@ -13,12 +13,8 @@ export interface ManagedSession extends SockJsSession, Timed {
 
 /** Told of sessions and users coming and going (the cluster bus: registry, user channels). */
 export interface StoreObserver {
-  sessionAdded(sessionId: string): void;
-  sessionRemoved(sessionId: string): void;
-  /** The user's first session is here. */
-  userJoined(user: string): void;
-  /** The user's last session here is gone. */
-  userLeft(user: string): void;
+  sessionAdded(sessionId: string, user: string | undefined): void;
+  sessionRemoved(sessionId: string, user: string | undefined): void;
 }
 
 /** The sessions of one endpoint (never shared between endpoints or servers), indexed by user too. */
@@ -43,31 +39,26 @@ export class SessionStore {
 
   add(session: ManagedSession): void {
     this.sessions.set(session.id, session);
-    this.observer?.sessionAdded(session.id);
     const user = session.principal?.name;
+    this.observer?.sessionAdded(session.id, user);
     if (user === undefined) return;
     let sessions = this.byUser.get(user);
-    if (!sessions) {
-      this.byUser.set(user, (sessions = new Set()));
-      this.observer?.userJoined(user);
-    }
+    if (!sessions) this.byUser.set(user, (sessions = new Set()));
     sessions.add(session);
   }
 
   /** Removes the session, unless its id already belongs to a newer one. */
   remove(session: SockJsSession): void {
+    const user = session.principal?.name;
     if (this.sessions.get(session.id) === session) {
       this.sessions.delete(session.id);
-      this.observer?.sessionRemoved(session.id);
+      this.observer?.sessionRemoved(session.id, user);
     }
-    const user = session.principal?.name;
     if (user === undefined) return;
     const sessions = this.byUser.get(user);
     if (!sessions) return;
     sessions.delete(session as ManagedSession);
-    if (sessions.size > 0) return;
-    this.byUser.delete(user);
-    this.observer?.userLeft(user);
+    if (sessions.size === 0) this.byUser.delete(user);
   }
 
   /** The sessions of one user (empty when none). */

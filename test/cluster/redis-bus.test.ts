@@ -102,10 +102,23 @@ describe('cluster bus on Redis', { skip }, () => {
     for (const c of [aliceOnOne, aliceOnThree, bob]) assert.equal(await c.message(1), 'again');
     for (const c of [aliceOnOne, aliceOnThree, bob]) assert.equal(c.messages.items.length, 2);
 
-    // Alice's last session on node-3 goes: node-3 leaves her channel.
+    // The cluster-wide registry, asked on a node that holds no session of alice.
+    assert.deepEqual(await two.bus.users(NODE_PREFIX), ['alice', 'bob']);
+    const sessionsOfAlice = await two.bus.sessionsOf(NODE_PREFIX, 'alice');
+    assert.deepEqual(sessionsOfAlice.map((s) => s.nodeId).sort(), ['node-1', 'node-3'], 'alice on node-1 and node-3');
+    assert.deepEqual(sessionsOfAlice.map((s) => s.sessionId).sort(), [one.node.opened[0], three.node.opened[0]].sort());
+
+    // Alice's last session on node-3 goes: node-3 leaves her channel and the registry.
     aliceOnThree.sock.close();
     await until(() => !three.bus.channels().includes(alice), 'node-3 to leave alice');
     await untilAsync(async () => (await shardSubscribers(admin, alice)) === 1, 'one Redis subscriber of alice');
+    assert.deepEqual(
+      (await one.bus.sessionsOf(NODE_PREFIX, 'alice')).map((s) => s.nodeId),
+      ['node-1'],
+    );
+    // bob's node closes: bob leaves the cluster's users.
+    await two.node.close();
+    await untilAsync(async () => (await one.bus.users(NODE_PREFIX)).join() === 'alice', 'only alice left');
   });
 
   test('sendTo reaches a session on another node through the registry', LONG, async () => {
@@ -179,6 +192,10 @@ describe('cluster bus on Redis', { skip }, () => {
       assert.equal(await s3.message(2), 'alice again');
       // The registry was lost with Redis; node-2 wrote it again when Redis came back.
       await untilAsync(async () => (await admin.get(channels.session(idOnTwo))) === 'node-2', 'the registry rewritten');
+      await untilAsync(
+        async () => (await two.bus.users(NODE_PREFIX)).join() === 'alice',
+        'node-3 wrote its users again',
+      );
       assert.equal(await one.bus.sendTo(NODE_PREFIX, idOnTwo, 'direct again'), true);
       assert.equal(await s2.message(3), 'direct again');
     },
