@@ -165,6 +165,9 @@ describe('cluster bus on Redis', { skip }, () => {
       s2.sock.send('still here');
       assert.equal(await s2.message(1), 'node-2:still here', 'node-2 serves its session without Redis');
 
+      // A user's first session while Redis is away: node-2 subscribes to carol's channel on reconnect.
+      const carol = await openOn(two, 'websocket', resources, 'carol');
+
       redis = await startRedis({ port });
       const admin = await adminClient(redis.url, resources);
       // node-redis resubscribes every channel it has a listener for once it is back.
@@ -190,11 +193,15 @@ describe('cluster bus on Redis', { skip }, () => {
 
       one.node.endpoint.sendToUser('alice', 'alice again');
       assert.equal(await s3.message(2), 'alice again');
+      await untilAsync(async () => (await shardSubscribers(admin, channels.user('carol'))) === 1, 'carol subscribed');
+      one.node.endpoint.sendToUser('carol', 'hello carol');
+      await carol.messages.waitFor((m) => m === 'hello carol', 'carol to get her message');
+      assert.deepEqual(carol.messages.items, ['after', 'hello carol'], 'a broadcast and her own message');
       // The registry was lost with Redis; node-2 wrote it again when Redis came back.
       await untilAsync(async () => (await admin.get(channels.session(idOnTwo))) === 'node-2', 'the registry rewritten');
       await untilAsync(
-        async () => (await two.bus.users(NODE_PREFIX)).join() === 'alice',
-        'node-3 wrote its users again',
+        async () => (await two.bus.users(NODE_PREFIX)).join() === 'alice,carol',
+        'node-3 and node-2 wrote their users again',
       );
       assert.equal(await one.bus.sendTo(NODE_PREFIX, idOnTwo, 'direct again'), true);
       assert.equal(await s2.message(3), 'direct again');
