@@ -5,7 +5,8 @@
  * user's channel only while it holds a session of that user.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient, type RedisClientType } from 'redis';
+import type * as NodeRedis from 'redis';
+import type { RedisClientType } from 'redis';
 import { checkOptionKeys, SockJsError } from '../../protocol';
 import type { Logger } from '../handler';
 import { stderrLogger } from '../options';
@@ -53,6 +54,24 @@ export interface RedisClusterBus extends ClusterBus {
 }
 
 type Client = RedisClientType;
+type CreateClient = typeof NodeRedis.createClient;
+
+/**
+ * node-redis, loaded when a bus is created (an optional peer): without it, the error says how to
+ * install it instead of Node's bare "Cannot find module".
+ */
+function loadCreateClient(): CreateClient {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use, not on import
+    return (require('redis') as typeof NodeRedis).createClient;
+  } catch (error) {
+    throw new SockJsError(
+      'ERR_REDIS_MISSING',
+      'the cluster bus needs node-redis, an optional peer dependency: run `npm install redis`',
+      { cause: error },
+    );
+  }
+}
 
 function invalid(why: string): SockJsError {
   return new SockJsError('ERR_INVALID_OPTION', `createRedisBus: ${why}`);
@@ -147,6 +166,7 @@ class RedisBus implements RedisClusterBus, BusCore {
     this.logger = this.options.logger;
     // No offline queue for publishes: while Redis is away they fail at once and are counted as
     // dropped, instead of piling up in memory and arriving late and out of step with local delivery.
+    const createClient = loadCreateClient();
     this.publisher = createClient({
       url: this.options.url,
       disableOfflineQueue: true,

@@ -86,3 +86,21 @@ test('the main entry loads without redis', () => {
   const script = `require(${JSON.stringify(entry)}); process.stdout.write(String(Object.keys(require.cache).some((k) => /[\\\\/]node_modules[\\\\/](redis|@redis)[\\\\/]/.test(k))))`;
   assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }), 'false');
 });
+
+test('without redis installed, createRedisBus says how to install it', () => {
+  const entry = join(__dirname, '../../server/cluster/index.js');
+  // The child hides `redis` from require, as a user's tree without the optional peer would.
+  const script = [
+    `const Module = require('node:module');`,
+    `const resolve = Module._resolveFilename;`,
+    `Module._resolveFilename = function (request, ...rest) {`,
+    `  if (request === 'redis') throw Object.assign(new Error("Cannot find module 'redis'"), { code: 'MODULE_NOT_FOUND' });`,
+    `  return resolve.call(this, request, ...rest);`,
+    `};`,
+    `const { createRedisBus } = require(${JSON.stringify(entry)});`,
+    `try { createRedisBus({ url: 'redis://127.0.0.1:1' }); process.stdout.write('created'); }`,
+    `catch (error) { process.stdout.write(error.code + ' ' + error.message); }`,
+  ].join('\n');
+  const output = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.match(output, /^ERR_REDIS_MISSING .*npm install redis/);
+});
