@@ -121,6 +121,21 @@ describe('cluster bus on Redis', { skip }, () => {
     await untilAsync(async () => (await one.bus.users(NODE_PREFIX)).join() === 'alice', 'only alice left');
   });
 
+  test('users(): a node whose entries were not refreshed in time (a dead one) no longer counts', LONG, async () => {
+    resources = new Resources();
+    const [one] = (await startCluster(redis.url, 1, resources)) as [ClusterNode];
+    const admin = await adminClient(redis.url, resources);
+    await admin.hSet(channels.users('node-dead'), 'zed', JSON.stringify(['s1']));
+    await admin.zAdd(channels.nodes, { score: Date.now() + 60_000, value: 'node-dead' });
+    assert.deepEqual(await one.bus.users(NODE_PREFIX), ['zed'], 'alive while its expiry is ahead');
+    assert.deepEqual(await one.bus.sessionsOf(NODE_PREFIX, 'zed'), [{ nodeId: 'node-dead', sessionId: 's1' }]);
+    await admin.zAdd(channels.nodes, { score: Date.now() - 1, value: 'node-dead' });
+    assert.deepEqual(await one.bus.users(NODE_PREFIX), [], 'past its expiry: gone');
+    assert.deepEqual(await one.bus.sessionsOf(NODE_PREFIX, 'zed'), []);
+    await admin.del(channels.users('node-dead'));
+    await admin.zRem(channels.nodes, 'node-dead');
+  });
+
   test('sendTo reaches a session on another node through the registry', LONG, async () => {
     resources = new Resources();
     const nodes = await startCluster(redis.url, 3, resources);
