@@ -149,7 +149,8 @@ class RedisBus implements RedisClusterBus, BusCore {
   readonly registry: RedisRegistry;
   private subscriber: Client | undefined;
   private sharded = false;
-  private started = false;
+  /** The one start (a second `start()` waits for the same). */
+  private starting: Promise<void> | undefined;
   private closed = false;
   private readonly handlers = new Map<string, (envelope: Envelope) => void>();
   private readonly links = new Map<string, EndpointLink>();
@@ -186,9 +187,12 @@ class RedisBus implements RedisClusterBus, BusCore {
     return link;
   }
 
-  async start(): Promise<void> {
-    if (this.started || this.closed) return;
-    this.started = true;
+  start(): Promise<void> {
+    if (this.closed) return Promise.reject(invalid('the bus is closed'));
+    return (this.starting ??= this.connect());
+  }
+
+  private async connect(): Promise<void> {
     await this.publisher.connect();
     this.sharded = this.options.sharded ?? majorVersion(await this.publisher.info('server')) >= 7;
     // The listener keeps its offline queue: (un)subscribes made while Redis is away go out on
