@@ -1,0 +1,182 @@
+import { headerValue, type StompFrame, type StompHeader } from '../../../protocol';
+import type { Settlement, Subscriber } from '../broker/broker';
+import { OutboundMessage } from '../message';
+import type { ResolvedRelayOptions } from './options';
+import { RelayConnection } from './relay-connection';
+
+/** What a session's relay reports to the relay (its counters). */
+export interface SessionRelayHost {
+  readonly options: ResolvedRelayOptions;
+  delivered(redelivered: boolean): void;
+}
+
+/** Used when the broker's MESSAGE has no content-type: what our SEND frames default to. */
+const DEFAULT_CONTENT_TYPE = 'text/plain;charset=UTF-8';
+
+/**
+ * The broker side of one client session's subscriptions: one STOMP connection to the broker (as
+ * Spring's relay opens per client session), made on the first subscription and closed with the last.
+ * Each subscription is relayed under the client's own subscription id (unique within the session), so
+ * a MESSAGE's `subscription` names its subscriber; every SUBSCRIBE asks for a receipt, which confirms
+ * it. After a reconnect every subscription is sent again. Client-ack subscriptions are relayed as
+ * `client-individual`: each delivery's settle becomes the ACK or NACK of that message (our session
+ * keeps `client` mode's cumulative meaning and settles each message it covers).
+ */
+export class SessionRelay {
+  private readonly subscribers = new Map<string, Subscriber>();
+  private readonly confirmed = new Set<string>();
+  /** SUBSCRIBE receipts awaited, by receipt id: the subscription id. */
+  private readonly receipts = new Map<string, string>();
+  private readonly connection: RelayConnection;
+  /** Bumped at each CONNECTED: a settle from an older connection has nothing to ACK any more. */
+  private generation = 0;
+  private receiptSequence = 0;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly host: SessionRelayHost,
+  ) {
+    this.connection = new RelayConnection(sessionId, host.options, {
+      onConnected: () => this.connected(),
+      onFrame: (frame) => this.frame(frame),
+      onDown: () => this.down(),
+    });
+    this.connection.start();
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /** Subscriptions the broker confirmed on the current connection. */
+  get confirmedCount(): number {
+    return this.confirmed.size;
+  }
+
+  isConfirmed(subscriptionId: string): boolean {
+    return this.confirmed.has(subscriptionId);
+  }
+
+  get isConnected(): boolean {
+    return this.connection.isConnected;
+  }
+
+  add(subscriber: Subscriber): void {
+    this.subscribers.set(subscriber.subscriptionId, subscriber);
+    this.sendSubscribe(subscriber);
+  }
+
+  /** Returns whether it was the last one (the caller then closes this relay). */
+  remove(subscriber: Subscriber): boolean {
+    if (this.subscribers.get(subscriber.subscriptionId) !== subscriber) return this.subscribers.size === 0;
+    this.subscribers.delete(subscriber.subscriptionId);
+    this.confirmed.delete(subscriber.subscriptionId);
+    if (this.subscribers.size > 0) {
+      this.connection.send({ command: 'UNSUBSCRIBE', headers: [['id', subscriber.subscriptionId]], body: '' });
+    }
+    return this.subscribers.size === 0;
+  }
+
+  /** The broker may be back: try now rather than at the end of the backoff. */
+  retryNow(): void {
+    this.connection.retryNow();
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+
+  private sendSubscribe(subscriber: Subscriber): void {
+    const receipt = `sub-${++this.receiptSequence}`;
+    const headers: StompHeader[] = [
+      ['id', subscriber.subscriptionId],
+      ['destination', subscriber.destination],
+      ['ack', subscriber.ack === 'auto' ? 'auto' : 'client-individual'],
+      ['receipt', receipt],
+    ];
+    if (this.connection.send({ command: 'SUBSCRIBE', headers, body: '' }))
+      this.receipts.set(receipt, subscriber.subscriptionId);
+  }
+
+  private connected(): void {
+    this.generation++;
+    for (const subscriber of this.subscribers.values()) this.sendSubscribe(subscriber);
+  }
+
+  private down(): void {
+    this.confirmed.clear();
+    this.receipts.clear();
+  }
+
+  private frame(frame: StompFrame): void {
+    switch (frame.command) {
+      case 'MESSAGE':
+        this.message(frame);
+        return;
+      case 'RECEIPT':
+        this.receipted(headerValue(frame, 'receipt-id'));
+        return;
+      case 'ERROR':
+        this.refused(frame);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private receipted(receipt: string | undefined): void {
+    const id = receipt === undefined ? undefined : this.receipts.get(receipt);
+    if (id === undefined) return;
+    this.receipts.delete(receipt as string);
+    if (this.subscribers.has(id)) this.confirmed.add(id);
+  }
+
+  /**
+   * The broker refused something (RabbitMQ then closes the connection). A refused SUBSCRIBE (say, an
+   * `/exchange/` that does not exist) is not sent again on the reconnect: it would fail for ever and
+   * take the session's other subscriptions down with it each time.
+   */
+  private refused(frame: StompFrame): void {
+    const receipt = headerValue(frame, 'receipt-id');
+    const id = receipt === undefined ? undefined : this.receipts.get(receipt);
+    const message = headerValue(frame, 'message') ?? '';
+    const subscriber = id === undefined ? undefined : this.subscribers.get(id);
+    if (subscriber) this.subscribers.delete(subscriber.subscriptionId);
+    this.host.options.logger.warn(
+      { relay: this.sessionId, subscription: id, destination: subscriber?.destination, message, detail: frame.body },
+      subscriber ? 'STOMP relay: the broker refused a subscription' : 'STOMP relay: ERROR from the broker',
+    );
+  }
+
+  private message(frame: StompFrame): void {
+    const id = headerValue(frame, 'subscription');
+    const subscriber = id === undefined ? undefined : this.subscribers.get(id);
+    if (!subscriber) return; // an UNSUBSCRIBE crossed it
+    let message: OutboundMessage;
+    try {
+      message = new OutboundMessage(
+        headerValue(frame, 'destination') ?? subscriber.destination,
+        headerValue(frame, 'message-id') ?? `${this.sessionId}-${this.receiptSequence}`,
+        frame.body,
+        headerValue(frame, 'content-type') ?? DEFAULT_CONTENT_TYPE,
+        frame.headers,
+      );
+    } catch (error) {
+      this.host.options.logger.warn({ err: error, relay: this.sessionId }, 'STOMP relay: MESSAGE not relayable');
+      return;
+    }
+    this.host.delivered(headerValue(frame, 'redelivered') === 'true');
+    if (subscriber.ack === 'auto') subscriber.deliver(message);
+    else subscriber.deliver(message, this.settler(headerValue(frame, 'ack')));
+  }
+
+  /** A client-ack delivery's settle: ACK or NACK of the broker's message on the connection it came on. */
+  private settler(ackId: string | undefined): (outcome: Settlement) => void {
+    const generation = this.generation;
+    return (outcome) => {
+      // After a reconnect the broker has put it back itself; nothing to tell it.
+      if (ackId === undefined || generation !== this.generation) return;
+      this.connection.send({ command: outcome === 'ack' ? 'ACK' : 'NACK', headers: [['id', ackId]], body: '' });
+    };
+  }
+}
