@@ -316,6 +316,29 @@ describe('STOMP broker relay to RabbitMQ', { skip: missing && `rabbitmq-server: 
     }
   });
 
+  test('a subscription RabbitMQ refuses is logged and not sent again; the session keeps its others', async (t) => {
+    const r = running(t);
+    if (!r) return;
+    const local = new Resources();
+    try {
+      const subscriber = await client(r, local);
+      const ok = await subscribedAtBroker(r, subscriber, '/topic/ok');
+      const refusals = (): number =>
+        r.relayLogger.entries.filter((entry) => entry.msg === 'STOMP relay: the broker refused a subscription').length;
+      const before = refusals();
+      await subscriber.subscribed(`/exchange/none-${process.pid}/k`);
+      await until(() => refusals() > before, 'the refusal logged');
+      // RabbitMQ closed that connection after its ERROR: the relay connects again and resends /topic/ok alone.
+      await until(() => atBroker(r, subscriber, ok), '/topic/ok confirmed again', 10_000);
+      const publisher = await client(r, local);
+      publisher.client.publish({ destination: '/topic/ok', body: 'still here' });
+      await subscriber.messages.waitFor((m) => m.body === 'still here', 'a message on the other subscription');
+      assert.equal(refusals(), before + 1);
+    } finally {
+      await local.closeAll();
+    }
+  });
+
   test('RabbitMQ stopped and restarted: SENDs get ERROR meanwhile, then the relay reconnects and resubscribes', async (t) => {
     const r = running(t);
     if (!r) return;

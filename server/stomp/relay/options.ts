@@ -30,6 +30,14 @@ export interface StompBrokerRelayOptions {
   reconnectDelay?: { readonly initial?: number; readonly max?: number };
   /** Ms from the TCP connect to CONNECTED before the attempt counts as failed. Default 10 000. */
   connectTimeout?: number;
+  /**
+   * RabbitMQ's `prefetch-count` on client-ack subscriptions: unacknowledged messages the broker sends
+   * one subscription at most. Keep it at or under the server's `maxUnackedPerSubscription` (default
+   * 1 024 too), or a busy queue counts as a slow subscriber. Default 1 024.
+   */
+  prefetchCount?: number;
+  /** Bytes of publishes waiting on the system connection's socket before a publish is refused (ERR_STOMP_LIMIT). Default 8 MiB. */
+  maxPendingPublishBytes?: number;
   /** Default: warnings and errors to stderr. */
   logger?: Logger;
 }
@@ -43,6 +51,8 @@ export interface ResolvedRelayOptions {
   readonly heartBeat: readonly [number, number];
   readonly reconnect: { readonly initial: number; readonly max: number };
   readonly connectTimeout: number;
+  readonly prefetchCount: number;
+  readonly maxPendingPublishBytes: number;
   readonly logger: Logger;
 }
 
@@ -56,6 +66,8 @@ export const RELAY_DEFAULTS = {
   systemHeartBeat: [10_000, 10_000],
   reconnectDelay: { initial: 1000, max: 30_000 },
   connectTimeout: 10_000,
+  prefetchCount: 1024,
+  maxPendingPublishBytes: 8 * 1024 * 1024,
 } as const;
 
 const KNOWN_KEYS = Object.keys({
@@ -69,6 +81,8 @@ const KNOWN_KEYS = Object.keys({
   systemHeartBeat: true,
   reconnectDelay: true,
   connectTimeout: true,
+  prefetchCount: true,
+  maxPendingPublishBytes: true,
   logger: true,
 } satisfies Record<keyof StompBrokerRelayOptions, true>);
 
@@ -89,6 +103,10 @@ export function resolveRelayOptions(options: StompBrokerRelayOptions): ResolvedR
   checkMs('reconnectDelay.max', reconnect.max, reconnect.initial);
   const connectTimeout = options.connectTimeout ?? RELAY_DEFAULTS.connectTimeout;
   checkMs('connectTimeout', connectTimeout, 1);
+  const prefetchCount = options.prefetchCount ?? RELAY_DEFAULTS.prefetchCount;
+  checkCount('prefetchCount', prefetchCount);
+  const maxPendingPublishBytes = options.maxPendingPublishBytes ?? RELAY_DEFAULTS.maxPendingPublishBytes;
+  checkCount('maxPendingPublishBytes', maxPendingPublishBytes);
   const heartBeat = options.systemHeartBeat ?? RELAY_DEFAULTS.systemHeartBeat;
   if (!Array.isArray(heartBeat) || heartBeat.length !== 2) throw invalid('systemHeartBeat', 'must be [ms, ms]');
   checkMs('systemHeartBeat[0]', heartBeat[0], 0);
@@ -102,6 +120,8 @@ export function resolveRelayOptions(options: StompBrokerRelayOptions): ResolvedR
     heartBeat: [heartBeat[0], heartBeat[1]],
     reconnect,
     connectTimeout,
+    prefetchCount,
+    maxPendingPublishBytes,
     logger: options.logger ?? stderrLogger,
   };
 }
@@ -124,6 +144,12 @@ function checkBrokers(value: unknown): readonly BrokerAddress[] {
 function checkMs(name: string, value: unknown, min: number): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > MAX_MS) {
     throw invalid(name, `must be an integer from ${min} to ${MAX_MS} ms, got ${String(value)}`);
+  }
+}
+
+function checkCount(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalid(name, `must be a positive integer, got ${String(value)}`);
   }
 }
 

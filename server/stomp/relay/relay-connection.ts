@@ -64,6 +64,11 @@ export class RelayConnection {
     return this.connected;
   }
 
+  /** Bytes written and not yet taken by the kernel (the broker is slow, or the network). */
+  get pendingBytes(): number {
+    return this.socket?.writableLength ?? 0;
+  }
+
   start(): void {
     this.open();
   }

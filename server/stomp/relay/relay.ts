@@ -116,7 +116,8 @@ class BrokerRelay implements StompBrokerRelay {
   /**
    * One SEND on the system connection. The broker does the fan-out, so how many subscribers it
    * reaches is not known here: 0. While the broker is away it throws ERR_STOMP_BROKER_UNAVAILABLE
-   * (the client's SEND gets an ERROR frame; `convertAndSend` throws it).
+   * (the client's SEND gets an ERROR frame; `convertAndSend` throws it); past `maxPendingPublishBytes`
+   * waiting for a slow broker, ERR_STOMP_LIMIT.
    */
   publish(message: OutboundMessage): number {
     const frame: StompFrame = {
@@ -124,6 +125,12 @@ class BrokerRelay implements StompBrokerRelay {
       headers: [['destination', message.destination], ['content-type', message.contentType], ...message.headers],
       body: message.body,
     };
+    if (this.system.pendingBytes > this.options.maxPendingPublishBytes) {
+      throw new SockJsError(
+        'ERR_STOMP_LIMIT',
+        `${message.destination}: over ${this.options.maxPendingPublishBytes} bytes waiting for the broker (maxPendingPublishBytes)`,
+      );
+    }
     if (!this.system.send(frame)) {
       this.refusedPublishes++;
       throw new SockJsError('ERR_STOMP_BROKER_UNAVAILABLE', `${message.destination} not sent (broker relay down)`);

@@ -88,12 +88,15 @@ export class SessionRelay {
 
   private sendSubscribe(subscriber: Subscriber): void {
     const receipt = `sub-${++this.receiptSequence}`;
+    const clientAck = subscriber.ack !== 'auto';
     const headers: StompHeader[] = [
       ['id', subscriber.subscriptionId],
       ['destination', subscriber.destination],
-      ['ack', subscriber.ack === 'auto' ? 'auto' : 'client-individual'],
+      ['ack', clientAck ? 'client-individual' : 'auto'],
       ['receipt', receipt],
     ];
+    // The broker stops at this many unacknowledged, rather than our session counting the flood as slow.
+    if (clientAck) headers.push(['prefetch-count', String(this.host.options.prefetchCount)]);
     if (this.connection.send({ command: 'SUBSCRIBE', headers, body: '' }))
       this.receipts.set(receipt, subscriber.subscriptionId);
   }
@@ -134,10 +137,12 @@ export class SessionRelay {
   /**
    * The broker refused something (RabbitMQ then closes the connection). A refused SUBSCRIBE (say, an
    * `/exchange/` that does not exist) is not sent again on the reconnect: it would fail for ever and
-   * take the session's other subscriptions down with it each time.
+   * take the session's other subscriptions down with it each time. RabbitMQ's ERROR carries no
+   * `receipt-id`; it handles a connection's frames in order, so the refused one is the oldest SUBSCRIBE
+   * still awaiting its receipt.
    */
   private refused(frame: StompFrame): void {
-    const receipt = headerValue(frame, 'receipt-id');
+    const receipt = headerValue(frame, 'receipt-id') ?? this.receipts.keys().next().value;
     const id = receipt === undefined ? undefined : this.receipts.get(receipt);
     const message = headerValue(frame, 'message') ?? '';
     const subscriber = id === undefined ? undefined : this.subscribers.get(id);
