@@ -316,6 +316,36 @@ describe('STOMP broker relay to RabbitMQ', { skip: missing && `rabbitmq-server: 
     }
   });
 
+  test('UNSUBSCRIBE with a message unacknowledged: nothing RabbitMQ would refuse, and the message goes back when the session does', async (t) => {
+    const r = running(t);
+    if (!r) return;
+    const local = new Resources();
+    try {
+      const first = await client(r, local);
+      const queue = `/queue/handoff-${process.pid}`;
+      const keep = await subscribedAtBroker(r, first, '/topic/keep');
+      const held = await subscribedAtBroker(r, first, queue, { ack: 'client-individual' });
+      r.server.stomp.template.convertAndSend(queue, 'job');
+      await first.messages.waitFor((m) => m.body === 'job', 'the job, left unacknowledged');
+      first.client.unsubscribe(held);
+      // No NACK after the UNSUBSCRIBE (RabbitMQ's ERROR would end the session's broker connection).
+      r.server.stomp.template.convertAndSend('/topic/keep', 'kept');
+      await first.messages.waitFor((m) => m.body === 'kept', 'the other subscription still served');
+      assert.ok(atBroker(r, first, keep));
+      const second = await client(r, local);
+      await subscribedAtBroker(r, second, queue, { ack: 'client-individual' });
+      // The first session ends: its broker connection closes, and RabbitMQ requeues the job.
+      await first.client.deactivate();
+      const handed = await second.messages.waitFor((m) => m.body === 'job', 'the job at the other consumer');
+      assert.equal(handed.headers.redelivered, 'true');
+      handed.ack();
+      const errors = r.relayLogger.entries.filter((entry) => entry.msg === 'STOMP relay: ERROR from the broker');
+      assert.deepEqual(errors, []);
+    } finally {
+      await local.closeAll();
+    }
+  });
+
   test('a subscription RabbitMQ refuses is logged and not sent again; the session keeps its others', async (t) => {
     const r = running(t);
     if (!r) return;

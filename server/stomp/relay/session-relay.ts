@@ -25,11 +25,15 @@ const DEFAULT_CONTENT_TYPE = 'text/plain;charset=UTF-8';
 export class SessionRelay {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly confirmed = new Set<string>();
+  /**
+   * Client-ack deliveries not settled yet, by subscription id: their broker `ack` ids. RabbitMQ answers
+   * an ACK or NACK after the UNSUBSCRIBE with an ERROR (`Subscription not found`): our session's NACKs
+   * of what an unsubscribed subscription held are not sent.
+   */
+  private readonly outstanding = new Map<string, Set<string>>();
   /** SUBSCRIBE receipts awaited, by receipt id: the subscription id. */
   private readonly receipts = new Map<string, string>();
   private readonly connection: RelayConnection;
-  /** Bumped at each CONNECTED: a settle from an older connection has nothing to ACK any more. */
-  private generation = 0;
   private receiptSequence = 0;
 
   constructor(
@@ -69,11 +73,14 @@ export class SessionRelay {
   /** Returns whether it was the last one (the caller then closes this relay). */
   remove(subscriber: Subscriber): boolean {
     if (this.subscribers.get(subscriber.subscriptionId) !== subscriber) return this.subscribers.size === 0;
-    this.subscribers.delete(subscriber.subscriptionId);
-    this.confirmed.delete(subscriber.subscriptionId);
-    if (this.subscribers.size > 0) {
-      this.connection.send({ command: 'UNSUBSCRIBE', headers: [['id', subscriber.subscriptionId]], body: '' });
-    }
+    const id = subscriber.subscriptionId;
+    this.subscribers.delete(id);
+    this.confirmed.delete(id);
+    // Its unacknowledged messages stay with the broker, which takes no ACK or NACK for them after the
+    // UNSUBSCRIBE (nor before it, usefully: a requeued one comes straight back to it); they go back to
+    // the queue when this connection closes, at the session's last subscription.
+    this.outstanding.delete(id);
+    if (this.subscribers.size > 0) this.connection.send({ command: 'UNSUBSCRIBE', headers: [['id', id]], body: '' });
     return this.subscribers.size === 0;
   }
 
@@ -102,12 +109,12 @@ export class SessionRelay {
   }
 
   private connected(): void {
-    this.generation++;
     for (const subscriber of this.subscribers.values()) this.sendSubscribe(subscriber);
   }
 
   private down(): void {
     this.confirmed.clear();
+    this.outstanding.clear();
     this.receipts.clear();
   }
 
@@ -146,7 +153,10 @@ export class SessionRelay {
     const id = receipt === undefined ? undefined : this.receipts.get(receipt);
     const message = headerValue(frame, 'message') ?? '';
     const subscriber = id === undefined ? undefined : this.subscribers.get(id);
-    if (subscriber) this.subscribers.delete(subscriber.subscriptionId);
+    if (subscriber) {
+      this.subscribers.delete(subscriber.subscriptionId);
+      this.outstanding.delete(subscriber.subscriptionId);
+    }
     this.host.options.logger.warn(
       { relay: this.sessionId, subscription: id, destination: subscriber?.destination, message, detail: frame.body },
       subscriber ? 'STOMP relay: the broker refused a subscription' : 'STOMP relay: ERROR from the broker',
@@ -172,16 +182,26 @@ export class SessionRelay {
     }
     this.host.delivered(headerValue(frame, 'redelivered') === 'true');
     if (subscriber.ack === 'auto') subscriber.deliver(message);
-    else subscriber.deliver(message, this.settler(headerValue(frame, 'ack')));
+    else subscriber.deliver(message, this.settler(subscriber.subscriptionId, headerValue(frame, 'ack')));
   }
 
-  /** A client-ack delivery's settle: ACK or NACK of the broker's message on the connection it came on. */
-  private settler(ackId: string | undefined): (outcome: Settlement) => void {
-    const generation = this.generation;
+  /**
+   * A client-ack delivery's settle: ACK or NACK of the broker's message, once, on the connection it
+   * came on — after a reconnect, or once its subscription went (NACKed then), there is nothing to tell.
+   */
+  private settler(subscriptionId: string, ackId: string | undefined): (outcome: Settlement) => void {
+    if (ackId === undefined) return () => undefined;
+    let pending = this.outstanding.get(subscriptionId);
+    if (!pending) this.outstanding.set(subscriptionId, (pending = new Set()));
+    pending.add(ackId);
+    const held = pending;
     return (outcome) => {
-      // After a reconnect the broker has put it back itself; nothing to tell it.
-      if (ackId === undefined || generation !== this.generation) return;
-      this.connection.send({ command: outcome === 'ack' ? 'ACK' : 'NACK', headers: [['id', ackId]], body: '' });
+      if (!held.delete(ackId) || this.outstanding.get(subscriptionId) !== held) return;
+      this.sendSettle(outcome, ackId);
     };
+  }
+
+  private sendSettle(outcome: Settlement, ackId: string): void {
+    this.connection.send({ command: outcome === 'ack' ? 'ACK' : 'NACK', headers: [['id', ackId]], body: '' });
   }
 }
