@@ -295,6 +295,32 @@ describe('STOMP broker relay to RabbitMQ', { skip: missing && `rabbitmq-server: 
     }
   });
 
+  test("a session's broker connection: made at its first relayed SUBSCRIBE, closed with its last", async (t) => {
+    const r = running(t);
+    if (!r) return;
+    const local = new Resources();
+    try {
+      // What earlier tests' sessions had is let go as their closes arrive.
+      await until(() => r.relay.relayStats().sessions === 0, 'no session connections left from earlier tests');
+      const session = await client(r, local);
+      await session.subscribed('/user/queue/private');
+      assert.equal(r.relay.relayStats().sessions, 0, 'a /user subscription stays in our node');
+      const a = await subscribedAtBroker(r, session, '/topic/a');
+      const b = await subscribedAtBroker(r, session, '/topic/b');
+      assert.deepEqual(
+        { sessions: r.relay.relayStats().sessions, connected: r.relay.relayStats().connectedSessions },
+        { sessions: 1, connected: 1 },
+      );
+      session.client.unsubscribe(a);
+      await until(() => !atBroker(r, session, a), 'the first one gone');
+      assert.equal(r.relay.relayStats().sessions, 1);
+      session.client.unsubscribe(b);
+      await until(() => r.relay.relayStats().sessions === 0, 'the connection closed with the last subscription');
+    } finally {
+      await local.closeAll();
+    }
+  });
+
   test('client-individual on a queue: a NACK is relayed (RabbitMQ redelivers), then the ACK', async (t) => {
     const r = running(t);
     if (!r) return;
@@ -358,7 +384,12 @@ describe('STOMP broker relay to RabbitMQ', { skip: missing && `rabbitmq-server: 
       const before = refusals();
       await subscriber.subscribed(`/exchange/none-${process.pid}/k`);
       await until(() => refusals() > before, 'the refusal logged');
-      // RabbitMQ closed that connection after its ERROR: the relay connects again and resends /topic/ok alone.
+      // RabbitMQ closes that connection after its ERROR: the relay connects again and resends /topic/ok alone.
+      const sessionId = subscriber.connectedFrame?.headers.session;
+      await r.relayLogger.waitFor(
+        (entry) => entry.msg === 'STOMP relay connection lost' && entry.obj.relay === sessionId,
+        "the session's broker connection closed by RabbitMQ",
+      );
       await until(() => atBroker(r, subscriber, ok), '/topic/ok confirmed again', 10_000);
       const publisher = await client(r, local);
       publisher.client.publish({ destination: '/topic/ok', body: 'still here' });
