@@ -311,11 +311,13 @@ describe('STOMP broker relay to RabbitMQ', { skip: missing && `rabbitmq-server: 
         { sessions: r.relay.relayStats().sessions, connected: r.relay.relayStats().connectedSessions },
         { sessions: 1, connected: 1 },
       );
+      assert.equal(r.relay.stats().topicSubscriptions, 2);
       session.client.unsubscribe(a);
       await until(() => !atBroker(r, session, a), 'the first one gone');
       assert.equal(r.relay.relayStats().sessions, 1);
       session.client.unsubscribe(b);
       await until(() => r.relay.relayStats().sessions === 0, 'the connection closed with the last subscription');
+      assert.equal(r.relay.stats().topicSubscriptions, 0);
     } finally {
       await local.closeAll();
     }

@@ -44,6 +44,8 @@ class BrokerRelay implements StompBrokerRelay {
   private readonly options: ResolvedRelayOptions;
   private readonly system: RelayConnection;
   private readonly sessions = new Map<string, SessionRelay>();
+  /** Subscribers registered and not yet unsubscribed (what the stats count). */
+  private readonly live = new Set<Subscriber>();
   private readonly listeners: Record<RelayEventName, Set<() => void>> = {
     available: new Set(),
     unavailable: new Set(),
@@ -95,20 +97,20 @@ class BrokerRelay implements StompBrokerRelay {
       this.sessions.set(subscriber.sessionId, session);
     }
     session.add(subscriber);
+    this.live.add(subscriber);
     if (this.isQueue(subscriber.destination)) this.queueSubscriptions++;
     else this.topicSubscriptions++;
   }
 
   unsubscribe(subscriber: Subscriber): void {
-    const session = this.sessions.get(subscriber.sessionId);
-    if (!session) return;
-    const before = session.size;
-    const last = session.remove(subscriber);
-    if (session.size < before) {
+    // Counted until the session lets it go, even one the broker refused (it is no longer relayed).
+    if (this.live.delete(subscriber)) {
       if (this.isQueue(subscriber.destination)) this.queueSubscriptions--;
       else this.topicSubscriptions--;
     }
-    if (!last) return;
+    const session = this.sessions.get(subscriber.sessionId);
+    if (!session) return;
+    if (!session.remove(subscriber)) return;
     session.close();
     this.sessions.delete(subscriber.sessionId);
   }
@@ -184,6 +186,9 @@ class BrokerRelay implements StompBrokerRelay {
     this.system.close();
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
+    this.live.clear();
+    this.topicSubscriptions = 0;
+    this.queueSubscriptions = 0;
     if (this.isAvailable) {
       this.isAvailable = false;
       this.emit('unavailable');
