@@ -441,6 +441,26 @@ describe('STOMP broker relay to RabbitMQ', { skip: missing && `rabbitmq-server: 
     }
   });
 
+  test('heart-beats both ways with RabbitMQ keep an idle system connection up', async (t) => {
+    const r = running(t);
+    if (!r) return;
+    const logger = new RecordingLogger();
+    const relay = createStompBrokerRelay({ port: r.rabbit.ports.stomp, systemHeartBeat: [300, 300], logger });
+    try {
+      await waitForEvent(relay, 'available', 10_000);
+      const beats = (): { sent: number; received: number } => relay.relayStats().systemHeartBeats;
+      // Nothing else is sent or received on it: every beat is the relay's timer or RabbitMQ's.
+      await until(() => beats().sent >= 5 && beats().received >= 5, 'five heart-beats each way', 10_000);
+      assert.equal(relay.available, true);
+      assert.deepEqual(
+        logger.entries.filter((entry) => entry.level === 'warn' || entry.level === 'error'),
+        [],
+      );
+    } finally {
+      relay.close();
+    }
+  });
+
   test('failover: the first broker of the list is down, the relay connects to the next', async (t) => {
     const r = running(t);
     if (!r) return;

@@ -52,6 +52,8 @@ export class RelayConnection {
   private beatTimer: NodeJS.Timeout | undefined;
   private lastWrite = 0;
   private lastRead = 0;
+  /** Heart-beats written and read on this connection's lifetime (every reconnect included). */
+  readonly beats = { sent: 0, received: 0 };
 
   constructor(
     /** For logs: `system` or the session id. */
@@ -152,6 +154,7 @@ export class RelayConnection {
     for (const item of items) {
       if (this.socket !== socket) return;
       if (item.type === 'frame') this.frame(item.frame);
+      else this.beats.received++;
     }
   }
 
@@ -198,7 +201,10 @@ export class RelayConnection {
           this.lost('the broker missed its heart-beats');
           return;
         }
-        if (send > 0 && now - this.lastWrite >= send) this.write(encodeHeartBeat());
+        if (send > 0 && now - this.lastWrite >= send) {
+          this.beats.sent++;
+          this.write(encodeHeartBeat());
+        }
       },
       // Often enough to beat within the interval (the check lands up to one period late).
       Math.max(50, Math.floor(Math.min(...periods) / 2)),

@@ -18,6 +18,8 @@ export interface RelayStats {
   readonly confirmedSubscriptions: number;
   /** Publishes refused because the broker was away. */
   readonly refusedPublishes: number;
+  /** Heart-beats the system connection wrote and read (its own timer, not application traffic). */
+  readonly systemHeartBeats: { readonly sent: number; readonly received: number };
 }
 
 /**
@@ -168,6 +170,7 @@ class BrokerRelay implements StompBrokerRelay {
       connectedSessions,
       confirmedSubscriptions,
       refusedPublishes: this.refusedPublishes,
+      systemHeartBeats: { ...this.system.beats },
     };
   }
 
