@@ -55,6 +55,7 @@ export const ERROR_CATALOGUE = {
   ERR_STOMP_HEARTBEAT_TIMEOUT: { status: 0, message: 'Heart-beat missed' },
   ERR_STOMP_SLOW_CONSUMER: { status: 0, message: 'Slow consumer' },
   ERR_STOMP_HANDLER_FAILED: { status: 0, message: 'Message handler failed' },
+  ERR_STOMP_BROKER_UNAVAILABLE: { status: 0, message: 'Message broker not available' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type SockJsErrorCode = keyof typeof ERROR_CATALOGUE;

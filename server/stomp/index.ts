@@ -19,3 +19,5 @@ export type { BrokerStats, MessageBroker, Settlement, Subscriber } from './broke
 export { OutboundMessage, type AckMode } from './message';
 export { MemoryBroker, MEMORY_BROKER_DEFAULTS, type MemoryBrokerOptions } from './broker/memory-broker';
 export { STOMP_ERROR_CLOSE } from './connection/stomp-connection';
+export { createStompBrokerRelay, type RelayEventName, type RelayStats, type StompBrokerRelay } from './relay/relay';
+export { RELAY_DEFAULTS, type BrokerAddress, type StompBrokerRelayOptions } from './relay/options';
