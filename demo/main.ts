@@ -2,21 +2,38 @@ import { createServer } from 'node:http';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { demoPage } from '../cli/page';
+import { createRedisBus, type RedisClusterBus } from '../server/cluster';
 import { registerMetrics } from '../server/metrics';
 import { mountSpringDemo } from './spring-demo';
 import { mountStompDemo, STOMP_CHAT_PATH } from './stomp-demo';
 import { listen, mountTestServices } from './test-services';
 
 /**
+ * With `REDIS_URL`, this node joins a cluster: the test services' `broadcast`, `sendTo` and
+ * `sendToUser` (and `/secure`'s `POST /notify`) reach sessions on every node started so. `NODE_ID`
+ * names the node (default: host and pid).
+ */
+async function joinCluster(): Promise<RedisClusterBus | undefined> {
+  const url = process.env.REDIS_URL;
+  if (url === undefined || url === '') return undefined;
+  const bus = createRedisBus({ url, ...(process.env.NODE_ID ? { nodeId: process.env.NODE_ID } : {}) });
+  await bus.start();
+  console.log(`joined the cluster on ${url} as ${bus.nodeId}`);
+  return bus;
+}
+
+/**
  * `npm start`: the standard SockJS test services, the demo page, the STOMP chat (`/stomp.html`,
  * `/stomp`, `/stomp-ws`, `POST /publish`) and `/metrics` (Prometheus) on HOST:PORT.
  */
 async function main(): Promise<void> {
+  const bus = await joinCluster();
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const registry = mountSpringDemo(app, server);
-  const endpoints = [...mountTestServices(app, server), ...mountStompDemo(app, server).endpoints];
+  const registry = mountSpringDemo(app, server, [], bus);
+  const cluster = bus ? { cluster: bus } : {};
+  const endpoints = [...mountTestServices(app, server, cluster), ...mountStompDemo(app, server).endpoints];
   const echo = endpoints.find((endpoint) => endpoint.prefix === '/echo');
   const page = demoPage(echo?.clientScriptUrl ?? '', [
     { href: STOMP_CHAT_PATH, label: 'STOMP chat (alice/alice, bob/bob)' },
@@ -35,13 +52,17 @@ async function main(): Promise<void> {
   running.onClose(() => registry.close({ flushTimeout: 5_000 }));
   console.log(`SockJS test services and demo on ${running.baseUrl}/`);
   const stop = (): void => {
-    running.close(5_000).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
+    // Endpoints first (their sessions close with 1001 and leave the cluster registry), then the bus.
+    running
+      .close(5_000)
+      .then(async () => bus?.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

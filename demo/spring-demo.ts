@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import express, { type Express } from 'express';
 import session from 'express-session';
+import type { ClusterBus } from '../server/cluster';
 import {
   WebSocketHandlerRegistry,
   exceptionHandling,
@@ -64,6 +65,7 @@ export function mountSpringDemo(
   app: Express,
   server: Server,
   allowedOrigins: readonly string[] = [],
+  cluster?: ClusterBus,
 ): WebSocketHandlerRegistry {
   const sessionMiddleware = session({
     secret: process.env.SESSION_SECRET ?? randomBytes(16).toString('hex'),
@@ -80,13 +82,14 @@ export function mountSpringDemo(
   );
 
   const registry = new WebSocketHandlerRegistry();
-  registry
+  const secure = registry
     .addHandler(secureHandler, '/secure')
     .addInterceptors(httpSessionInterceptor({ sessionMiddleware }), requireLogin)
     .setPrincipalResolver(({ attributes }) => userOf(attributes))
     .setAllowedOrigins(...allowedOrigins)
     .addDecorators(exceptionHandling())
     .withSockJS();
+  if (cluster) secure.setCluster(cluster);
   registry
     .addHandler(chatHandler, '/ws')
     .setSubprotocols('v1.chat', 'v2.chat')
@@ -113,9 +116,9 @@ export function mountSpringDemo(
       res.status(400).type('text').send('message (string) required');
       return;
     }
-    const secure = registry.endpoint('/secure');
+    const endpoint = registry.endpoint('/secure');
     const user = typeof req.body?.user === 'string' ? req.body.user : undefined;
-    const delivered = user === undefined ? secure.broadcast(message) : secure.sendToUser(user, message);
+    const delivered = user === undefined ? endpoint.broadcast(message) : endpoint.sendToUser(user, message);
     res.json({ delivered });
   });
   registry.mount(app, server);

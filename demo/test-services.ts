@@ -38,11 +38,26 @@ export function mountTestServices(
   overrides: ServicesOptions['overrides'] = {},
 ): SockJsEndpoint[] {
   return testServiceOptions().map((options) => {
-    const endpoint = createEndpoint({ ...options, ...overrides });
+    const endpoint =
+      options.prefix === '/broadcast' && overrides.cluster
+        ? clusterBroadcast({ ...options, ...overrides })
+        : createEndpoint({ ...options, ...overrides });
     app.use(endpoint.prefix, endpoint.middleware);
     endpoint.attach(server);
     return endpoint;
   });
+}
+
+/**
+ * `/broadcast` in a cluster: every message through `endpoint.broadcast`, which the bus carries to
+ * every node's sessions (the standalone service's own member list knows only this node's).
+ */
+function clusterBroadcast(options: EndpointOptions): SockJsEndpoint {
+  const endpoint: SockJsEndpoint = createEndpoint({
+    ...options,
+    handler: { onMessage: (_session, message) => endpoint.broadcast(message) },
+  });
+  return endpoint;
 }
 
 /** Starts an Express app with the standard SockJS test services. */

@@ -5,6 +5,7 @@ import { checkOptionKeys, SockJsError } from '../protocol';
 import type { Logger, SockJsHandler } from './handler';
 import type { HandshakeInterceptor, PrincipalResolver } from './handshake';
 import type { EndpointOptions } from './options';
+import type { ClusterBus } from './cluster/types';
 
 const SOCKJS_OPTION_KEYS = [
   'heartbeatDelay',
@@ -42,6 +43,7 @@ export class HandlerRegistration {
   private subprotocols: string[] | undefined;
   private principal: PrincipalResolver | undefined;
   private limits: EngineLimits = {};
+  private cluster: ClusterBus | undefined;
   private sockjs: SockJsOptions | undefined;
 
   constructor(
@@ -90,6 +92,12 @@ export class HandlerRegistration {
   }
 
   /** Serves the SockJS protocol (every fallback transport) instead of a plain websocket. */
+  /** The endpoint's `cluster` bus: `broadcast`, `sendTo` and `sendToUser` reach every node (no Spring equivalent). */
+  setCluster(bus: ClusterBus): this {
+    this.cluster = bus;
+    return this;
+  }
+
   withSockJS(options: SockJsOptions = {}): this {
     checkOptionKeys('withSockJS()', options, SOCKJS_OPTION_KEYS);
     this.sockjs = { ...options };
@@ -107,6 +115,7 @@ export class HandlerRegistration {
       ...(this.subprotocols && { subprotocols: this.subprotocols }),
       ...(this.principal && { principal: this.principal }),
       ...(logger && { logger }),
+      ...(this.cluster && { cluster: this.cluster }),
       ...this.limits,
       ...this.sockjs,
     };
