@@ -1,0 +1,134 @@
+/**
+ * A real redis-server as a child process for the cluster tests and `npm run demo:cluster`: loopback only, a free port, no
+ * persistence (`--save '' --appendonly no`), its working directory a temporary one; killed when the
+ * test ends (and, as a last resort, when the process exits). Can be stopped and started again on
+ * the same port, to take Redis away from the nodes and give it back.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../proxy/nginx';
+import { DeadlineError } from '../proxy/wait';
+
+/** `REDIS_SERVER` if set, else `redis-server` on the PATH; undefined when there is none. */
+export function findRedisServer(): string | undefined {
+  const given = process.env.REDIS_SERVER;
+  if (given) return existsSync(given) ? given : undefined;
+  const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  return found.status === 0 && path !== '' ? path : undefined;
+}
+
+/** Why the cluster tests are skipped here, or false when they can run. */
+export function redisSkipReason(): string | false {
+  return findRedisServer() ? false : 'redis-server not found (install it, or set REDIS_SERVER): cluster tests skipped';
+}
+
+const running = new Set<RedisProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const redis of running) redis.killNow();
+  });
+}
+
+export class RedisProcess {
+  private exitCode: number | null | undefined;
+  private readonly exited: Promise<void>;
+  private output = '';
+
+  constructor(
+    readonly port: number,
+    private readonly dir: string,
+    private readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise((resolveExit) => {
+      child.once('exit', (code) => {
+        this.exitCode = code;
+        running.delete(this);
+        resolveExit();
+      });
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (text: string) => {
+        this.output = (this.output + text).slice(-8192);
+      });
+    }
+    running.add(this);
+    installExitHook();
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Resolves once redis-server accepts connections; rejects if it exits first or after `ms`. */
+  async ready(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (this.exitCode !== undefined)
+        throw new Error(`redis-server exited with ${String(this.exitCode)}:\n${this.output}`);
+      if (await this.accepts()) return;
+      if (Date.now() > deadline) throw new DeadlineError(`redis-server to listen on ${this.port}`, ms, this.output);
+      // The listening socket is the readiness signal: try again shortly (or on exit).
+      await Promise.race([new Promise((wake) => setTimeout(wake, 20)), this.exited]);
+    }
+  }
+
+  private accepts(): Promise<boolean> {
+    return new Promise((answer) => {
+      const socket = createConnection({ host: '127.0.0.1', port: this.port });
+      socket.once('connect', () => {
+        socket.destroy();
+        answer(true);
+      });
+      socket.once('error', () => answer(false));
+    });
+  }
+
+  /** SIGTERM, SIGKILL after `ms`; resolves once it has exited and its directory is gone. */
+  async stop(ms = 5000): Promise<void> {
+    if (this.exitCode === undefined) {
+      this.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((answer) => {
+        timer = setTimeout(() => answer(true), ms);
+      });
+      const tooLate = await Promise.race([this.exited.then(() => false), late]);
+      clearTimeout(timer);
+      if (tooLate) {
+        this.killNow();
+        await this.exited;
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  killNow(): void {
+    if (this.exitCode === undefined) this.child.kill('SIGKILL');
+  }
+}
+
+/** Starts redis-server on `port` (default a free one) and waits until it listens. */
+export async function startRedis(options: { port?: number; startTimeout?: number } = {}): Promise<RedisProcess> {
+  const bin = findRedisServer();
+  if (!bin) throw new Error('redis-server not found');
+  const port = options.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'sockjs-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const redis = new RedisProcess(port, dir, child);
+  try {
+    await redis.ready(options.startTimeout ?? 10_000);
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+  return redis;
+}
