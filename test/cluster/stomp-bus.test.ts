@@ -154,6 +154,20 @@ describe('STOMP broker on the Redis cluster bus', { skip }, () => {
       listener.client.unsubscribe(id);
       await listenedBy(admin, stompChannels.topic('/topic/echo'), 0);
       assert.deepEqual(stompChannelsOf(three), [], 'the last subscriber gone: the channel is left');
+
+      const prefixChannel = stompChannels.topicPrefix('/topic');
+      const patterns = await StompjsSession.connect(two.server, 'ws', resources);
+      const first = await patterns.subscribed('/topic/echo.*');
+      const second = await patterns.subscribed('/topic/**');
+      await listenedBy(admin, prefixChannel, 1);
+      assert.deepEqual(stompChannelsOf(two), [prefixChannel], 'one channel for both patterns');
+      patterns.client.unsubscribe(first);
+      await sender.publishWithReceipt('/app/echo', 'after-first');
+      await patterns.messages.waitFor((m) => m.body === 'after-first', 'the reply through the other pattern');
+      assert.deepEqual(stompChannelsOf(two), [prefixChannel], 'a pattern left under the prefix: still listening');
+      patterns.client.unsubscribe(second);
+      await listenedBy(admin, prefixChannel, 0);
+      assert.deepEqual(stompChannelsOf(two), []);
     },
   );
 
