@@ -128,6 +128,9 @@ describe('STOMP broker on the Redis cluster bus', { skip }, () => {
         assert.equal(first?.headers.destination, '/topic/x');
       }
       for (const node of nodes) assert.equal(node.bus.stats().gaps, 0);
+      const broker = three.server.stomp.stats().broker;
+      assert.equal(broker.topicSubscriptions, 2, 'node-3: a name and a pattern subscription');
+      assert.equal(broker.delivered, 4 * (COUNT + 1), 'node-3: each message to both of its subscribers');
     },
   );
 

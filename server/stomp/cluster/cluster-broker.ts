@@ -126,10 +126,15 @@ export class ClusterBroker implements MessageBroker {
   stats(): BrokerStats {
     const names = this.names.stats();
     const patterns = this.patterns.stats();
+    // `published` is the names broker's: a local topic message goes into both, and would count twice.
     return {
-      ...names,
       topicSubscriptions: names.topicSubscriptions + patterns.topicSubscriptions,
+      queueSubscriptions: names.queueSubscriptions,
+      published: names.published,
       delivered: names.delivered + patterns.delivered,
+      redelivered: names.redelivered,
+      queued: names.queued,
+      queueOverflows: names.queueOverflows,
     };
   }
 
