@@ -6,4 +6,4 @@
 export { createRedisBus, REDIS_BUS_DEFAULTS, type RedisBusOptions, type RedisClusterBus } from './redis-bus';
 export type { ClusterBusStats } from './stats';
 export type { ClusterSession } from './registry';
-export type { ClusterBus, ClusterLink, ClusterMember } from './types';
+export type { ClusterBus, ClusterChannels, ClusterLink, ClusterMember } from './types';

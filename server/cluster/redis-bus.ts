@@ -11,7 +11,7 @@ import { checkOptionKeys, SockJsError } from '../../protocol';
 import type { Logger } from '../handler';
 import { stderrLogger } from '../options';
 import { EndpointLink, type BusCore } from './link';
-import type { ClusterBus, ClusterMember } from './types';
+import type { ClusterBus, ClusterChannels, ClusterMember } from './types';
 import { decodeEnvelope, encodeEnvelope, GapDetector, Sequencer, type Envelope } from './wire';
 import { BusCounters, type ClusterBusStats } from './stats';
 import { RedisRegistry, type ClusterSession } from './registry';
@@ -33,7 +33,7 @@ export interface RedisBusOptions {
 
 export const REDIS_BUS_DEFAULTS = { registryTtl: 60_000, reconnectMaxDelay: 5_000 } as const;
 
-export interface RedisClusterBus extends ClusterBus {
+export interface RedisClusterBus extends ClusterBus, ClusterChannels {
   /** Connects both connections (retrying with backoff) and listens to the channels of the endpoints joined so far. */
   start(): Promise<void>;
   /** Leaves every channel and closes both connections. */
@@ -49,8 +49,6 @@ export interface RedisClusterBus extends ClusterBus {
   sessionsOf(prefix: string, user: string): Promise<ClusterSession[]>;
   /** Counters since the bus was created. */
   stats(): ClusterBusStats;
-  /** The channels this node listens to now. */
-  channels(): string[];
 }
 
 type Client = RedisClientType;
@@ -200,7 +198,7 @@ class RedisBus implements RedisClusterBus, BusCore {
     const subscriber = (this.subscriber = this.publisher.duplicate({ disableOfflineQueue: false }));
     this.watch(subscriber, 'subscriber');
     await subscriber.connect();
-    await Promise.all([...this.handlers.keys()].map((channel) => this.subscribe(channel)));
+    await Promise.all([...this.handlers.keys()].map((channel) => this.subscribeNow(channel)));
     this.registerAll();
     this.refreshTimer = setInterval(() => this.registerAll(), Math.floor(this.options.registryTtl / 3)).unref();
   }
@@ -229,7 +227,7 @@ class RedisBus implements RedisClusterBus, BusCore {
   listen(channel: string, handler: (envelope: Envelope) => void): void {
     if (this.handlers.has(channel)) return;
     this.handlers.set(channel, handler);
-    if (this.subscriber) void this.subscribe(channel);
+    if (this.subscriber) void this.subscribeNow(channel);
   }
 
   unlisten(channel: string): void {
@@ -243,7 +241,23 @@ class RedisBus implements RedisClusterBus, BusCore {
     done.catch((error: unknown) => this.logger.debug({ err: error, channel }, 'cluster bus: unsubscribe failed'));
   }
 
-  private async subscribe(channel: string): Promise<void> {
+  subscribe(channel: string, handler: (message: string) => void): void {
+    checkOwnChannel(channel);
+    if (this.handlers.has(channel)) throw invalid(`channel ${channel} already has a handler on this node`);
+    this.listen(channel, ({ message }) => handler(message));
+  }
+
+  unsubscribe(channel: string): void {
+    checkOwnChannel(channel);
+    this.unlisten(channel);
+  }
+
+  publishTo(channel: string, message: string): void {
+    checkOwnChannel(channel);
+    this.publish(channel, '', message);
+  }
+
+  private async subscribeNow(channel: string): Promise<void> {
     const subscriber = this.subscriber;
     if (!subscriber) return;
     try {
@@ -337,6 +351,13 @@ class RedisBus implements RedisClusterBus, BusCore {
     clearInterval(this.refreshTimer);
     const clients = this.subscriber ? [this.publisher, this.subscriber] : [this.publisher];
     await Promise.all(clients.map(closeClient));
+  }
+}
+
+/** A module's channel: a string, and not one of the endpoints' (`sockjs:…`). */
+function checkOwnChannel(channel: string): void {
+  if (typeof channel !== 'string' || channel === '' || channel.startsWith('sockjs:')) {
+    throw invalid(`channel must be a non-empty string not starting with "sockjs:", got ${JSON.stringify(channel)}`);
   }
 }
 

@@ -42,3 +42,22 @@ export interface ClusterBus {
   /** Called by `createEndpoint`; throws `ERR_INVALID_OPTION` when an endpoint with that prefix already joined. */
   join(member: ClusterMember): ClusterLink;
 }
+
+/**
+ * Channels of the bus's own, for other modules (the STOMP server's topics and user destinations):
+ * a message is published once and handed to every other node listening to its channel; the
+ * publishing node never gets its own back. Names starting with `sockjs:` are the endpoints' and
+ * refused (ERR_INVALID_OPTION).
+ */
+export interface ClusterChannels {
+  /** This node's id on the bus. */
+  readonly nodeId: string;
+  /** Listens to `channel` until `unsubscribe`; throws ERR_INVALID_OPTION when it already has a handler here. */
+  subscribe(channel: string, handler: (message: string) => void): void;
+  /** Stops listening to `channel` (nothing when not listening). */
+  unsubscribe(channel: string): void;
+  /** Publishes to the other nodes listening to `channel` (in order per channel; counted as dropped while Redis is away). */
+  publishTo(channel: string, message: string): void;
+  /** The channels this node listens to now. */
+  channels(): string[];
+}

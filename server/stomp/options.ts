@@ -1,4 +1,5 @@
 import { checkOptionKeys, hasCallbackMembers, SockJsError, STOMP_VERSIONS, type StompVersion } from '../../protocol';
+import type { ClusterChannels } from '../cluster/types';
 import type { Logger } from '../handler';
 import type { MessageBroker } from './broker/broker';
 import type { ChannelInterceptor } from './types';
@@ -19,6 +20,12 @@ export interface StompServerOptions {
   maxBrokerQueuedBytes?: number;
   /** Another broker instead of the in-memory one (then the three options above are its own business). */
   broker?: MessageBroker;
+  /**
+   * A cluster bus (`createRedisBus` of `sockjs-ts-server/cluster`): the in-memory broker's topics and
+   * the user destinations then reach subscribers on every node; queues stay on the publishing node.
+   * Not with `broker`. Default none (this node only).
+   */
+  cluster?: ClusterChannels;
   /** Prefixes routed to `messageMapping` handlers (`setApplicationDestinationPrefixes`). Default `['/app']`. */
   applicationPrefixes?: readonly string[];
   /** Prefix of user destinations (`setUserDestinationPrefix`); `false` turns them off. Default `'/user'`. */
@@ -78,6 +85,7 @@ export interface ResolvedStompOptions {
   readonly maxQueuedBytes: number;
   readonly maxBrokerQueuedBytes: number;
   readonly broker: MessageBroker | undefined;
+  readonly cluster: ClusterChannels | undefined;
   readonly applicationPrefixes: readonly string[];
   readonly userPrefix: string | false;
   readonly heartBeat: readonly [number, number];
@@ -135,6 +143,7 @@ const KNOWN_KEYS = Object.keys({
   maxQueuedBytes: true,
   maxBrokerQueuedBytes: true,
   broker: true,
+  cluster: true,
   applicationPrefixes: true,
   userPrefix: true,
   heartBeat: true,
@@ -195,6 +204,7 @@ export function resolveStompOptions(options: StompServerOptions = {}): ResolvedS
     applicationPrefixes: checkPrefixes('applicationPrefixes', resolved.applicationPrefixes),
     userPrefix: checkUserPrefix(resolved.userPrefix),
     broker: checkBroker(options.broker),
+    cluster: checkCluster(options.cluster, options.broker),
     heartBeat: checkHeartBeat(resolved.heartBeat),
     heartBeatTolerance: checkTolerance(resolved.heartBeatTolerance),
     versions: checkVersions(resolved.versions),
@@ -250,6 +260,18 @@ function checkBroker(value: unknown): MessageBroker | undefined {
     throw invalid('broker', `must implement MessageBroker (${methods.join(', ')})`);
   }
   return value as MessageBroker;
+}
+
+function checkCluster(value: unknown, broker: unknown): ClusterChannels | undefined {
+  if (value === undefined) return undefined;
+  const shape = value as Record<string, unknown> | null;
+  const methods = ['subscribe', 'unsubscribe', 'publishTo', 'channels'];
+  if (typeof shape !== 'object' || shape === null || !methods.every((m) => typeof shape[m] === 'function')) {
+    throw invalid('cluster', `must be a cluster bus (createRedisBus), with ${methods.join(', ')}`);
+  }
+  // Another broker (the relay) reaches every node by itself; the bus wraps the in-memory one only.
+  if (broker !== undefined) throw invalid('cluster', 'and broker exclude each other');
+  return value as ClusterChannels;
 }
 
 function checkHeartBeat(value: unknown): readonly [number, number] {

@@ -5,6 +5,8 @@ import { stderrLogger } from '../options';
 import { AppRouter, type ReplySender } from './app/app-router';
 import type { BrokerStats, MessageBroker } from './broker/broker';
 import { MemoryBroker } from './broker/memory-broker';
+import { ClusterBroker } from './cluster/cluster-broker';
+import { ClusterUserRegistry } from './cluster/cluster-users';
 import type { ConnectionHost } from './connection/host';
 import { StompConnection } from './connection/stomp-connection';
 import type { Subscription } from './connection/subscription';
@@ -84,11 +86,32 @@ class Server implements StompServer, ConnectionHost, ReplySender, MessagingTempl
     const { topicPrefixes, applicationPrefixes, userPrefix, versions } = this.options;
     const logger = (this.logger = this.options.logger ?? stderrLogger);
     this.events = new StompEventBus(logger);
-    this.broker = this.options.broker ?? this.memoryBroker(logger);
-    this.userRoutes = userPrefix === false ? undefined : new UserRegistry(userPrefix);
+    this.broker = this.options.broker ?? this.localBroker(logger);
+    this.userRoutes = userPrefix === false ? undefined : this.userRegistryFor(userPrefix, logger);
     this.app = new AppRouter(applicationPrefixes, topicPrefixes[0], this.userRoutes !== undefined, this, this.logger);
     this.subprotocols = versions.map((version) => SUBPROTOCOLS[version]);
     this.handler = this.createHandler();
+  }
+
+  /** The in-memory broker, across the cluster with the `cluster` option. */
+  private localBroker(logger: Logger): MessageBroker {
+    const { cluster, topicPrefixes } = this.options;
+    if (!cluster) return this.memoryBroker(logger);
+    const nextId = (): string => this.nextMessageId();
+    return new ClusterBroker(
+      this.memoryBroker(logger),
+      this.memoryBroker(logger),
+      topicPrefixes,
+      cluster,
+      nextId,
+      logger,
+    );
+  }
+
+  private userRegistryFor(userPrefix: string, logger: Logger): UserRegistry {
+    const { cluster } = this.options;
+    if (!cluster) return new UserRegistry(userPrefix);
+    return new ClusterUserRegistry(userPrefix, cluster, () => this.nextMessageId(), logger);
   }
 
   private memoryBroker(logger: Logger): MemoryBroker {

@@ -1,0 +1,72 @@
+import type { ClusterChannels } from '../../cluster/types';
+import type { Logger } from '../../handler';
+import { OutboundMessage } from '../message';
+import type { StompSession } from '../types';
+import { UserRegistry } from '../user/user-registry';
+import { decodeWireMessage, encodeWireMessage, stompChannels } from './wire';
+
+/**
+ * User destinations across the nodes of a cluster bus: a message to a user goes to that user's
+ * sessions here, and once onto the user's channel, which a node listens to while it holds a
+ * connected STOMP session of that user. What comes from another node is delivered here only.
+ * `users()` and `sessionsOf()` stay this node's.
+ */
+export class ClusterUserRegistry extends UserRegistry {
+  private readonly connectedByUser = new Map<string, number>();
+
+  constructor(
+    private readonly userPrefix: string,
+    private readonly bus: ClusterChannels,
+    private readonly nextMessageId: () => string,
+    private readonly logger: Logger,
+  ) {
+    super(userPrefix);
+  }
+
+  /** Returns how many sessions of this node had a subscription (the other nodes' are not counted). */
+  override sendToUser(user: string, destination: string, message: (destination: string) => OutboundMessage): number {
+    const made = message(this.userPrefix + destination);
+    try {
+      return super.sendToUser(user, destination, () => made);
+    } finally {
+      this.bus.publishTo(stompChannels.user(user), encodeWireMessage(destination, made));
+    }
+  }
+
+  override connected(session: StompSession): void {
+    super.connected(session);
+    const user = session.user?.name;
+    if (user === undefined) return;
+    const count = this.connectedByUser.get(user) ?? 0;
+    if (count === 0) this.bus.subscribe(stompChannels.user(user), (raw) => this.received(user, raw));
+    this.connectedByUser.set(user, count + 1);
+  }
+
+  override disconnected(session: StompSession): void {
+    super.disconnected(session);
+    const user = session.user?.name;
+    const count = user === undefined ? undefined : this.connectedByUser.get(user);
+    if (user === undefined || count === undefined) return;
+    if (count > 1) this.connectedByUser.set(user, count - 1);
+    else {
+      this.connectedByUser.delete(user);
+      this.bus.unsubscribe(stompChannels.user(user));
+    }
+  }
+
+  private received(user: string, raw: string): void {
+    const wire = decodeWireMessage(raw);
+    if (!wire) {
+      this.logger.warn({ user }, 'STOMP cluster: not a STOMP user message, ignored');
+      return;
+    }
+    const { destination, body, contentType, headers } = wire;
+    try {
+      super.sendToUser(user, destination, (resolved) => {
+        return new OutboundMessage(resolved, this.nextMessageId(), body, contentType, headers);
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, user, destination }, 'STOMP cluster: a user message from another node failed');
+    }
+  }
+}
