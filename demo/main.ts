@@ -10,7 +10,8 @@ import { listen, mountTestServices } from './test-services';
 
 /**
  * With `REDIS_URL`, this node joins a cluster: the test services' `broadcast`, `sendTo` and
- * `sendToUser` (and `/secure`'s `POST /notify`) reach sessions on every node started so. `NODE_ID`
+ * `sendToUser` (and `/secure`'s `POST /notify`), the STOMP topics and `/user` destinations (and so
+ * `POST /publish`) reach sessions on every node started so. `NODE_ID`
  * names the node (default: host and pid).
  */
 async function joinCluster(): Promise<RedisClusterBus | undefined> {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const server = createServer(app);
   const registry = mountSpringDemo(app, server, [], bus);
   const cluster = bus ? { cluster: bus } : {};
-  const endpoints = [...mountTestServices(app, server, cluster), ...mountStompDemo(app, server).endpoints];
+  const endpoints = [...mountTestServices(app, server, cluster), ...mountStompDemo(app, server, cluster).endpoints];
   const echo = endpoints.find((endpoint) => endpoint.prefix === '/echo');
   const page = demoPage(echo?.clientScriptUrl ?? '', [
     { href: STOMP_CHAT_PATH, label: 'STOMP chat (alice/alice, bob/bob)' },

@@ -1,7 +1,7 @@
 /**
  * `npm start` with `REDIS_URL` joins a cluster: two demo processes on one real redis-server, a
  * sockjs-client session on each node's `/broadcast`; a message sent on either node reaches both
- * sessions exactly once.
+ * sessions exactly once; a STOMP topic subscriber on node 2 gets what `POST /publish` sends on node 1.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { redisSkipReason, startRedis, type RedisProcess } from '../support/redis';
 import { Resources } from '../support/resources';
 import { connectSockJs } from '../support/sockjs-client';
-import { until, withTimeout } from '../support/wait';
+import { StompjsSession } from '../support/stomp';
+import { pollUntil, until, withTimeout } from '../support/wait';
 
 const DEMO = join(__dirname, '..', '..', 'demo', 'main.js');
 const skip = redisSkipReason();
@@ -56,19 +57,45 @@ describe('npm start with REDIS_URL', { skip }, () => {
   });
   after(() => resources.closeAll());
 
+  test('POST /publish on node 1 reaches a STOMP subscriber on node 2', { timeout: 30_000 }, async () => {
+    const [one, two] = urls as [string, string];
+    const subscriber = await StompjsSession.connect(
+      { wsUrl: `${two.replace('http', 'ws')}/stomp-ws`, sockjsUrl: `${two}/stomp` },
+      'ws',
+      resources,
+    );
+    await subscriber.subscribed('/topic/across');
+    // The node subscribes its bus channel as the SUBSCRIBE is handled; publish until one arrives.
+    await pollUntil(
+      () => {
+        void fetch(`${one}/publish`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ destination: '/topic/across', payload: { hello: 'node 2' } }),
+        });
+        return subscriber.messages.items.length > 0 ? true : undefined;
+      },
+      'a message published on node 1 at the subscriber on node 2',
+      10_000,
+      100,
+    );
+    assert.deepEqual(JSON.parse(subscriber.messages.items[0]?.body ?? 'null'), { hello: 'node 2' });
+  });
+
   test('/broadcast reaches the sessions of both nodes, each message once', { timeout: 30_000 }, async () => {
     const [one, two] = urls.map((url) => connectSockJs(`${url}/broadcast`, 'xhr-streaming', resources));
     assert.ok(one && two);
     await Promise.all([one.opened, two.opened]);
     // Until both nodes are subscribed a message may be missed: send probes until one crosses.
     let probe = 0;
-    await until(
+    await pollUntil(
       () => {
         one.sock.send(`probe-${probe++}`);
-        return two.messages.items.some((m) => m.startsWith('probe-'));
+        return two.messages.items.some((m) => m.startsWith('probe-')) ? true : undefined;
       },
       'a message to cross from node 1 to node 2',
       10_000,
+      100,
     );
     const marks = [one.messages.mark(), two.messages.mark()];
     for (let i = 0; i < 20; i++) (i % 2 === 0 ? one : two).sock.send(`m${i}`);
