@@ -1,7 +1,13 @@
-/** Processes seen from outside, for a peer server that is not a node child (RabbitMQ): /proc, ports, signals. */
+/**
+ * Peer processes the demos and tests start (nginx, redis-server, RabbitMQ): free ports, waiting for a
+ * listening socket, waiting for an exit; and processes seen from outside (/proc, signals) for a peer
+ * that is not a direct child (RabbitMQ).
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { DeadlineError } from '../proxy/wait';
 
+/** A port that was free a moment ago on 127.0.0.1 (a peer needs a number in its config or flags). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -13,6 +19,7 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether something accepts TCP connections on 127.0.0.1:`port` now. */
 export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -22,6 +29,45 @@ export function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** A child peer process as waiting on it needs it. */
+export interface PeerChild {
+  /** What the errors call it (`nginx (sticky)`, `redis-server`). */
+  readonly name: string;
+  readonly port: number;
+  /** Resolves when it has exited. */
+  readonly exited: Promise<void>;
+  /** Whether it has exited, with its code. */
+  exitCode(): number | null | undefined;
+  /** Its log so far, for the error when it does not come up. */
+  log(): string;
+}
+
+/**
+ * Resolves once `peer` accepts connections on its port; rejects if it exits first or after `ms`. The
+ * listening socket is the only readiness signal these servers give: tried every 20 ms, or on exit.
+ */
+export async function untilListening(peer: PeerChild, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const code = peer.exitCode();
+    if (code !== undefined) throw new Error(`${peer.name} exited with ${String(code)}:\n${peer.log()}`);
+    if (await accepts(peer.port)) return;
+    if (Date.now() > deadline) throw new DeadlineError(`${peer.name} to listen on ${peer.port}`, ms, peer.log());
+    await Promise.race([new Promise((wake) => setTimeout(wake, 20)), peer.exited]);
+  }
+}
+
+/** True when `exited` settles within `ms`, false when it does not (then the caller kills harder). */
+export async function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((answer) => {
+    timer = setTimeout(() => answer(false), ms);
+  });
+  const inTime = await Promise.race([exited.then(() => true), late]);
+  clearTimeout(timer);
+  return inTime;
 }
 
 export interface ProcInfo {

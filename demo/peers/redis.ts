@@ -6,11 +6,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../proxy/nginx';
-import { DeadlineError } from '../proxy/wait';
+import { exitsWithin, freePort, untilListening } from './processes';
 
 /** `REDIS_SERVER` if set, else `redis-server` on the PATH; undefined when there is none. */
 export function findRedisServer(): string | undefined {
@@ -69,40 +67,24 @@ export class RedisProcess {
   }
 
   /** Resolves once redis-server accepts connections; rejects if it exits first or after `ms`. */
-  async ready(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      if (this.exitCode !== undefined)
-        throw new Error(`redis-server exited with ${String(this.exitCode)}:\n${this.output}`);
-      if (await this.accepts()) return;
-      if (Date.now() > deadline) throw new DeadlineError(`redis-server to listen on ${this.port}`, ms, this.output);
-      // The listening socket is the readiness signal: try again shortly (or on exit).
-      await Promise.race([new Promise((wake) => setTimeout(wake, 20)), this.exited]);
-    }
-  }
-
-  private accepts(): Promise<boolean> {
-    return new Promise((answer) => {
-      const socket = createConnection({ host: '127.0.0.1', port: this.port });
-      socket.once('connect', () => {
-        socket.destroy();
-        answer(true);
-      });
-      socket.once('error', () => answer(false));
-    });
+  ready(ms: number): Promise<void> {
+    return untilListening(
+      {
+        name: 'redis-server',
+        port: this.port,
+        exited: this.exited,
+        exitCode: () => this.exitCode,
+        log: () => this.output,
+      },
+      ms,
+    );
   }
 
   /** SIGTERM, SIGKILL after `ms`; resolves once it has exited and its directory is gone. */
   async stop(ms = 5000): Promise<void> {
     if (this.exitCode === undefined) {
       this.child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<boolean>((answer) => {
-        timer = setTimeout(() => answer(true), ms);
-      });
-      const tooLate = await Promise.race([this.exited.then(() => false), late]);
-      clearTimeout(timer);
-      if (tooLate) {
+      if (!(await exitsWithin(this.exited, ms))) {
         this.killNow();
         await this.exited;
       }

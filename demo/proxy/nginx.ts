@@ -16,10 +16,9 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DeadlineError } from './wait';
+import { exitsWithin, freePort, untilListening } from '../peers/processes';
 
 /**
  * The proxy modes, each one template in demo/proxy/nginx/: the four hostile ones of the
@@ -71,17 +70,8 @@ export function userDirective(uid: number | undefined = process.getuid?.()): str
   return uid === 0 ? 'user root;' : '# (not root: no `user` directive, nginx runs as the current user)';
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (nginx needs a number in its config). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
+// Where nginx is one peer among several (redis-server, RabbitMQ): one copy of the port and wait helpers.
+export { freePort };
 
 export interface RenderedConfig {
   /** The nginx.conf text of the mode. */
@@ -239,28 +229,17 @@ export class NginxProcess {
 
   /** Resolves once nginx accepts connections; rejects if it exits first or after `ms`. */
   async ready(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      if (this.hasExited)
-        throw new Error(`nginx (${this.mode}) exited with ${String(this.exitCode)}:\n${this.errorLog()}`);
-      if (await this.accepts()) break;
-      if (Date.now() > deadline)
-        throw new DeadlineError(`nginx (${this.mode}) to listen on ${this.port}`, ms, this.errorLog());
-      // nginx gives no readiness signal but the listening socket: try again shortly (or on exit).
-      await Promise.race([new Promise((wake) => setTimeout(wake, 20)), this.exited]);
-    }
+    await untilListening(
+      {
+        name: `nginx (${this.mode})`,
+        port: this.port,
+        exited: this.exited,
+        exitCode: () => (this.hasExited ? this.exitCode : undefined),
+        log: () => this.errorLog(),
+      },
+      ms,
+    );
     if (this.pid !== undefined) this.workers = childPids(this.pid);
-  }
-
-  private accepts(): Promise<boolean> {
-    return new Promise((answer) => {
-      const socket = createConnection({ host: '127.0.0.1', port: this.port });
-      socket.once('connect', () => {
-        socket.destroy();
-        answer(true);
-      });
-      socket.once('error', () => answer(false));
-    });
   }
 
   /**
@@ -272,13 +251,7 @@ export class NginxProcess {
     if (!this.hasExited && pid !== undefined) {
       this.workers = [...new Set([...this.workers, ...childPids(pid)])];
       signal(pid, 'SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<boolean>((answer) => {
-        timer = setTimeout(() => answer(true), ms);
-      });
-      const tooLate = await Promise.race([this.exited.then(() => false), late]);
-      clearTimeout(timer);
-      if (tooLate) {
+      if (!(await exitsWithin(this.exited, ms))) {
         this.killNow();
         await this.exited;
       }
