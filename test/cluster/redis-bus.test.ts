@@ -8,12 +8,11 @@
  * afterwards broadcasts, user messages and sendTo reach every node again (node-redis resubscribed).
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Channels } from '../../server/cluster/wire';
 import { adminClient, openOn, shardSubscribers, startCluster, type ClusterNode } from '../support/cluster';
 import { NODE_PREFIX } from '../support/nodes';
-import { redisSkipReason, startRedis, type RedisProcess } from '../support/redis';
-import { Resources } from '../support/resources';
+import { redisSkipReason, startRedis, useRedis } from '../support/redis';
 import type { SockJsConnection } from '../support/sockjs-client';
 import { pollUntil, until } from '../support/wait';
 
@@ -38,22 +37,11 @@ async function messagesUpTo(connection: SockJsConnection, last: string, tag: str
 }
 
 describe('cluster bus on Redis', { skip }, () => {
-  let redis: RedisProcess;
-  let resources: Resources;
-
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    await redis?.stop();
-  });
-  afterEach(async () => {
-    await resources.closeAll();
-  });
+  const fixture = useRedis();
 
   test('broadcasts from two nodes reach every session on every node exactly once, in order', LONG, async () => {
-    resources = new Resources();
-    const nodes = await startCluster(redis.url, 3, resources);
+    const { resources } = fixture;
+    const nodes = await startCluster(fixture.redis.url, 3, resources);
     const sessions: SockJsConnection[] = [];
     for (const node of nodes) {
       sessions.push(await openOn(node, 'websocket', resources), await openOn(node, 'xhr-streaming', resources));
@@ -79,10 +67,10 @@ describe('cluster bus on Redis', { skip }, () => {
   });
 
   test('sendToUser reaches that user on every node; only nodes holding the user listen', LONG, async () => {
-    resources = new Resources();
-    const nodes = await startCluster(redis.url, 3, resources);
+    const { resources } = fixture;
+    const nodes = await startCluster(fixture.redis.url, 3, resources);
     const [one, two, three] = nodes as [ClusterNode, ClusterNode, ClusterNode];
-    const admin = await adminClient(redis.url, resources);
+    const admin = await adminClient(fixture.redis.url, resources);
     const aliceOnOne = await openOn(one, 'websocket', resources, 'alice');
     const aliceOnThree = await openOn(three, 'xhr-streaming', resources, 'alice');
     const bob = await openOn(two, 'websocket', resources, 'bob');
@@ -122,9 +110,9 @@ describe('cluster bus on Redis', { skip }, () => {
   });
 
   test('users(): a node whose entries were not refreshed in time (a dead one) no longer counts', LONG, async () => {
-    resources = new Resources();
-    const [one] = (await startCluster(redis.url, 1, resources)) as [ClusterNode];
-    const admin = await adminClient(redis.url, resources);
+    const { resources } = fixture;
+    const [one] = (await startCluster(fixture.redis.url, 1, resources)) as [ClusterNode];
+    const admin = await adminClient(fixture.redis.url, resources);
     await admin.hSet(channels.users('node-dead'), 'zed', JSON.stringify(['s1']));
     await admin.zAdd(channels.nodes, { score: Date.now() + 60_000, value: 'node-dead' });
     assert.deepEqual(await one.bus.users(NODE_PREFIX), ['zed'], 'alive while its expiry is ahead');
@@ -137,12 +125,12 @@ describe('cluster bus on Redis', { skip }, () => {
   });
 
   test('sendTo reaches a session on another node through the registry', LONG, async () => {
-    resources = new Resources();
-    const nodes = await startCluster(redis.url, 3, resources);
+    const { resources } = fixture;
+    const nodes = await startCluster(fixture.redis.url, 3, resources);
     const [one, , three] = nodes as [ClusterNode, ClusterNode, ClusterNode];
     const far = await openOn(three, 'xhr-streaming', resources);
     const id = three.node.opened[0] as string;
-    const admin = await adminClient(redis.url, resources);
+    const admin = await adminClient(fixture.redis.url, resources);
     await untilAsync(
       async () => (await admin.get(channels.session(id))) === 'node-3',
       'the registry entry of the session',
@@ -160,8 +148,8 @@ describe('cluster bus on Redis', { skip }, () => {
     'Redis stopped and restarted: local sessions served, drops counted and logged, then all nodes again',
     LONG,
     async () => {
-      resources = new Resources();
-      const nodes = await startCluster(redis.url, 3, resources, { reconnectMaxDelay: 200 });
+      const { resources } = fixture;
+      const nodes = await startCluster(fixture.redis.url, 3, resources, { reconnectMaxDelay: 200 });
       const [one, two, three] = nodes as [ClusterNode, ClusterNode, ClusterNode];
       const s1 = await openOn(one, 'websocket', resources);
       const s2 = await openOn(two, 'xhr-streaming', resources);
@@ -170,8 +158,8 @@ describe('cluster bus on Redis', { skip }, () => {
       one.node.endpoint.broadcast('before');
       for (const s of [s1, s2, s3]) assert.equal(await s.message(0), 'before');
 
-      const port = redis.port;
-      await redis.stop();
+      const port = fixture.redis.port;
+      await fixture.redis.stop();
       await until(() => nodes.every((n) => !n.bus.stats().connected), 'every bus to notice', 10_000);
       await one.busLog.waitFor((e) => e.level === 'warn' && /Redis lost/.test(e.msg ?? ''), 'the outage logged');
       assert.equal(one.node.endpoint.broadcast('during'), 1, 'node-1 still serves its own session');
@@ -183,8 +171,8 @@ describe('cluster bus on Redis', { skip }, () => {
       // A user's first session while Redis is away: node-2 subscribes to carol's channel on reconnect.
       const carol = await openOn(two, 'websocket', resources, 'carol');
 
-      redis = await startRedis({ port });
-      const admin = await adminClient(redis.url, resources);
+      fixture.redis = await startRedis({ port });
+      const admin = await adminClient(fixture.redis.url, resources);
       // node-redis resubscribes every channel it has a listener for once it is back.
       await untilAsync(
         async () => (await shardSubscribers(admin, channels.broadcast)) === 3,

@@ -7,7 +7,7 @@
  * and nobody else; a node listens to a topic's channel only while it has a subscriber of it.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { IMessage } from '@stomp/stompjs' with { 'resolution-mode': 'import' };
 import { SockJsError } from '../../protocol';
 import { createRedisBus, type RedisClusterBus } from '../../server/cluster';
@@ -16,8 +16,8 @@ import { MemoryBroker } from '../../server/stomp/broker/memory-broker';
 import { stompChannels } from '../../server/stomp/cluster/wire';
 import { adminClient, shardSubscribers, type AdminClient } from '../support/cluster';
 import { RecordingLogger } from '../support/logger';
-import { redisSkipReason, startRedis, type RedisProcess } from '../support/redis';
-import { Resources } from '../support/resources';
+import { redisSkipReason, useRedis } from '../support/redis';
+import type { Resources } from '../support/resources';
 import { startStompServer, StompjsSession, type StompTestServer } from '../support/stomp';
 import { numbered, principalFromQuery, withUser } from '../support/stomp-e2e';
 import { pollUntil } from '../support/wait';
@@ -68,27 +68,16 @@ function stompChannelsOf(node: StompNode): string[] {
 }
 
 describe('STOMP broker on the Redis cluster bus', { skip }, () => {
-  let redis: RedisProcess;
-  let resources: Resources;
-
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    await redis?.stop();
-  });
-  afterEach(async () => {
-    await resources.closeAll();
-  });
+  const fixture = useRedis();
 
   test(
     'topic messages from a SEND and the template reach every subscriber on every node once, in order',
     LONG,
     async () => {
-      resources = new Resources();
-      const nodes = await startNodes(redis.url, resources);
+      const { resources } = fixture;
+      const nodes = await startNodes(fixture.redis.url, resources);
       const [one, two, three] = nodes as [StompNode, StompNode, StompNode];
-      const admin = await adminClient(redis.url, resources);
+      const admin = await adminClient(fixture.redis.url, resources);
       for (const node of nodes) assert.deepEqual(stompChannelsOf(node), [], 'no subscriber: no STOMP channel');
 
       const subscribers: StompjsSession[] = [];
@@ -138,10 +127,10 @@ describe('STOMP broker on the Redis cluster bus', { skip }, () => {
     'an /app reply to a topic reaches the other nodes; a node listens only while it has a subscriber',
     LONG,
     async () => {
-      resources = new Resources();
-      const nodes = await startNodes(redis.url, resources);
+      const { resources } = fixture;
+      const nodes = await startNodes(fixture.redis.url, resources);
       const [one, two, three] = nodes as [StompNode, StompNode, StompNode];
-      const admin = await adminClient(redis.url, resources);
+      const admin = await adminClient(fixture.redis.url, resources);
       const listener = await StompjsSession.connect(three.server, 'ws', resources);
       const id = await listener.subscribed('/topic/echo');
       await listenedBy(admin, stompChannels.topic('/topic/echo'), 1);
@@ -175,10 +164,10 @@ describe('STOMP broker on the Redis cluster bus', { skip }, () => {
   );
 
   test("user messages reach that user's sessions on every node, and no one else's", LONG, async () => {
-    resources = new Resources();
-    const nodes = await startNodes(redis.url, resources);
+    const { resources } = fixture;
+    const nodes = await startNodes(fixture.redis.url, resources);
     const [one, two, three] = nodes as [StompNode, StompNode, StompNode];
-    const admin = await adminClient(redis.url, resources);
+    const admin = await adminClient(fixture.redis.url, resources);
     const alice: StompjsSession[] = [];
     for (const node of [one, two]) {
       const session = await StompjsSession.connect(withUser(node.server, 'alice'), 'ws', resources);
