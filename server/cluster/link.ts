@@ -25,7 +25,7 @@ export class EndpointLink implements ClusterLink, LocalHoldings {
     private readonly bus: BusCore,
     private readonly member: ClusterMember,
   ) {
-    this.channels = new Channels(member.prefix);
+    this.channels = Channels.ofEndpoint(member.prefix);
     bus.listen(this.channels.broadcast, ({ message }) => void member.deliverBroadcast(message));
     bus.listen(this.channels.node(bus.nodeId), ({ target, message }) => void member.deliverTo(target, message));
   }

@@ -11,7 +11,9 @@ import { checkOptionKeys, SockJsError } from '../../protocol';
 import type { Logger } from '../handler';
 import { stderrLogger } from '../options';
 import { EndpointLink, type BusCore } from './link';
-import type { ClusterBus, ClusterChannels, ClusterMember } from './types';
+import { PresenceLink } from './presence';
+import { RedisQueueStore } from './redis-queues';
+import type { ClusterBus, ClusterChannels, ClusterMember, ClusterPresence, ClusterQueueStore } from './types';
 import { decodeEnvelope, encodeEnvelope, GapDetector, Sequencer, type Envelope } from './wire';
 import { BusCounters, type ClusterBusStats } from './stats';
 import { RedisRegistry, type ClusterSession } from './registry';
@@ -152,6 +154,13 @@ class RedisBus implements RedisClusterBus, BusCore {
   private closed = false;
   private readonly handlers = new Map<string, (envelope: Envelope) => void>();
   private readonly links = new Map<string, EndpointLink>();
+  private readonly presences = new Map<string, PresenceLink>();
+  private readonly reconnectListeners: Array<() => void> = [];
+  /** Resolved once the first connect has subscribed every channel listened to before it. */
+  private readonly firstSubscribed: Promise<void>;
+  private resolveFirstSubscribed: () => void = () => undefined;
+  /** An outage is under way: the reconnect listeners are called once both connections are back. */
+  private outage = false;
   private readonly sequencer = new Sequencer();
   private readonly gaps = new GapDetector();
   private readonly counters = new BusCounters();
@@ -173,6 +182,11 @@ class RedisBus implements RedisClusterBus, BusCore {
     });
     this.registry = new RedisRegistry(this.publisher, this.nodeId, this.options.registryTtl, this.logger);
     this.watch(this.publisher, 'publisher');
+    this.firstSubscribed = new Promise((resolve) => (this.resolveFirstSubscribed = resolve));
+  }
+
+  get connected(): boolean {
+    return this.publisher.isReady;
   }
 
   join(member: ClusterMember): EndpointLink {
@@ -199,12 +213,14 @@ class RedisBus implements RedisClusterBus, BusCore {
     this.watch(subscriber, 'subscriber');
     await subscriber.connect();
     await Promise.all([...this.handlers.keys()].map((channel) => this.subscribeNow(channel)));
+    this.resolveFirstSubscribed();
     this.registerAll();
     this.refreshTimer = setInterval(() => this.registerAll(), Math.floor(this.options.registryTtl / 3)).unref();
   }
 
   private watch(client: Client, role: string): void {
     client.on('error', (error: Error) => {
+      this.outage = true;
       if (role === 'publisher' && this.droppedInOutage === undefined) {
         this.droppedInOutage = 0;
         this.logger.warn({ err: error, nodeId: this.nodeId }, 'cluster bus: Redis lost; serving local sessions only');
@@ -212,6 +228,7 @@ class RedisBus implements RedisClusterBus, BusCore {
     });
     client.on('reconnecting', () => this.counters.reconnectAttempts++);
     client.on('ready', () => {
+      this.backFromOutage();
       if (role !== 'publisher' || this.droppedInOutage === undefined) return;
       this.logger.warn(
         { nodeId: this.nodeId, dropped: this.droppedInOutage },
@@ -224,10 +241,28 @@ class RedisBus implements RedisClusterBus, BusCore {
     });
   }
 
-  listen(channel: string, handler: (envelope: Envelope) => void): void {
-    if (this.handlers.has(channel)) return;
+  /** Both connections are back after an outage: the modules may catch up (queues look for what came meanwhile). */
+  private backFromOutage(): void {
+    if (!this.outage || !this.publisher.isReady || !this.subscriber?.isReady) return;
+    this.outage = false;
+    for (const listener of this.reconnectListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error({ err: error }, 'cluster bus: a reconnect listener failed');
+      }
+    }
+  }
+
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  /** Resolves once Redis has the subscription (before `start()`: once the first connect has made it). */
+  listen(channel: string, handler: (envelope: Envelope) => void): Promise<void> {
+    if (this.handlers.has(channel)) return Promise.resolve();
     this.handlers.set(channel, handler);
-    if (this.subscriber) void this.subscribeNow(channel);
+    return this.subscriber ? this.subscribeNow(channel) : this.firstSubscribed;
   }
 
   unlisten(channel: string): void {
@@ -241,10 +276,10 @@ class RedisBus implements RedisClusterBus, BusCore {
     done.catch((error: unknown) => this.logger.debug({ err: error, channel }, 'cluster bus: unsubscribe failed'));
   }
 
-  subscribe(channel: string, handler: (message: string) => void): void {
+  subscribe(channel: string, handler: (message: string) => void): Promise<void> {
     checkOwnChannel(channel);
     if (this.handlers.has(channel)) throw invalid(`channel ${channel} already has a handler on this node`);
-    this.listen(channel, ({ message }) => handler(message));
+    return this.listen(channel, ({ message }) => handler(message));
   }
 
   unsubscribe(channel: string): void {
@@ -314,8 +349,23 @@ class RedisBus implements RedisClusterBus, BusCore {
     this.links.delete(prefix);
   }
 
+  queueStore(namespace: string): ClusterQueueStore {
+    checkNamespace(namespace);
+    return new RedisQueueStore(this.publisher, namespace);
+  }
+
+  presence(namespace: string): ClusterPresence {
+    checkNamespace(namespace);
+    if (this.closed) throw invalid('the bus is closed');
+    if (this.presences.has(namespace)) throw invalid(`presence ${namespace} is already kept on this bus`);
+    const presence = new PresenceLink(namespace, this.registry, () => this.presences.delete(namespace));
+    this.presences.set(namespace, presence);
+    return presence;
+  }
+
   private registerAll(): void {
     for (const link of this.links.values()) this.registry.rewrite(link);
+    for (const presence of this.presences.values()) this.registry.rewrite(presence);
   }
 
   private link(prefix: string): EndpointLink {
@@ -347,6 +397,7 @@ class RedisBus implements RedisClusterBus, BusCore {
   async close(): Promise<void> {
     if (this.closed) return;
     for (const link of [...this.links.values()]) await link.leave();
+    for (const presence of [...this.presences.values()]) presence.leave();
     this.closed = true;
     clearInterval(this.refreshTimer);
     const clients = this.subscriber ? [this.publisher, this.subscriber] : [this.publisher];
@@ -358,6 +409,15 @@ class RedisBus implements RedisClusterBus, BusCore {
 function checkOwnChannel(channel: string): void {
   if (typeof channel !== 'string' || channel === '' || channel.startsWith('sockjs:')) {
     throw invalid(`channel must be a non-empty string not starting with "sockjs:", got ${JSON.stringify(channel)}`);
+  }
+}
+
+/** A module's key namespace: letters, digits and `-_.:`, not the endpoints' `sockjs:`. */
+function checkNamespace(namespace: string): void {
+  if (typeof namespace !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(namespace) || namespace.startsWith('sockjs')) {
+    throw invalid(
+      `namespace must be 1 to 64 letters, digits, "-_.:", not starting with "sockjs", got ${JSON.stringify(namespace)}`,
+    );
   }
 }
 

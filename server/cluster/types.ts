@@ -3,6 +3,7 @@
  * imports only these types, so it loads without the optional `redis` peer; the Redis bus itself
  * lives in `sockjs-ts-server/cluster`.
  */
+import type { ClusterSession } from './registry';
 
 /** What an endpoint offers the bus: delivery to its own sessions, each message encoded once. */
 export interface ClusterMember {
@@ -44,6 +45,51 @@ export interface ClusterBus {
 }
 
 /**
+ * A module's users across the cluster (the STOMP server's): which user has which sessions on which
+ * node, in Redis entries that expire unless their node refreshes them, as the endpoints' registry.
+ */
+export interface ClusterPresence {
+  /** A session of `user` is here now. */
+  added(sessionId: string, user: string): void;
+  /** It is gone. */
+  removed(sessionId: string, user: string): void;
+  /** The users with a session on any live node, sorted. Rejects while Redis is away. */
+  users(): Promise<string[]>;
+  /** The sessions of `user` on every live node. Rejects while Redis is away. */
+  sessionsOf(user: string): Promise<ClusterSession[]>;
+  /** Every entry of this node goes at once (the module is closing). */
+  leave(): void;
+}
+
+/** The bounds a queue store applies to a new message (the in-memory broker's options of the same names). */
+export interface ClusterQueueBounds {
+  /** Messages one queue may hold. */
+  readonly maxQueuedMessages: number;
+  /** Bytes one queue may hold. */
+  readonly maxQueuedBytes: number;
+  /** Bytes all the queues may hold together. */
+  readonly maxBrokerQueuedBytes: number;
+  /** Queues holding messages at once. */
+  readonly maxQueues: number;
+}
+
+/**
+ * Point-to-point queues kept in Redis, shared by every node: what one node takes, no other gets.
+ * Each method rejects while Redis is away.
+ */
+export interface ClusterQueueStore {
+  /**
+   * Appends `message` to the tail of `queue` unless a bound refuses it: resolves undefined when
+   * stored, else the name of the bound that refused it (`maxQueuedMessages`, …).
+   */
+  push(queue: string, message: string, bounds: ClusterQueueBounds): Promise<string | undefined>;
+  /** Puts messages back at the head of `queue`, in the order given, past every bound (they were accepted once). */
+  putBack(queue: string, messages: readonly string[]): Promise<void>;
+  /** Takes up to `count` messages from the head of `queue`, oldest first. */
+  take(queue: string, count: number): Promise<string[]>;
+}
+
+/**
  * Channels of the bus's own, for other modules (the STOMP server's topics and user destinations):
  * a message is published once and handed to every other node listening to its channel; the
  * publishing node never gets its own back. Names starting with `sockjs:` are the endpoints' and
@@ -52,12 +98,24 @@ export interface ClusterBus {
 export interface ClusterChannels {
   /** This node's id on the bus. */
   readonly nodeId: string;
-  /** Listens to `channel` until `unsubscribe`; throws ERR_INVALID_OPTION when it already has a handler here. */
-  subscribe(channel: string, handler: (message: string) => void): void;
+  /** Whether Redis is there now (publishes made while it is not are dropped and counted). */
+  readonly connected: boolean;
+  /**
+   * Listens to `channel` until `unsubscribe`; throws ERR_INVALID_OPTION when it already has a
+   * handler here. Resolves once Redis has the subscription (a message published after that reaches
+   * this node); never rejects (a subscription Redis refused is logged, and retried on reconnect).
+   */
+  subscribe(channel: string, handler: (message: string) => void): Promise<void>;
   /** Stops listening to `channel` (nothing when not listening). */
   unsubscribe(channel: string): void;
   /** Publishes to the other nodes listening to `channel` (in order per channel; counted as dropped while Redis is away). */
   publishTo(channel: string, message: string): void;
   /** The channels this node listens to now. */
   channels(): string[];
+  /** Calls `listener` each time Redis is back after an outage (after the bus has resubscribed). */
+  onReconnect(listener: () => void): void;
+  /** The queues of `namespace` (keys `{namespace}:queue:{name}`, …), shared by every node. */
+  queueStore(namespace: string): ClusterQueueStore;
+  /** The users of `namespace` across the cluster (keys `{namespace}:users:{node}`, …); one per namespace. */
+  presence(namespace: string): ClusterPresence;
 }

@@ -70,34 +70,47 @@ export class Sequencer {
   }
 }
 
-/** The channel names of one endpoint (`sockjs:{prefix}:…`). */
+/**
+ * The channel and key names of one endpoint (`sockjs:{prefix}:…`), or of a module's presence
+ * (`{namespace}:…`, built with `Channels.of`).
+ */
 export class Channels {
-  constructor(private readonly prefix: string) {}
+  private constructor(private readonly root: string) {}
+
+  /** An endpoint's names: `sockjs:{prefix}:…`. */
+  static ofEndpoint(prefix: string): Channels {
+    return new Channels(`sockjs:${prefix}`);
+  }
+
+  /** A module's names: `{namespace}:…` (a namespace not starting with `sockjs:`). */
+  static of(namespace: string): Channels {
+    return new Channels(namespace);
+  }
 
   get broadcast(): string {
-    return `sockjs:${this.prefix}:broadcast`;
+    return `${this.root}:broadcast`;
   }
 
   user(name: string): string {
-    return `sockjs:${this.prefix}:user:${name}`;
+    return `${this.root}:user:${name}`;
   }
 
   node(nodeId: string): string {
-    return `sockjs:${this.prefix}:node:${nodeId}`;
+    return `${this.root}:node:${nodeId}`;
   }
 
   /** The registry hash of one node's users (user → its session ids there). */
   users(nodeId: string): string {
-    return `sockjs:${this.prefix}:users:${nodeId}`;
+    return `${this.root}:users:${nodeId}`;
   }
 
   /** The registry's sorted set of live nodes (scored by expiry). */
   get nodes(): string {
-    return `sockjs:${this.prefix}:nodes`;
+    return `${this.root}:nodes`;
   }
 
   /** The registry key naming the node that holds a session (a key, not a channel). */
   session(sessionId: string): string {
-    return `sockjs:${this.prefix}:session:${sessionId}`;
+    return `${this.root}:session:${sessionId}`;
   }
 }

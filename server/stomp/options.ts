@@ -22,10 +22,17 @@ export interface StompServerOptions {
   broker?: MessageBroker;
   /**
    * A cluster bus (`createRedisBus` of `sockjs-ts-server/cluster`): the in-memory broker's topics and
-   * the user destinations then reach subscribers on every node; queues stay on the publishing node.
+   * the user destinations then reach subscribers on every node, and queues are kept in Redis for
+   * the consumers of every node (the four queue bounds above then apply to what waits in Redis).
    * Not with `broker`. Default none (this node only).
    */
   cluster?: ClusterChannels;
+  /**
+   * With `cluster`: queue messages a node takes from Redis at a time, for its consumers of that
+   * queue (it takes more once they are handed out). Larger: fewer round trips; smaller: a slow
+   * consumer holds fewer that another node's could take. Default 16.
+   */
+  clusterQueuePrefetch?: number;
   /** Prefixes routed to `messageMapping` handlers (`setApplicationDestinationPrefixes`). Default `['/app']`. */
   applicationPrefixes?: readonly string[];
   /** Prefix of user destinations (`setUserDestinationPrefix`); `false` turns them off. Default `'/user'`. */
@@ -99,6 +106,7 @@ export interface ResolvedStompOptions {
   readonly maxUnackedPerSubscription: number;
   readonly maxTransactionsPerSession: number;
   readonly maxFramesPerTransaction: number;
+  readonly clusterQueuePrefetch: number;
   readonly maxTransactionBytes: number;
   readonly maxBufferedMessages: number;
   readonly maxBufferedBytes: number;
@@ -128,6 +136,7 @@ export const STOMP_DEFAULTS = {
   maxUnackedPerSubscription: 1024,
   maxTransactionsPerSession: 16,
   maxFramesPerTransaction: 1024,
+  clusterQueuePrefetch: 16,
   maxTransactionBytes: 1024 * 1024,
   maxBufferedMessages: 1024,
   maxBufferedBytes: 1024 * 1024,
@@ -144,6 +153,7 @@ const KNOWN_KEYS = Object.keys({
   maxBrokerQueuedBytes: true,
   broker: true,
   cluster: true,
+  clusterQueuePrefetch: true,
   applicationPrefixes: true,
   userPrefix: true,
   heartBeat: true,
@@ -178,6 +188,7 @@ const LIMITS = [
   'maxUnackedPerSubscription',
   'maxTransactionsPerSession',
   'maxFramesPerTransaction',
+  'clusterQueuePrefetch',
   'maxTransactionBytes',
   'maxBufferedMessages',
   'maxBufferedBytes',
@@ -265,7 +276,7 @@ function checkBroker(value: unknown): MessageBroker | undefined {
 function checkCluster(value: unknown, broker: unknown): ClusterChannels | undefined {
   if (value === undefined) return undefined;
   const shape = value as Record<string, unknown> | null;
-  const methods = ['subscribe', 'unsubscribe', 'publishTo', 'channels'];
+  const methods = ['subscribe', 'unsubscribe', 'publishTo', 'channels', 'onReconnect', 'queueStore', 'presence'];
   if (typeof shape !== 'object' || shape === null || !methods.every((m) => typeof shape[m] === 'function')) {
     throw invalid('cluster', `must be a cluster bus (createRedisBus), with ${methods.join(', ')}`);
   }

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { SockJsError, type StompFrame, type StompHeader } from '../../protocol';
+import type { ClusterSession } from '../cluster/registry';
 import type { Logger, SockJsHandler, SockJsSession } from '../handler';
 import { stderrLogger } from '../options';
 import { AppRouter, type ReplySender } from './app/app-router';
 import type { BrokerStats, MessageBroker } from './broker/broker';
 import { MemoryBroker } from './broker/memory-broker';
 import { ClusterBroker } from './cluster/cluster-broker';
+import { ClusterQueues } from './cluster/cluster-queues';
 import { ClusterUserRegistry } from './cluster/cluster-users';
+import { STOMP_NAMESPACE } from './cluster/wire';
 import type { ConnectionHost } from './connection/host';
 import { StompConnection } from './connection/stomp-connection';
 import type { Subscription } from './connection/subscription';
@@ -61,6 +64,14 @@ export interface StompServer {
   users(): string[];
   /** The connected sessions of one user. */
   sessionsOf(user: string): StompSession[];
+  /**
+   * Users with a connected session on any node of the `cluster` (this node's alone without one),
+   * sorted; from the cluster's registry, where a node that died drops out after the bus's
+   * `registryTtl`. Rejects while Redis is away.
+   */
+  clusterUsers(): Promise<string[]>;
+  /** The connected sessions of `user` on every node: node id and STOMP session id (node id '' without a cluster). */
+  clusterSessionsOf(user: string): Promise<ClusterSession[]>;
   stats(): StompStats & { readonly broker: BrokerStats };
 }
 
@@ -98,10 +109,16 @@ class Server implements StompServer, ConnectionHost, ReplySender, MessagingTempl
     const { cluster, topicPrefixes } = this.options;
     if (!cluster) return this.memoryBroker(logger);
     const nextId = (): string => this.nextMessageId();
+    const { queuePrefixes, maxQueuedMessages, maxQueuedBytes, maxBrokerQueuedBytes, maxQueues } = this.options;
+    const bounds = { maxQueuedMessages, maxQueuedBytes, maxBrokerQueuedBytes, maxQueues };
+    const store = cluster.queueStore(STOMP_NAMESPACE);
+    const queues = new ClusterQueues(cluster, store, bounds, this.options.clusterQueuePrefetch, nextId, logger);
     return new ClusterBroker(
       this.memoryBroker(logger),
       this.memoryBroker(logger),
       topicPrefixes,
+      queuePrefixes,
+      queues,
       cluster,
       nextId,
       logger,
@@ -202,6 +219,17 @@ class Server implements StompServer, ConnectionHost, ReplySender, MessagingTempl
 
   sessionsOf(user: string): StompSession[] {
     return this.userRegistry('sessionsOf()').sessionsOf(user);
+  }
+
+  async clusterUsers(): Promise<string[]> {
+    const registry = this.userRegistry('clusterUsers()');
+    return registry instanceof ClusterUserRegistry ? registry.clusterUsers() : registry.users().sort();
+  }
+
+  async clusterSessionsOf(user: string): Promise<ClusterSession[]> {
+    const registry = this.userRegistry('clusterSessionsOf()');
+    if (registry instanceof ClusterUserRegistry) return registry.clusterSessionsOf(user);
+    return registry.sessionsOf(user).map((session) => ({ nodeId: '', sessionId: session.id }));
   }
 
   stats(): StompStats & { readonly broker: BrokerStats } {

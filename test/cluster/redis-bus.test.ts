@@ -18,7 +18,7 @@ import { pollUntil, until } from '../support/wait';
 
 const skip = redisSkipReason();
 const LONG = { timeout: 60_000 };
-const channels = new Channels(NODE_PREFIX);
+const channels = Channels.ofEndpoint(NODE_PREFIX);
 
 /** `tag0 … tag(n-1)`. */
 function numbered(tag: string, n: number): string[] {

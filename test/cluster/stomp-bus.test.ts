@@ -8,64 +8,21 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { IMessage } from '@stomp/stompjs' with { 'resolution-mode': 'import' };
 import { SockJsError } from '../../protocol';
-import { createRedisBus, type RedisClusterBus } from '../../server/cluster';
 import { createStompServer } from '../../server/stomp';
 import { MemoryBroker } from '../../server/stomp/broker/memory-broker';
 import { stompChannels } from '../../server/stomp/cluster/wire';
-import { adminClient, shardSubscribers, type AdminClient } from '../support/cluster';
+import { createRedisBus, type RedisClusterBus } from '../../server/cluster';
+import { adminClient } from '../support/cluster';
 import { RecordingLogger } from '../support/logger';
 import { redisSkipReason, useRedis } from '../support/redis';
-import type { Resources } from '../support/resources';
-import { startStompServer, StompjsSession, type StompTestServer } from '../support/stomp';
-import { numbered, principalFromQuery, withUser } from '../support/stomp-e2e';
-import { pollUntil } from '../support/wait';
+import { StompjsSession } from '../support/stomp';
+import { bodiesUpTo, listenedBy, startStompNodes, stompChannelsOf, type StompNode } from '../support/stomp-cluster';
+import { numbered, withUser } from '../support/stomp-e2e';
 
 const skip = redisSkipReason();
 const LONG = { timeout: 60_000 };
 const COUNT = 100;
-
-interface StompNode {
-  readonly server: StompTestServer;
-  readonly bus: RedisClusterBus;
-}
-
-/** Three nodes, each with a bus (also given to its endpoints) and a STOMP server on it; `/app/echo` replies to `/topic/echo`. */
-async function startNodes(url: string, resources: Resources): Promise<StompNode[]> {
-  const nodes: StompNode[] = [];
-  for (let i = 1; i <= 3; i++) {
-    const bus = createRedisBus({ url, nodeId: `node-${i}`, logger: new RecordingLogger() });
-    resources.add(bus, (b) => b.close());
-    const server = await startStompServer(
-      { cluster: bus },
-      (stomp) => stomp.messageMapping<string>('/echo', (message) => `${message.payload}`),
-      { cluster: bus, ...principalFromQuery },
-    );
-    resources.add(server.http, (http) => http.close());
-    await bus.start();
-    nodes.push({ server, bus });
-  }
-  return nodes;
-}
-
-/** Waits until `count` nodes listen to `channel` on Redis (a SUBSCRIBE's receipt comes before Redis has the channel). */
-async function listenedBy(admin: AdminClient, channel: string, count: number): Promise<void> {
-  await pollUntil(
-    async () => ((await shardSubscribers(admin, channel)) === count ? true : undefined),
-    `${count} nodes listening to ${channel}`,
-  );
-}
-
-/** Waits for `last`, then returns the bodies starting with `tag`. */
-async function bodiesUpTo(session: StompjsSession, last: string, tag: string): Promise<string[]> {
-  await session.messages.waitFor((m: IMessage) => m.body === last, `${last}`, 15_000);
-  return session.messages.items.map((m) => m.body).filter((body) => body.startsWith(tag));
-}
-
-function stompChannelsOf(node: StompNode): string[] {
-  return node.bus.channels().filter((channel) => channel.startsWith('stomp:'));
-}
 
 describe('STOMP broker on the Redis cluster bus', { skip }, () => {
   const fixture = useRedis();
@@ -75,7 +32,7 @@ describe('STOMP broker on the Redis cluster bus', { skip }, () => {
     LONG,
     async () => {
       const { resources } = fixture;
-      const nodes = await startNodes(fixture.redis.url, resources);
+      const nodes = await startStompNodes(fixture.redis.url, resources);
       const [one, two, three] = nodes as [StompNode, StompNode, StompNode];
       const admin = await adminClient(fixture.redis.url, resources);
       for (const node of nodes) assert.deepEqual(stompChannelsOf(node), [], 'no subscriber: no STOMP channel');
@@ -128,7 +85,7 @@ describe('STOMP broker on the Redis cluster bus', { skip }, () => {
     LONG,
     async () => {
       const { resources } = fixture;
-      const nodes = await startNodes(fixture.redis.url, resources);
+      const nodes = await startStompNodes(fixture.redis.url, resources);
       const [one, two, three] = nodes as [StompNode, StompNode, StompNode];
       const admin = await adminClient(fixture.redis.url, resources);
       const listener = await StompjsSession.connect(three.server, 'ws', resources);
@@ -165,7 +122,7 @@ describe('STOMP broker on the Redis cluster bus', { skip }, () => {
 
   test("user messages reach that user's sessions on every node, and no one else's", LONG, async () => {
     const { resources } = fixture;
-    const nodes = await startNodes(fixture.redis.url, resources);
+    const nodes = await startStompNodes(fixture.redis.url, resources);
     const [one, two, three] = nodes as [StompNode, StompNode, StompNode];
     const admin = await adminClient(fixture.redis.url, resources);
     const alice: StompjsSession[] = [];
@@ -220,10 +177,30 @@ describe('the cluster option and the bus channels for modules', () => {
     const channels = bus();
     assert.throws(() => channels.subscribe('sockjs:/echo:broadcast', () => undefined), invalidOption(/sockjs:/));
     assert.throws(() => channels.publishTo('sockjs:/echo:broadcast', 'x'), invalidOption(/sockjs:/));
-    channels.subscribe('mine', () => undefined);
+    void channels.subscribe('mine', () => undefined);
     assert.throws(() => channels.subscribe('mine', () => undefined), invalidOption(/already has a handler/));
     assert.deepEqual(channels.channels(), ['mine']);
     channels.unsubscribe('mine');
     assert.deepEqual(channels.channels(), []);
+  });
+
+  test("a module's queues and presence: a namespace of its own, one presence per namespace", () => {
+    const channels = bus();
+    for (const namespace of ['sockjs', 'sockjs:/echo', '', 'a b', 'x'.repeat(65)]) {
+      assert.throws(() => channels.queueStore(namespace), invalidOption(/namespace must be/), namespace);
+      assert.throws(() => channels.presence(namespace), invalidOption(/namespace must be/), namespace);
+    }
+    channels.presence('mine');
+    assert.throws(() => channels.presence('mine'), invalidOption(/already kept/));
+  });
+
+  test('createStompServer: clusterQueuePrefetch is a positive integer', () => {
+    for (const clusterQueuePrefetch of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => createStompServer({ cluster: bus(), clusterQueuePrefetch }),
+        invalidOption(/clusterQueuePrefetch/),
+        String(clusterQueuePrefetch),
+      );
+    }
   });
 });

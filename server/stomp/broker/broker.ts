@@ -58,9 +58,11 @@ export interface MessageBroker {
   /**
    * Registers a subscriber. Throws `SockJsError` (ERR_STOMP_DESTINATION) for a destination the
    * broker does not serve or a pattern it cannot parse, ERR_STOMP_LIMIT for a new queue past the
-   * broker's bound; the message is meant for an ERROR frame.
+   * broker's bound; the message is meant for an ERROR frame. A broker whose subscriptions take
+   * effect later (the cluster bus: once Redis has the channel) returns a promise of that moment,
+   * which the SUBSCRIBE's RECEIPT waits for.
    */
-  subscribe(subscriber: Subscriber): void;
+  subscribe(subscriber: Subscriber): void | Promise<void>;
   /** Removes a subscriber; what it held unsettled is for the connection to nack first. */
   unsubscribe(subscriber: Subscriber): void;
   /**
@@ -72,6 +74,13 @@ export interface MessageBroker {
    * it returns 0 and the broker reports the drop itself (the in-memory broker's `onDrop`).
    */
   publish(message: OutboundMessage): number;
+  /**
+   * Optional: as `publish`, for a sender who waits for the outcome (a client's SEND: its RECEIPT, or
+   * its ERROR). A broker that decides later (the cluster bus's queues: once Redis has taken the
+   * message) returns a promise that rejects with why it did not (ERR_STOMP_LIMIT,
+   * ERR_STOMP_BROKER_UNAVAILABLE). Brokers without it decide within `publish`.
+   */
+  publishConfirmed?(message: OutboundMessage): number | Promise<number>;
   /** `subscriber` became ready again (an ACK, its buffer drained): its queues may hand it more. */
   resume(subscriber: Subscriber): void;
   stats(): BrokerStats;

@@ -413,7 +413,7 @@ export class MemoryBroker implements MessageBroker {
 }
 
 /** A copy of the message with the `redelivered:true` header, for the consumer that gets it next. */
-function markedRedelivered(message: OutboundMessage): OutboundMessage {
+export function markedRedelivered(message: OutboundMessage): OutboundMessage {
   const headers = message.headers.filter(([name]) => name !== 'redelivered');
   return new OutboundMessage(message.destination, message.messageId, message.body, message.contentType, [
     ...headers,

@@ -1,24 +1,31 @@
+import { SockJsError } from '../../../protocol';
 import type { ClusterChannels } from '../../cluster/types';
 import type { Logger } from '../../handler';
 import type { BrokerStats, MessageBroker, Subscriber } from '../broker/broker';
-import { checkDestination, isDestinationPattern, isUnderPrefix } from '../broker/destination-pattern';
+import { checkDestination, isDestinationPattern, isUnderPrefix, quoteDestination } from '../broker/destination-pattern';
 import type { MemoryBroker } from '../broker/memory-broker';
 import { OutboundMessage } from '../message';
+import type { ClusterQueues } from './cluster-queues';
 import { decodeWireMessage, encodeWireMessage, stompChannels } from './wire';
 
-/** Counts per channel: the bus listens to a channel while its count is above 0. */
+/**
+ * Counts per channel: the bus listens to a channel while its count is above 0. `add` resolves
+ * once Redis has the channel (at once when it had it already).
+ */
 class ChannelCounts {
   private readonly counts = new Map<string, number>();
+  private readonly listening = new Map<string, Promise<void>>();
 
   constructor(
     private readonly bus: ClusterChannels,
     private readonly handler: (raw: string) => void,
   ) {}
 
-  add(channel: string): void {
+  add(channel: string): Promise<void> {
     const count = this.counts.get(channel) ?? 0;
-    if (count === 0) this.bus.subscribe(channel, this.handler);
+    if (count === 0) this.listening.set(channel, this.bus.subscribe(channel, this.handler));
     this.counts.set(channel, count + 1);
+    return this.listening.get(channel) ?? Promise.resolve();
   }
 
   remove(channel: string): void {
@@ -29,6 +36,7 @@ class ChannelCounts {
       return;
     }
     this.counts.delete(channel);
+    this.listening.delete(channel);
     this.bus.unsubscribe(channel);
   }
 }
@@ -43,7 +51,8 @@ class ChannelCounts {
  * gets it once whichever subscriptions come and go (no switching between channels, no window where
  * a message is lost or doubled); the price is a second Redis publish per topic message, and a node
  * with a pattern subscription receives all of that prefix's traffic. Messages from other nodes are
- * never published again. Queues stay on the publishing node.
+ * never published again. Queues are kept in Redis (ClusterQueues): each message reaches one
+ * consumer of the cluster.
  */
 export class ClusterBroker implements MessageBroker {
   /** Topic subscribers: which local broker holds each, and the channel it keeps listened to. */
@@ -55,6 +64,8 @@ export class ClusterBroker implements MessageBroker {
     private readonly names: MemoryBroker,
     private readonly patterns: MemoryBroker,
     private readonly topicPrefixes: readonly string[],
+    private readonly queuePrefixes: readonly string[],
+    private readonly queues: ClusterQueues,
     private readonly bus: ClusterChannels,
     private readonly nextMessageId: () => string,
     private readonly logger: Logger,
@@ -67,29 +78,37 @@ export class ClusterBroker implements MessageBroker {
     return this.names.handles(destination);
   }
 
-  subscribe(subscriber: Subscriber): void {
+  /** Resolves once the bus listens to what the subscription needs (the SUBSCRIBE's RECEIPT waits for it). */
+  subscribe(subscriber: Subscriber): Promise<void> | undefined {
     const destination = subscriber.destination;
+    if (this.isQueue(destination)) {
+      checkQueueName(destination);
+      return this.queues.subscribe(subscriber);
+    }
     const prefix = this.topicPrefixOf(destination);
     const pattern = prefix !== undefined && isDestinationPattern(destination);
     const broker = pattern ? this.patterns : this.names;
     broker.subscribe(subscriber);
-    if (prefix === undefined) return;
+    if (prefix === undefined) return undefined;
     const counts = pattern ? this.prefixChannels : this.nameChannels;
     const channel = pattern ? stompChannels.topicPrefix(prefix) : stompChannels.topic(destination);
+    let listening: Promise<void>;
     try {
-      counts.add(channel);
+      listening = counts.add(channel);
     } catch (error) {
       // The bus refused the channel (another STOMP server on this bus has it): the SUBSCRIBE fails whole.
       broker.unsubscribe(subscriber);
       throw error;
     }
     this.topics.set(subscriber, { broker, counts, channel });
+    return listening;
   }
 
   unsubscribe(subscriber: Subscriber): void {
     const topic = this.topics.get(subscriber);
     if (topic === undefined) {
-      this.names.unsubscribe(subscriber);
+      if (this.isQueue(subscriber.destination)) this.queues.unsubscribe(subscriber);
+      else this.names.unsubscribe(subscriber);
       return;
     }
     this.topics.delete(subscriber);
@@ -97,8 +116,34 @@ export class ClusterBroker implements MessageBroker {
     topic.counts.remove(topic.channel);
   }
 
-  /** Local subscribers first (the count returned is theirs), then the other nodes through the bus. */
+  /**
+   * A topic message: local subscribers first (the count returned is theirs), then the other nodes
+   * through the bus. A queue message goes to Redis: its refusal (a bound, Redis away) comes later,
+   * and is logged as a drop (publishConfirmed gives it to the sender instead).
+   */
   publish(message: OutboundMessage): number {
+    if (this.isQueue(message.destination)) {
+      checkQueueName(message.destination);
+      this.queues.publish(message).catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.logger.warn(
+          { destination: message.destination, messageId: message.messageId, reason },
+          'STOMP message dropped',
+        );
+      });
+      return 0;
+    }
+    return this.publishToTopic(message);
+  }
+
+  /** As publish; a queue message resolves once Redis has it, and rejects with why it does not (ERR_STOMP_LIMIT, ERR_STOMP_BROKER_UNAVAILABLE). */
+  publishConfirmed(message: OutboundMessage): number | Promise<number> {
+    if (!this.isQueue(message.destination)) return this.publishToTopic(message);
+    checkQueueName(message.destination);
+    return this.queues.publish(message);
+  }
+
+  private publishToTopic(message: OutboundMessage): number {
     const destination = message.destination;
     const prefix = this.topicPrefixOf(destination);
     if (prefix === undefined || isDestinationPattern(destination)) return this.names.publish(message);
@@ -120,22 +165,28 @@ export class ClusterBroker implements MessageBroker {
   }
 
   resume(subscriber: Subscriber): void {
-    this.names.resume(subscriber);
+    if (this.isQueue(subscriber.destination)) this.queues.resume(subscriber);
+    else this.names.resume(subscriber);
   }
 
   stats(): BrokerStats {
     const names = this.names.stats();
     const patterns = this.patterns.stats();
+    const queues = this.queues.counters;
     // `published` is the names broker's: a local topic message goes into both, and would count twice.
     return {
       topicSubscriptions: names.topicSubscriptions + patterns.topicSubscriptions,
-      queueSubscriptions: names.queueSubscriptions,
-      published: names.published,
-      delivered: names.delivered + patterns.delivered,
-      redelivered: names.redelivered,
-      queued: names.queued,
-      queueOverflows: names.queueOverflows,
+      queueSubscriptions: queues.queueSubscriptions,
+      published: names.published + queues.published,
+      delivered: names.delivered + patterns.delivered + queues.delivered,
+      redelivered: queues.redelivered,
+      queued: queues.queued,
+      queueOverflows: queues.queueOverflows,
     };
+  }
+
+  private isQueue(destination: string): boolean {
+    return typeof destination === 'string' && this.queuePrefixes.some((prefix) => isUnderPrefix(destination, prefix));
   }
 
   private topicPrefixOf(destination: string): string | undefined {
@@ -156,5 +207,16 @@ export class ClusterBroker implements MessageBroker {
     } catch (error) {
       this.logger.warn({ err: error, destination }, 'STOMP cluster: a topic message from another node failed');
     }
+  }
+}
+
+/** A queue is one exact, well-formed name (as the in-memory broker requires); throws ERR_STOMP_DESTINATION. */
+function checkQueueName(destination: string): void {
+  checkDestination(destination);
+  if (isDestinationPattern(destination)) {
+    throw new SockJsError(
+      'ERR_STOMP_DESTINATION',
+      `queue destinations are exact names, and ${quoteDestination(destination)} is a pattern`,
+    );
   }
 }

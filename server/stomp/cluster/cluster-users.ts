@@ -1,18 +1,21 @@
-import type { ClusterChannels } from '../../cluster/types';
+import type { ClusterSession } from '../../cluster/registry';
+import type { ClusterChannels, ClusterPresence } from '../../cluster/types';
 import type { Logger } from '../../handler';
 import { OutboundMessage } from '../message';
 import type { StompSession } from '../types';
 import { UserRegistry } from '../user/user-registry';
-import { decodeWireMessage, encodeWireMessage, stompChannels } from './wire';
+import { decodeWireMessage, encodeWireMessage, STOMP_NAMESPACE, stompChannels } from './wire';
 
 /**
  * User destinations across the nodes of a cluster bus: a message to a user goes to that user's
  * sessions here, and once onto the user's channel, which a node listens to while it holds a
  * connected STOMP session of that user. What comes from another node is delivered here only.
- * `users()` and `sessionsOf()` stay this node's.
+ * `users()` and `sessionsOf()` stay this node's; `clusterUsers()` and `clusterSessionsOf()` read
+ * the cluster's registry (Spring's MultiServerUserRegistry), where each node keeps its users.
  */
 export class ClusterUserRegistry extends UserRegistry {
   private readonly connectedByUser = new Map<string, number>();
+  private readonly presence: ClusterPresence;
 
   constructor(
     private readonly userPrefix: string,
@@ -21,6 +24,17 @@ export class ClusterUserRegistry extends UserRegistry {
     private readonly logger: Logger,
   ) {
     super(userPrefix);
+    this.presence = bus.presence(STOMP_NAMESPACE);
+  }
+
+  /** The users with a connected STOMP session on any live node, sorted. Rejects while Redis is away. */
+  clusterUsers(): Promise<string[]> {
+    return this.presence.users();
+  }
+
+  /** The connected STOMP sessions of `user` on every live node. Rejects while Redis is away. */
+  clusterSessionsOf(user: string): Promise<ClusterSession[]> {
+    return this.presence.sessionsOf(user);
   }
 
   /** Returns how many sessions of this node had a subscription (the other nodes' are not counted). */
@@ -37,8 +51,9 @@ export class ClusterUserRegistry extends UserRegistry {
     super.connected(session);
     const user = session.user?.name;
     if (user === undefined) return;
+    this.presence.added(session.id, user);
     const count = this.connectedByUser.get(user) ?? 0;
-    if (count === 0) this.bus.subscribe(stompChannels.user(user), (raw) => this.received(user, raw));
+    if (count === 0) void this.bus.subscribe(stompChannels.user(user), (raw) => this.received(user, raw));
     this.connectedByUser.set(user, count + 1);
   }
 
@@ -47,6 +62,7 @@ export class ClusterUserRegistry extends UserRegistry {
     const user = session.user?.name;
     const count = user === undefined ? undefined : this.connectedByUser.get(user);
     if (user === undefined || count === undefined) return;
+    this.presence.removed(session.id, user);
     if (count > 1) this.connectedByUser.set(user, count - 1);
     else {
       this.connectedByUser.delete(user);

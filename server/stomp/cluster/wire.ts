@@ -19,7 +19,12 @@ export const stompChannels = {
   topicPrefix: (prefix: string): string => `stomp:topics:${prefix}`,
   /** One user's messages: listened to while this node has a STOMP session of that user. */
   user: (name: string): string => `stomp:user:${name}`,
+  /** Tells the nodes with consumers of one queue that it has messages (which wait in Redis); listened to while this node has one. */
+  queue: (name: string): string => `stomp:queued:${name}`,
 };
+
+/** The key namespace of the STOMP server's queues and presence in Redis (`stomp:queue:{name}`, `stomp:users:{node}`, …). */
+export const STOMP_NAMESPACE = 'stomp';
 
 /** JSON `[destination, body, content-type, headers]`; `destination` as given (a topic, or `/queue/x` for a user). */
 export function encodeWireMessage(destination: string, message: OutboundMessage): string {

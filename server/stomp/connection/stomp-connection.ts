@@ -412,9 +412,16 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     const contentType = headerValue(frame, 'content-type') ?? 'text/plain;charset=UTF-8';
     const message = (resolved: string): OutboundMessage =>
       this.host.outboundMessage(resolved, frame.body, contentType, frame);
-    if (route === 'user') this.host.userRoutes?.send(destination, message);
-    else this.host.broker.publish(message(destination));
-    return undefined;
+    if (route === 'user') {
+      this.host.userRoutes?.send(destination, message);
+      return undefined;
+    }
+    // The RECEIPT (and the client's next frames) wait for a broker that decides later; its refusal is the ERROR.
+    const broker = this.host.broker;
+    const outcome = broker.publishConfirmed
+      ? broker.publishConfirmed(message(destination))
+      : broker.publish(message(destination));
+    return typeof outcome === 'number' ? undefined : outcome.then(() => undefined);
   }
 
   /** Which side serves `destination`: the application, the user destinations or the broker. */
@@ -446,12 +453,13 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     const kind = this.routeOf(destination);
     checkWritable(id, this.version);
     const subscription = new Subscription(this, id, destination, ack, kind);
-    if (kind === 'broker') broker.subscribe(subscription);
-    else if (kind === 'user') users?.subscribe(subscription);
+    const listening = kind === 'broker' ? broker.subscribe(subscription) : undefined;
+    if (kind === 'user') users?.subscribe(subscription);
     this.subscriptions.set(id, subscription);
     this.host.counters.subscriptions++;
     this.host.events.emit('subscribe', { session: this, subscriptionId: id, destination });
-    return kind === 'app' ? app.subscribe(frame, this, subscription) : undefined;
+    // The RECEIPT waits until the broker has the subscription everywhere (the cluster bus: Redis has the channel).
+    return kind === 'app' ? app.subscribe(frame, this, subscription) : (listening ?? undefined);
   }
 
   private unsubscribe(frame: StompFrame): void {
