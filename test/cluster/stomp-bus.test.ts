@@ -194,6 +194,12 @@ describe('the cluster option and the bus channels for modules', () => {
     assert.throws(() => channels.presence('mine'), invalidOption(/already kept/));
   });
 
+  test('one STOMP server per bus: its names are fixed', () => {
+    const shared = bus();
+    createStompServer({ cluster: shared });
+    assert.throws(() => createStompServer({ cluster: shared }), invalidOption(/presence stomp is already kept/));
+  });
+
   test('createStompServer: clusterQueuePrefetch is a positive integer', () => {
     for (const clusterQueuePrefetch of [0, -1, 1.5, Number.NaN]) {
       assert.throws(
