@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { demoPage } from '../cli/page';
 import { createRedisBus, type RedisClusterBus } from '../server/cluster';
 import { registerMetrics } from '../server/metrics';
+import { sharedSessions, type SharedSessions } from './redis-session-store';
 import { mountSpringDemo } from './spring-demo';
 import { mountStompDemo, STOMP_CHAT_PATH } from './stomp-demo';
 import { listen, mountTestServices } from './test-services';
@@ -29,10 +30,12 @@ async function joinCluster(): Promise<RedisClusterBus | undefined> {
  */
 async function main(): Promise<void> {
   const bus = await joinCluster();
+  // In a cluster the logins live in Redis too: a login on one node holds on every node.
+  const sessions: SharedSessions | undefined = bus ? await sharedSessions(process.env.REDIS_URL ?? '') : undefined;
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const registry = mountSpringDemo(app, server, [], bus);
+  const registry = mountSpringDemo(app, server, [], bus, sessions);
   const cluster = bus ? { cluster: bus } : {};
   const endpoints = [...mountTestServices(app, server, cluster), ...mountStompDemo(app, server, cluster).endpoints];
   const echo = endpoints.find((endpoint) => endpoint.prefix === '/echo');
@@ -56,7 +59,10 @@ async function main(): Promise<void> {
     // Endpoints first (their sessions close with 1001 and leave the cluster registry), then the bus.
     running
       .close(5_000)
-      .then(async () => bus?.close())
+      .then(async () => {
+        await bus?.close();
+        await sessions?.close();
+      })
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import express, { type Express } from 'express';
-import session from 'express-session';
+import session, { type Store } from 'express-session';
 import type { ClusterBus } from '../server/cluster';
 import {
   WebSocketHandlerRegistry,
@@ -59,16 +59,19 @@ const chatHandler: SockJsHandler = {
 /**
  * The Spring-model part of the demo: `POST /login` and `POST /logout` (express-session),
  * `/secure` (SockJS, logged-in users only), `POST /notify` (to every `/secure` session of `user`,
- * or of everyone), and `/ws` (plain websocket, sub-protocols v1.chat and v2.chat).
+ * or of everyone), and `/ws` (plain websocket, sub-protocols v1.chat and v2.chat). In a cluster,
+ * `sessions` (a store and signing secret every node shares) makes a login on one node hold on all.
  */
 export function mountSpringDemo(
   app: Express,
   server: Server,
   allowedOrigins: readonly string[] = [],
   cluster?: ClusterBus,
+  sessions?: { readonly store: Store; readonly secret: string },
 ): WebSocketHandlerRegistry {
   const sessionMiddleware = session({
-    secret: process.env.SESSION_SECRET ?? randomBytes(16).toString('hex'),
+    ...(sessions ? { store: sessions.store } : {}),
+    secret: sessions?.secret ?? process.env.SESSION_SECRET ?? randomBytes(16).toString('hex'),
     resave: false,
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax' },
