@@ -269,6 +269,13 @@ describe('STOMP queues on the Redis cluster bus', { skip }, () => {
         await subscriber.messages.waitFor((m) => m.body === `to ${queue}`, `the message to ${queue}`, 5_000);
       }
       assert.equal(subscriber.messages.items.length, 40);
+      for (let i = 0; i < 10; i++) {
+        const user = unique('fresh-user');
+        const session = await StompjsSession.connect(withUser(two.server, user), 'ws', resources);
+        await session.subscribed('/user/queue/fresh');
+        one.server.stomp.template.convertAndSendToUser(user, '/queue/fresh', `to ${user}`);
+        await session.messages.waitFor((m) => m.body === `to ${user}`, `the message to ${user}`, 5_000);
+      }
     },
   );
 });

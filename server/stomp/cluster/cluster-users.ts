@@ -2,6 +2,7 @@ import type { ClusterSession } from '../../cluster/registry';
 import type { ClusterChannels, ClusterPresence } from '../../cluster/types';
 import type { Logger } from '../../handler';
 import { OutboundMessage } from '../message';
+import type { Subscription } from '../connection/subscription';
 import type { StompSession } from '../types';
 import { UserRegistry } from '../user/user-registry';
 import { decodeWireMessage, encodeWireMessage, STOMP_NAMESPACE, stompChannels } from './wire';
@@ -15,6 +16,9 @@ import { decodeWireMessage, encodeWireMessage, STOMP_NAMESPACE, stompChannels } 
  */
 export class ClusterUserRegistry extends UserRegistry {
   private readonly connectedByUser = new Map<string, number>();
+  /** Per user with a session here: resolves once Redis has this node's subscription to the user's channel. */
+  private readonly listening = new Map<string, Promise<void>>();
+  private readonly userOfSession = new Map<string, string>();
   private readonly presence: ClusterPresence;
 
   constructor(
@@ -47,14 +51,27 @@ export class ClusterUserRegistry extends UserRegistry {
     }
   }
 
+  /** The SUBSCRIBE's RECEIPT waits until Redis has the user's channel (subscribed at CONNECTED). */
+  override subscribe(subscription: Subscription): void | Promise<void> {
+    void super.subscribe(subscription); // the local registry takes it at once
+    const user = this.userOfSession.get(subscription.sessionId);
+    return user === undefined ? undefined : this.listening.get(user);
+  }
+
   override connected(session: StompSession): void {
     super.connected(session);
     const user = session.user?.name;
     if (user === undefined) return;
+    this.userOfSession.set(session.id, user);
     this.presence.added(session.id, user);
     const count = this.connectedByUser.get(user) ?? 0;
-    if (count === 0) void this.bus.subscribe(stompChannels.user(user), (raw) => this.received(user, raw));
+    if (count === 0) this.listenTo(user);
     this.connectedByUser.set(user, count + 1);
+  }
+
+  private listenTo(user: string): void {
+    const listening = this.bus.subscribe(stompChannels.user(user), (raw) => this.received(user, raw));
+    this.listening.set(user, listening);
   }
 
   override disconnected(session: StompSession): void {
@@ -62,10 +79,12 @@ export class ClusterUserRegistry extends UserRegistry {
     const user = session.user?.name;
     const count = user === undefined ? undefined : this.connectedByUser.get(user);
     if (user === undefined || count === undefined) return;
+    this.userOfSession.delete(session.id);
     this.presence.removed(session.id, user);
     if (count > 1) this.connectedByUser.set(user, count - 1);
     else {
       this.connectedByUser.delete(user);
+      this.listening.delete(user);
       this.bus.unsubscribe(stompChannels.user(user));
     }
   }

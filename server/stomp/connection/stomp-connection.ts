@@ -453,8 +453,8 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     const kind = this.routeOf(destination);
     checkWritable(id, this.version);
     const subscription = new Subscription(this, id, destination, ack, kind);
-    const listening = kind === 'broker' ? broker.subscribe(subscription) : undefined;
-    if (kind === 'user') users?.subscribe(subscription);
+    const listening =
+      kind === 'broker' ? broker.subscribe(subscription) : kind === 'user' ? users?.subscribe(subscription) : undefined;
     this.subscriptions.set(id, subscription);
     this.host.counters.subscriptions++;
     this.host.events.emit('subscribe', { session: this, subscriptionId: id, destination });

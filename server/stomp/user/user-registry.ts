@@ -57,7 +57,8 @@ export class UserRegistry implements UserRoutes {
     return 1;
   }
 
-  subscribe(subscription: Subscription): void {
+  /** A registry across nodes returns when the subscription takes effect there (see ClusterUserRegistry). */
+  subscribe(subscription: Subscription): void | Promise<void> {
     const destination = subscription.destination.slice(this.prefix.length);
     if (destination.length < 2 || /[*]/.test(destination)) {
       throw new SockJsError(
