@@ -138,7 +138,7 @@ describe('sticky routing: three nodes behind HAProxy (inserted cookie)', { skip 
   test('a client that carries it back stays on its node: sessions of many server ids, a websocket', async () => {
     for (const [node, client] of pinned) {
       for (let i = 0; i < 10; i++) {
-        assert.equal(await probeServerId(proxy.port, `${i}${node.slice(-1)}0`, client.headers()), node);
+        assert.equal(await probeServerId(proxy.port, `${i}00`, client.headers(), `pin-${node}-${i}`), node);
       }
       const again = await client.GET(`${NODE_PREFIX}/info`);
       assert.equal(again.header('x-node'), node);
@@ -174,7 +174,8 @@ describe('sticky routing: three nodes behind HAProxy (inserted cookie)', { skip 
     const now = moved.header('x-node') ?? '?';
     assert.ok(now === 'node-1' || now === 'node-3', now);
     assert.equal(client.cookie('SERVERID'), now);
-    for (let i = 0; i < 5; i++) assert.equal(await probeServerId(proxy.port, `${i}20`, client.headers()), now);
+    for (let i = 0; i < 5; i++)
+      assert.equal(await probeServerId(proxy.port, `${i}00`, client.headers(), `moved-${i}`), now);
     // The other clients stay where they were; new ones go round robin over the live nodes.
     for (const node of ['node-1', 'node-3'])
       assert.equal((await pinned.get(node)?.GET(`${NODE_PREFIX}/info`))?.header('x-node'), node);

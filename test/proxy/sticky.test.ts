@@ -5,11 +5,16 @@
  * from one node, sessions spread over the nodes; raw requests: /info round robin, every server id
  * on one node, a session's request on the wrong node refused; then node-2 killed mid-run. The
  * checks are test/support/sticky-routing.ts's, shared with HAProxy (test/proxy/haproxy.test.ts).
+ * Then sticky-cookie-hash.conf: a client's own JSESSIONID keeps all its sessions on one node, and
+ * without one (or with the endpoint's placeholder `dummy`) the server id decides.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { findNginx, renderConfig, startNginx } from '../../demo/proxy/nginx';
-import { describeServerIdRouting } from '../support/sticky-routing';
+import { after, before, describe, test } from 'node:test';
+import { findNginx, renderConfig, startNginx, type NginxProcess } from '../../demo/proxy/nginx';
+import { NODE_PREFIX } from '../support/nodes';
+import { GET } from '../support/raw-http';
+import { Resources } from '../support/resources';
+import { NODE_NAMES, describeServerIdRouting, probeServerId, startNodes } from '../support/sticky-routing';
 
 const nginxBin = findNginx();
 const skip = nginxBin
@@ -66,5 +71,51 @@ describeServerIdRouting('sticky routing: three nodes behind nginx', skip, (nodes
     upstreamPort: ports[0] ?? 0,
     upstreamPorts: ports,
     ...(nginxBin ? { bin: nginxBin } : {}),
+  });
+});
+
+describe('sticky routing on the JSESSIONID cookie: three nodes behind nginx (sticky-cookie-hash)', { skip }, () => {
+  const resources = new Resources();
+  after(() => resources.closeAll());
+  let nginx: NginxProcess;
+
+  before(async () => {
+    const ports = (await startNodes(resources)).map((node) => node.port);
+    const started = await startNginx({
+      mode: 'sticky-cookie-hash',
+      upstreamPort: ports[0] ?? 0,
+      upstreamPorts: ports,
+      ...(nginxBin ? { bin: nginxBin } : {}),
+    });
+    nginx = resources.add(started, (n) => n.stop());
+  });
+
+  test("a client's own cookie: its sessions of any server id, and its /info, on one node; clients spread", async () => {
+    const clientsOn = new Map<string, number>();
+    // 60 clients: as for the server ids, one node getting none has a probability under 1e-7.
+    for (let c = 0; c < 60; c++) {
+      const cookie = { Cookie: `JSESSIONID=user-${c}` };
+      const holders = new Set<string>();
+      for (const server of ['000', '411', '822'])
+        holders.add(await probeServerId(nginx.port, server, cookie, `c${c}-${server}`));
+      const info = await GET(nginx.port, `${NODE_PREFIX}/info`, { headers: cookie });
+      holders.add(info.header('x-node') ?? '?');
+      assert.equal(holders.size, 1, `user-${c} on ${[...holders].join(', ')}`);
+      const [holder = '?'] = holders;
+      clientsOn.set(holder, (clientsOn.get(holder) ?? 0) + 1);
+    }
+    assert.deepEqual([...clientsOn.keys()].sort(), [...NODE_NAMES]);
+  });
+
+  test('no cookie, or `dummy`: the server id decides, the ids spread over all three', async () => {
+    const idsOn = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      const server = String(i).padStart(3, '0');
+      const bare = await probeServerId(nginx.port, server, {}, `bare-${server}`);
+      const dummy = await probeServerId(nginx.port, server, { Cookie: 'JSESSIONID=dummy' }, `dummy-${server}`);
+      assert.equal(dummy, bare, `server id ${server}`);
+      idsOn.add(bare);
+    }
+    assert.deepEqual([...idsOn].sort(), [...NODE_NAMES]);
   });
 });

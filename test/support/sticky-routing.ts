@@ -81,17 +81,19 @@ export async function assertInfoRoundRobin(port: number, headers: Record<string,
 
 /**
  * Opens a session with raw requests (xhr, then an xhr_send) on server id `server`; the node that
- * answered both (asserted to be one). `headers` go with both requests (a cookie).
+ * answered both (asserted to be one). `headers` go with both requests (a cookie). The session id
+ * is `probe<server>` unless given: a second probe of one server id needs another.
  */
 export async function probeServerId(
   port: number,
   server: string,
   headers: Record<string, string> = {},
+  session = `probe${server}`,
 ): Promise<string> {
-  const path = `${NODE_PREFIX}/${server}/probe${server}`;
+  const path = `${NODE_PREFIX}/${server}/${session}`;
   const open = await POST(port, `${path}/xhr`, { headers });
   assert.equal(open.status, 200);
-  assert.equal(open.body, 'o\n');
+  assert.equal(open.body, 'o\n', `${path}/xhr opens a new session`);
   const holder = open.header('x-node') ?? '?';
   const sent = await POST(port, `${path}/xhr_send`, { body: '["ping"]', headers });
   assert.equal(sent.status, 204, `xhr_send of ${server}`);
