@@ -94,7 +94,10 @@ export interface HaproxyOptions extends ServerLineOptions {
   startTimeout?: number;
 }
 
-/** Processes still running, killed if the test process exits without stopping them. */
+/**
+ * Processes still running, killed if the test process exits without stopping them; their
+ * directories go too (haproxy writes nothing there, so nothing is lost).
+ */
 const running = new Set<HaproxyProcess>();
 let exitHookInstalled = false;
 
@@ -102,7 +105,10 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const haproxy of running) haproxy.killNow();
+    for (const haproxy of running) {
+      haproxy.killNow();
+      rmSync(haproxy.dir, { recursive: true, force: true });
+    }
   });
 }
 

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { findHaproxy, startHaproxy } from '../../demo/proxy/haproxy';
+import { DEFAULT_HAPROXY, findHaproxy, startHaproxy } from '../../demo/proxy/haproxy';
 import { NODE_PREFIX, replyNode, type TestNode } from '../support/nodes';
 import { Resources } from '../support/resources';
 import { nodeNamed, startNodes, type StartedProxy } from '../support/sticky-routing';
@@ -32,7 +32,10 @@ import { PageHarness, harnessPage } from './harness';
 
 const haproxyBin = findHaproxy();
 const skip =
-  noBrowser || (haproxyBin ? false : 'haproxy not installed at /usr/sbin/haproxy (set HAPROXY=...; CI installs it)');
+  noBrowser ||
+  (haproxyBin
+    ? false
+    : `haproxy not found at ${process.env.HAPROXY ?? DEFAULT_HAPROXY} (set HAPROXY=...; CI installs it)`);
 
 /**
  * The transports whose every request carries the cookie from a page of another origin: the

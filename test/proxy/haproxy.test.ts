@@ -12,7 +12,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { findHaproxy, renderHaproxyConfig, startHaproxy, type HaproxyMode } from '../../demo/proxy/haproxy';
+import {
+  DEFAULT_HAPROXY,
+  findHaproxy,
+  renderHaproxyConfig,
+  startHaproxy,
+  type HaproxyMode,
+} from '../../demo/proxy/haproxy';
 import { CookieClient, setCookiesOf } from '../support/cookie-client';
 import { NODE_PREFIX, type TestNode } from '../support/nodes';
 import { Resources } from '../support/resources';
@@ -30,7 +36,7 @@ import { WsClient } from '../support/ws-client';
 const haproxyBin = findHaproxy();
 const skip = haproxyBin
   ? false
-  : 'haproxy not installed at /usr/sbin/haproxy (set HAPROXY=...; CI installs it): HAProxy sticky routing skipped';
+  : `haproxy not found at ${process.env.HAPROXY ?? DEFAULT_HAPROXY} (set HAPROXY=...; CI installs it): HAProxy sticky routing skipped`;
 const bin = haproxyBin ? { bin: haproxyBin } : {};
 const MODES: HaproxyMode[] = ['sticky-server-id', 'sticky-cookie'];
 const NODES = NODE_NAMES.map((name, i) => ({ name, port: 9001 + i }));
