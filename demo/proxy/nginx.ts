@@ -23,10 +23,12 @@ import { exitsWithin, freePort, untilListening } from '../peers/processes';
 /**
  * The proxy modes, each one template in demo/proxy/nginx/: the four hostile ones of the
  * scenarios, `strip-prefix`, which serves the upstream under /app/ (the browser test of the
- * iframe transports behind a path prefix), and `sticky`, which balances over several upstreams
- * and keeps each SockJS session on one (test/proxy/sticky.test.ts, docs/scaling.md).
+ * iframe transports behind a path prefix), `sticky`, which balances over several upstreams
+ * and keeps each SockJS session on one (test/proxy/sticky.test.ts, docs/scaling.md), and
+ * `sticky-cookie-hash`, the same keyed on the client's JSESSIONID cookie when it has one.
  */
-export type NginxMode = 'no-upgrade' | 'buffering' | 'idle-cut' | 'close-delimited' | 'strip-prefix' | 'sticky';
+export type NginxMode =
+  'no-upgrade' | 'buffering' | 'idle-cut' | 'close-delimited' | 'strip-prefix' | 'sticky' | 'sticky-cookie-hash';
 
 export const DEFAULT_NGINX = '/usr/sbin/nginx';
 
@@ -83,7 +85,7 @@ export interface RenderedConfig {
 export interface ConfigValues {
   listenPort: number;
   upstreamPort: number;
-  /** Every node of the `sticky` mode's upstream block. Default: `upstreamPort` alone. */
+  /** Every node of the `sticky` modes' upstream block. Default: `upstreamPort` alone. */
   upstreamPorts?: readonly number[];
   /** Idle cut of the idle-cut mode, seconds. Default 2. */
   idleSeconds?: number;
@@ -117,7 +119,7 @@ export interface NginxOptions {
   mode: NginxMode;
   /** Where nginx proxies to (our server) on 127.0.0.1. */
   upstreamPort: number;
-  /** Every node the `sticky` mode balances over (127.0.0.1). Default: `upstreamPort` alone. */
+  /** Every node the `sticky` modes balance over (127.0.0.1). Default: `upstreamPort` alone. */
   upstreamPorts?: readonly number[];
   idleSeconds?: number;
   /** Default `findNginx()`. */
