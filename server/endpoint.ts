@@ -74,9 +74,12 @@ export interface SockJsEndpoint {
    */
   sendToUser(user: string, message: string): number;
   /**
-   * Graceful shutdown: refuses new sessions (503), gives queued messages up to `flushTimeout` ms
-   * (default 5 000) to reach their clients, closes every session with 1001 "Going away", and
-   * resolves once all are closed and their `onClose` callbacks have been called.
+   * Graceful shutdown (a drain): refuses new sessions at once (503 "Server shutting down.", with
+   * `Connection: close`, websocket upgrades alike), withdraws the endpoint's entries from the
+   * `cluster` registry in one step (other nodes' `users()`/`sessionsOf()`/`sendTo` stop finding
+   * them), gives queued messages up to `flushTimeout` ms (default 5 000) to reach their clients,
+   * closes every session with 1001 "Going away" (clients reconnect elsewhere), leaves the bus's
+   * channels, and resolves once all are closed and their `onClose` callbacks have been called.
    */
   close(options?: { flushTimeout?: number }): Promise<void>;
 }
@@ -339,6 +342,8 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     const flushTimeout = checkFlushTimeout(options);
     this.opening.accepting = false;
     clearInterval(this.statsLog);
+    // Out of the cluster's registry before anything else: other nodes stop sending here at once.
+    await this.link?.withdraw();
     await this.flushed(flushTimeout);
     for (const session of [...this.store.values()]) {
       session.terminate(Close.GOING_AWAY);
