@@ -58,6 +58,7 @@ export const ERROR_CATALOGUE = {
   ERR_STOMP_SLOW_CONSUMER: { status: 0, message: 'Slow consumer' },
   ERR_STOMP_HANDLER_FAILED: { status: 0, message: 'Message handler failed' },
   ERR_STOMP_BROKER_UNAVAILABLE: { status: 0, message: 'Message broker not available' },
+  ERR_STOMP_BROKER_REFUSED: { status: 0, message: 'Message broker refused the session' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type SockJsErrorCode = keyof typeof ERROR_CATALOGUE;
