@@ -342,9 +342,11 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     const flushTimeout = checkFlushTimeout(options);
     this.opening.accepting = false;
     clearInterval(this.statsLog);
+    const deadline = Date.now() + flushTimeout;
     // Out of the cluster's registry before anything else: other nodes stop sending here at once.
-    await this.link?.withdraw();
-    await this.flushed(flushTimeout);
+    // Within the flush budget: a Redis that hangs does not hold the shutdown (entries then expire).
+    if (this.link) await settledWithin(this.link.withdraw(), flushTimeout);
+    await this.flushed(Math.max(0, deadline - Date.now()));
     for (const session of [...this.store.values()]) {
       session.terminate(Close.GOING_AWAY);
     }
@@ -374,6 +376,17 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     }
     res.writeHead(500);
     res.end('500 - Internal Server Error');
+  }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first (its outcome is the caller's to report). */
+async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([promise, bound]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

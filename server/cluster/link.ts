@@ -82,10 +82,12 @@ export class EndpointLink implements ClusterLink, LocalHoldings {
     return this.bus.registry.sessionsOf(this.channels, user);
   }
 
+  /** The one withdrawal (a second call, and `leave()`, wait for the same). */
+  private withdrawal: Promise<void> | undefined;
+
   withdraw(): Promise<void> {
-    if (!this.registered) return Promise.resolve();
     this.registered = false;
-    return this.bus.registry.withdraw(this);
+    return (this.withdrawal ??= this.bus.registry.withdraw(this));
   }
 
   async leave(): Promise<void> {
