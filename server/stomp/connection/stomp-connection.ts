@@ -79,8 +79,11 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   private readonly inboundIntercepted: boolean;
   /** Binary websocket messages are UTF-8 text cut anywhere: a streaming decoder keeps split characters. */
   private binaryText: StringDecoder | undefined;
-  /** The CONNECT's `login`/`passcode`, for a broker relay that connects as the client (kept for its reconnects). */
-  credentials: StompCredentials = NO_CREDENTIALS;
+  /**
+   * The CONNECT's `login`/`passcode`, for a broker relay that connects as the client (kept for its
+   * reconnects). A `#` field: not enumerable, so a logger serializing the session never prints it.
+   */
+  #credentials: StompCredentials = NO_CREDENTIALS;
 
   constructor(
     readonly transportSession: SockJsSession,
@@ -117,6 +120,9 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   }
   get open(): boolean {
     return this.state === 'connected' && this.transportSession.readyState === ReadyState.OPEN;
+  }
+  get credentials(): StompCredentials {
+    return this.#credentials;
   }
   get maxUnacked(): number {
     return this.host.options.maxUnackedPerSubscription;
@@ -376,7 +382,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
         : negotiateHeartBeat(parseHeartBeat(headerValue(frame, 'heart-beat')), { canSend, wantsToReceive });
     this.version = version;
     this.decoder.version = version;
-    this.credentials = { login: headerValue(frame, 'login'), passcode: headerValue(frame, 'passcode') };
+    this.#credentials = { login: headerValue(frame, 'login'), passcode: headerValue(frame, 'passcode') };
     const headers: StompHeader[] = [['version', version]];
     if (version !== '1.0') headers.push(['heart-beat', `${canSend},${wantsToReceive}`]);
     headers.push(['server', options.serverName], ['session', this.id]);
