@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   running.onClose(() => registry.close({ flushTimeout: 5_000 }));
   console.log(`SockJS test services and demo on ${running.baseUrl}/`);
   const stop = (): void => {
-    // Endpoints first (their sessions close with 1001 and leave the cluster registry), then the bus.
+    // The drain: endpoints first (each refuses new sessions, leaves the cluster registry at once, then
+    // closes its sessions with 1001 so clients move to another node), then the bus.
     running
       .close(5_000)
       .then(async () => {

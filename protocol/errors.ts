@@ -21,6 +21,8 @@ export const ERROR_CATALOGUE = {
   ERR_BODY_ABORTED: { status: 400, message: 'Request body aborted.' },
   ERR_BODY_TIMEOUT: { status: 408, message: 'Request body too slow.' },
   ERR_TOO_MANY_SESSIONS: { status: 503, message: 'Too many sessions.' },
+  // A closing (draining) endpoint's answer to a new session: the client or load balancer goes to another node.
+  ERR_ENDPOINT_CLOSING: { status: 503, message: 'Server shutting down.' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Origin not allowed' },
   ERR_HANDSHAKE_REFUSED: { status: 403, message: 'Handshake refused' },
   ERR_HANDSHAKE_FAILED: { status: 500, message: 'Handshake failed' },
@@ -56,6 +58,7 @@ export const ERROR_CATALOGUE = {
   ERR_STOMP_SLOW_CONSUMER: { status: 0, message: 'Slow consumer' },
   ERR_STOMP_HANDLER_FAILED: { status: 0, message: 'Message handler failed' },
   ERR_STOMP_BROKER_UNAVAILABLE: { status: 0, message: 'Message broker not available' },
+  ERR_STOMP_BROKER_REFUSED: { status: 0, message: 'Message broker refused the session' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type SockJsErrorCode = keyof typeof ERROR_CATALOGUE;

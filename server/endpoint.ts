@@ -74,9 +74,12 @@ export interface SockJsEndpoint {
    */
   sendToUser(user: string, message: string): number;
   /**
-   * Graceful shutdown: refuses new sessions (503), gives queued messages up to `flushTimeout` ms
-   * (default 5 000) to reach their clients, closes every session with 1001 "Going away", and
-   * resolves once all are closed and their `onClose` callbacks have been called.
+   * Graceful shutdown (a drain): refuses new sessions at once (503 "Server shutting down.", with
+   * `Connection: close`, websocket upgrades alike), withdraws the endpoint's entries from the
+   * `cluster` registry in one step (other nodes' `users()`/`sessionsOf()`/`sendTo` stop finding
+   * them), gives queued messages up to `flushTimeout` ms (default 5 000) to reach their clients,
+   * closes every session with 1001 "Going away" (clients reconnect elsewhere), leaves the bus's
+   * channels, and resolves once all are closed and their `onClose` callbacks have been called.
    */
   close(options?: { flushTimeout?: number }): Promise<void>;
 }
@@ -339,7 +342,11 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     const flushTimeout = checkFlushTimeout(options);
     this.opening.accepting = false;
     clearInterval(this.statsLog);
-    await this.flushed(flushTimeout);
+    const deadline = Date.now() + flushTimeout;
+    // Out of the cluster's registry before anything else: other nodes stop sending here at once.
+    // Within the flush budget: a Redis that hangs does not hold the shutdown (entries then expire).
+    if (this.link) await settledWithin(this.link.withdraw(), flushTimeout);
+    await this.flushed(Math.max(0, deadline - Date.now()));
     for (const session of [...this.store.values()]) {
       session.terminate(Close.GOING_AWAY);
     }
@@ -369,6 +376,17 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     }
     res.writeHead(500);
     res.end('500 - Internal Server Error');
+  }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first (its outcome is the caller's to report). */
+async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([promise, bound]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

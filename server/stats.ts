@@ -110,7 +110,11 @@ export class EndpointCounters {
       case 'ERR_HANDSHAKE_REFUSED':
         this.refusedInterceptor++;
         return;
+      case 'ERR_ENDPOINT_CLOSING':
+        this.refusedClosing++;
+        return;
       case 'ERR_TOO_MANY_SESSIONS':
+        // A full endpoint that is also closing counts as closing.
         if (closing) this.refusedClosing++;
         else this.refusedMaxSessions++;
         return;

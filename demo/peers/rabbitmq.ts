@@ -6,7 +6,7 @@
  * ports, so `start()` brings the same node back where clients expect it; `dispose()` stops it for good
  * and removes the dir. The process's exit kills the group too.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -26,6 +26,7 @@ const WRAPPER = '/usr/sbin/rabbitmq-server';
 const SCRIPTS = '/usr/lib/rabbitmq/bin';
 const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
+const CTL_TIMEOUT_MS = 30_000;
 /**
  * No scheduler busy-waiting: by default idle Erlang schedulers spin for a while, which a shared
  * 2-core machine pays for and which /proc would count as RabbitMQ's work per delivery.
@@ -54,6 +55,8 @@ export interface RabbitMqNode {
   stop(): Promise<void>;
   /** `stop()`, then the temp dir goes. */
   dispose(): Promise<void>;
+  /** Runs `rabbitmqctl` against the running node (say `add_user`, `list_connections user`); its output. */
+  ctl(...args: string[]): Promise<string>;
 }
 
 export interface RabbitMqOptions {
@@ -209,6 +212,21 @@ class Node implements RabbitMqNode {
   async dispose(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  ctl(...args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        join(SCRIPTS, 'rabbitmqctl'),
+        ['--quiet', ...args],
+        { env: this.env, cwd: this.dir, timeout: CTL_TIMEOUT_MS },
+        (error, stdout, stderr) => {
+          if (error)
+            reject(new Error(`rabbitmqctl ${args.join(' ')} failed: ${stderr || error.message}`, { cause: error }));
+          else resolve(stdout);
+        },
+      );
+    });
   }
 }
 

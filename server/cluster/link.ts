@@ -46,9 +46,12 @@ export class EndpointLink implements ClusterLink, LocalHoldings {
     return true;
   }
 
+  /** False once withdrawn: the registry is no longer written for this endpoint (see `withdraw`). */
+  registered = true;
+
   sessionAdded(sessionId: string, user: string | undefined): void {
     this.sessionIds.add(sessionId);
-    this.bus.registry.session(this.channels, sessionId, true);
+    if (this.registered) this.bus.registry.session(this.channels, sessionId, true);
     if (user === undefined) return;
     let ids = this.sessionsByUser.get(user);
     if (!ids) {
@@ -56,14 +59,16 @@ export class EndpointLink implements ClusterLink, LocalHoldings {
       this.bus.listen(this.channels.user(user), ({ message }) => void this.member.deliverToUser(user, message));
     }
     ids.add(sessionId);
-    this.bus.registry.user(this.channels, user, ids);
+    if (this.registered) this.bus.registry.user(this.channels, user, ids);
   }
 
   sessionRemoved(sessionId: string, user: string | undefined): void {
-    if (this.sessionIds.delete(sessionId)) this.bus.registry.session(this.channels, sessionId, false);
+    if (this.sessionIds.delete(sessionId) && this.registered) {
+      this.bus.registry.session(this.channels, sessionId, false);
+    }
     const ids = user === undefined ? undefined : this.sessionsByUser.get(user);
     if (user === undefined || !ids?.delete(sessionId)) return;
-    this.bus.registry.user(this.channels, user, ids);
+    if (this.registered) this.bus.registry.user(this.channels, user, ids);
     if (ids.size > 0) return;
     this.sessionsByUser.delete(user);
     this.bus.unlisten(this.channels.user(user));
@@ -77,15 +82,21 @@ export class EndpointLink implements ClusterLink, LocalHoldings {
     return this.bus.registry.sessionsOf(this.channels, user);
   }
 
-  leave(): Promise<void> {
-    for (const id of [...this.sessionIds]) this.bus.registry.session(this.channels, id, false);
+  /** The one withdrawal (a second call, and `leave()`, wait for the same). */
+  private withdrawal: Promise<void> | undefined;
+
+  withdraw(): Promise<void> {
+    this.registered = false;
+    return (this.withdrawal ??= this.bus.registry.withdraw(this));
+  }
+
+  async leave(): Promise<void> {
+    await this.withdraw();
     this.sessionIds.clear();
     for (const user of this.sessionsByUser.keys()) this.bus.unlisten(this.channels.user(user));
     this.sessionsByUser.clear();
-    this.bus.registry.leave(this.channels);
     this.bus.unlisten(this.channels.broadcast);
     this.bus.unlisten(this.channels.node(this.bus.nodeId));
     this.bus.forgetLink(this.member.prefix);
-    return Promise.resolve();
   }
 }

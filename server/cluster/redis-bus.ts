@@ -364,7 +364,8 @@ class RedisBus implements RedisClusterBus, BusCore {
   }
 
   private registerAll(): void {
-    for (const link of this.links.values()) this.registry.rewrite(link);
+    // A withdrawn endpoint (closing) is not written back.
+    for (const link of this.links.values()) if (link.registered) this.registry.rewrite(link);
     for (const presence of this.presences.values()) this.registry.rewrite(presence);
   }
 

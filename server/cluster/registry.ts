@@ -24,6 +24,9 @@ export interface LocalHoldings {
   readonly sessionsByUser: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
+/** Session keys per DEL command when an endpoint withdraws. */
+const WITHDRAW_BATCH = 1_000;
+
 export class RedisRegistry {
   constructor(
     private readonly client: RedisClientType,
@@ -78,11 +81,21 @@ export class RedisRegistry {
     this.client.zRemRangeByScore(channels.nodes, '-inf', now).catch(this.failed('node expiry'));
   }
 
-  /** The endpoint leaves: its node and users entries go (its sessions were removed one by one). */
-  leave(channels: Channels): void {
+  /**
+   * The endpoint leaves: every session key it holds here, its users hash and its place in the
+   * nodes set go in one transaction, so no other node sees it half gone. Resolves once done (a
+   * failure is logged: the entries then expire after `registryTtl`).
+   */
+  async withdraw(holdings: LocalHoldings): Promise<void> {
     if (!this.up) return;
-    this.client.del(channels.users(this.nodeId)).catch(this.failed('users delete'));
-    this.client.zRem(channels.nodes, this.nodeId).catch(this.failed('node delete'));
+    const { channels } = holdings;
+    const transaction = this.client.multi();
+    const keys = [...holdings.sessionIds].map((id) => channels.session(id));
+    // DEL takes many keys; batches keep each command of a large node to a bounded size.
+    for (let i = 0; i < keys.length; i += WITHDRAW_BATCH) transaction.del(keys.slice(i, i + WITHDRAW_BATCH));
+    transaction.del(channels.users(this.nodeId));
+    transaction.zRem(channels.nodes, this.nodeId);
+    await transaction.exec().then(() => undefined, this.failed('withdraw'));
   }
 
   /** The node holding a session, or undefined (none, or Redis away). */

@@ -32,7 +32,14 @@ export interface ClusterLink {
   sessionAdded(sessionId: string, user: string | undefined): void;
   /** The local store lost a session (a user's last one here: the node leaves the user's channel). */
   sessionRemoved(sessionId: string, user: string | undefined): void;
-  /** The endpoint is closing: its channels are left and its sessions unregistered. */
+  /**
+   * The endpoint starts closing: the node's entries for it leave the registry at once and
+   * together (its sessions, its users, the node itself), so other nodes stop finding them while
+   * the sessions are still being closed; later session changes are not written. Resolves once
+   * the registry has them gone (at once when Redis is away).
+   */
+  withdraw(): Promise<void>;
+  /** The endpoint has closed: its channels are left (and its registry entries withdrawn, if not yet). */
   leave(): Promise<void>;
 }
 

@@ -72,7 +72,7 @@ export class SessionOpening {
 
   /** Why no new session may open now (shutting down, or `maxSessions` reached), if so. */
   admission(): SockJsError | undefined {
-    if (!this.accepting) return new SockJsError('ERR_TOO_MANY_SESSIONS', 'the endpoint is closing');
+    if (!this.accepting) return new SockJsError('ERR_ENDPOINT_CLOSING');
     if (this.store.size + this.pending.size + this.upgrading >= this.options.maxSessions) {
       return new SockJsError('ERR_TOO_MANY_SESSIONS', `maxSessions ${this.options.maxSessions} reached`);
     }
@@ -155,6 +155,8 @@ function refusedWith(error: SockJsError): Refused {
 function answerRefusal(res: ServerResponse, refusal: Refused): undefined {
   if (res.headersSent) return undefined;
   res.setHeader('Content-Length', Buffer.byteLength(refusal.body));
+  // 503 (closing, or full): no keep-alive, so the client's next attempt may reach another node.
+  if (refusal.status === 503) res.setHeader('Connection', 'close');
   res.writeHead(refusal.status);
   res.end(refusal.body);
   return undefined;

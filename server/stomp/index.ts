@@ -15,9 +15,14 @@ export type {
   StompSession,
   StompStats,
 } from './types';
-export type { BrokerStats, MessageBroker, Settlement, Subscriber } from './broker/broker';
+export type { BrokerStats, MessageBroker, Settlement, StompCredentials, Subscriber } from './broker/broker';
 export { OutboundMessage, type AckMode } from './message';
 export { MemoryBroker, MEMORY_BROKER_DEFAULTS, type MemoryBrokerOptions } from './broker/memory-broker';
 export { STOMP_ERROR_CLOSE } from './connection/stomp-connection';
 export { createStompBrokerRelay, type RelayEventName, type RelayStats, type StompBrokerRelay } from './relay/relay';
-export { RELAY_DEFAULTS, type BrokerAddress, type StompBrokerRelayOptions } from './relay/options';
+export {
+  RELAY_DEFAULTS,
+  type BrokerAddress,
+  type SessionCredentials,
+  type StompBrokerRelayOptions,
+} from './relay/options';

@@ -20,7 +20,7 @@ import { Resources } from '../support/resources';
 import { serveEndpoints, type ExpressServer } from '../support/servers';
 import { messagesOf, newSessionId, readMessages, wsUrl } from '../support/sockjs';
 import { delay, until, withTimeout } from '../support/wait';
-import { WsClient } from '../support/ws-client';
+import { WsClient, wsRefusal } from '../support/ws-client';
 import { XhrPollingSession } from '../support/xhr-polling';
 
 const resources = new Resources();
@@ -310,6 +310,8 @@ describe('onClose runs exactly once', () => {
     await f.endpoint.close();
     await assert.rejects(WsClient.open(wsUrl(f.server.baseUrl, `/t/000/${newSessionId()}/websocket`)), /HTTP 503/);
     await assert.rejects(WsClient.open(wsUrl(f.server.baseUrl, '/t/websocket')), /HTTP 503/);
+    const refusal = await wsRefusal(wsUrl(f.server.baseUrl, `/t/000/${newSessionId()}/websocket`));
+    assert.deepEqual(refusal, { status: 503, body: 'Server shutting down.' });
     assert.equal(f.recorder.count('open'), 0);
   });
 
@@ -318,6 +320,11 @@ describe('onClose runs exactly once', () => {
     await f.endpoint.close();
     const response = await request(f.port, 'POST', `/t/000/${newSessionId()}/xhr`);
     assert.notEqual(response.body, 'o\n', `a new xhr session opened on a closed endpoint (HTTP ${response.status})`);
+    // A clear refusal, on a connection not kept alive: the client's next try may reach another node.
+    assert.equal(response.status, 503);
+    assert.equal(response.body, 'Server shutting down.');
+    assert.equal(response.header('connection'), 'close');
+    assert.equal(f.endpoint.stats().refused.closing, 1);
     assert.equal(f.recorder.count('open'), 0, 'onOpen ran on a closed endpoint');
     assert.equal(f.endpoint.sessions.size, 0);
   });

@@ -1,110 +1,132 @@
 /**
- * `npm start` with `REDIS_URL` joins a cluster: two demo processes on one real redis-server, a
- * sockjs-client session on each node's `/broadcast`; a message sent on either node reaches both
- * sessions exactly once; a STOMP topic subscriber on node 2 gets what `POST /publish` sends on node 1.
+ * `npm start` with `REDIS_URL` joins a cluster: three demo processes on one real redis-server,
+ * with sessions on each. A `/broadcast` message sent on any node, a `POST /notify` to a `/secure`
+ * user and a STOMP topic message (`POST /publish`) each reach the sessions of all three nodes
+ * exactly once.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { redisSkipReason, startRedis, type RedisProcess } from '../support/redis';
+import { loginOn, startDemoNode, type DemoNode } from '../support/demo-node';
+import { POST } from '../support/raw-http';
+import { redisSkipReason, startRedis } from '../support/redis';
 import { Resources } from '../support/resources';
-import { connectSockJs } from '../support/sockjs-client';
+import { connectSockJs, type SockJsConnection } from '../support/sockjs-client';
 import { StompjsSession } from '../support/stomp';
-import { pollUntil, until, withTimeout } from '../support/wait';
+import { pollUntil, until } from '../support/wait';
 
-const DEMO = join(__dirname, '..', '..', 'demo', 'main.js');
 const skip = redisSkipReason();
+const LONG = { timeout: 30_000 };
 
-type Child = ChildProcessByStdio<null, Readable, Readable>;
+/** What a receiver got so far, as strings. */
+type Received = () => readonly string[];
 
-/** One `npm start` node on a free port; resolves with its base URL once it listens. */
-async function startNode(redisUrl: string, nodeId: string, resources: Resources): Promise<string> {
-  const child: Child = spawn(process.execPath, [DEMO], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, REDIS_URL: redisUrl, NODE_ID: nodeId, PORT: '0', HOST: '127.0.0.1' },
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  resources.add(child, async (c) => {
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    await exited;
-  });
-  const listening = new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const found = /demo on (http:\/\/\S+?)\/?$/m.exec(out);
-      if (found?.[1] && out.includes(`as ${nodeId}`)) resolve(found[1]);
-    });
-    void exited.then((code) => reject(new Error(`node ${nodeId} exited ${String(code)}: ${stderr}`)));
-  });
-  return withTimeout(listening, `node ${nodeId} to listen`, 20_000);
+/**
+ * `send(text)` reaches every receiver exactly once: probes first (each node subscribes its bus
+ * channels as its sessions come, so early messages may miss), then `once-<tag>` and a fence after
+ * it; once every receiver has the fence, a second copy of `once-<tag>` would have come before it.
+ */
+async function reachesEachOnce(tag: string, send: (text: string) => Promise<void>, receivers: Received[]) {
+  let probe = 0;
+  await pollUntil(
+    async () => {
+      await send(`probe-${tag}-${probe++}`);
+      return receivers.every((got) => got().some((m) => m.startsWith(`probe-${tag}-`))) ? true : undefined;
+    },
+    `a probe of ${tag} on every node`,
+    10_000,
+    100,
+  );
+  await send(`once-${tag}`);
+  await send(`fence-${tag}`);
+  for (const [index, got] of receivers.entries()) {
+    await until(() => got().includes(`fence-${tag}`), `the fence of ${tag} on receiver ${index + 1}`);
+    assert.equal(got().filter((m) => m === `once-${tag}`).length, 1, `${tag}: receiver ${index + 1} got it once`);
+  }
 }
 
-describe('npm start with REDIS_URL', { skip }, () => {
+async function opened(connection: SockJsConnection): Promise<SockJsConnection> {
+  await connection.opened;
+  return connection;
+}
+
+describe('npm start with REDIS_URL: three nodes', { skip }, () => {
   const resources = new Resources();
-  let redis: RedisProcess;
-  let urls: string[];
+  let nodes: DemoNode[];
 
   before(async () => {
-    redis = await startRedis();
+    const redis = await startRedis();
     resources.add(redis, (r) => r.stop());
     const redisUrl = `redis://127.0.0.1:${redis.port}`;
-    urls = await Promise.all(['n1', 'n2'].map((id) => startNode(redisUrl, id, resources)));
+    nodes = await Promise.all(['n1', 'n2', 'n3'].map((id) => startDemoNode(redisUrl, id, resources)));
   });
   after(() => resources.closeAll());
 
-  test('POST /publish on node 1 reaches a STOMP subscriber on node 2', { timeout: 30_000 }, async () => {
-    const [one, two] = urls as [string, string];
-    const subscriber = await StompjsSession.connect(
-      { wsUrl: `${two.replace('http', 'ws')}/stomp-ws`, sockjsUrl: `${two}/stomp` },
-      'ws',
-      resources,
+  test('a /broadcast message sent on any node reaches every node once', LONG, async () => {
+    const transports = ['websocket', 'xhr-streaming', 'xhr-polling'] as const;
+    const clients = await Promise.all(
+      nodes.map((node, i) => opened(connectSockJs(`${node.url}/broadcast`, transports[i] ?? 'websocket', resources))),
     );
-    await subscriber.subscribed('/topic/across');
-    // The node subscribes its bus channel as the SUBSCRIBE is handled; publish until one arrives.
-    await pollUntil(
-      () => {
-        void fetch(`${one}/publish`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ destination: '/topic/across', payload: { hello: 'node 2' } }),
-        });
-        return subscriber.messages.items.length > 0 ? true : undefined;
-      },
-      'a message published on node 1 at the subscriber on node 2',
-      10_000,
-      100,
-    );
-    assert.deepEqual(JSON.parse(subscriber.messages.items[0]?.body ?? 'null'), { hello: 'node 2' });
+    const receivers = clients.map((client) => () => client.messages.items);
+    for (const [i, sender] of clients.entries()) {
+      await reachesEachOnce(`from-n${i + 1}`, (text) => Promise.resolve(sender.sock.send(text)), receivers);
+    }
   });
 
-  test('/broadcast reaches the sessions of both nodes, each message once', { timeout: 30_000 }, async () => {
-    const [one, two] = urls.map((url) => connectSockJs(`${url}/broadcast`, 'xhr-streaming', resources));
-    assert.ok(one && two);
-    await Promise.all([one.opened, two.opened]);
-    // Until both nodes are subscribed a message may be missed: send probes until one crosses.
-    let probe = 0;
-    await pollUntil(
-      () => {
-        one.sock.send(`probe-${probe++}`);
-        return two.messages.items.some((m) => m.startsWith('probe-')) ? true : undefined;
-      },
-      'a message to cross from node 1 to node 2',
-      10_000,
-      100,
+  test("POST /notify reaches a /secure user's sessions on every node once, and no one else", LONG, async () => {
+    const alice = await Promise.all(
+      nodes.map(async (node) => {
+        const cookie = await loginOn(node, 'alice');
+        const headers = { Cookie: cookie };
+        const client = connectSockJs(`${node.url}/secure`, 'websocket', resources, {
+          transportOptions: { websocket: { headers } },
+        });
+        assert.equal(await client.message(0), 'hello alice');
+        return client;
+      }),
     );
-    const marks = [one.messages.mark(), two.messages.mark()];
-    for (let i = 0; i < 20; i++) (i % 2 === 0 ? one : two).sock.send(`m${i}`);
-    const expected = Array.from({ length: 20 }, (_, i) => `m${i}`);
-    for (const [index, client] of [one, two].entries()) {
-      const from = marks[index] ?? 0;
-      await until(() => client.messages.items.slice(from).filter((m) => m.startsWith('m')).length >= 20, 'all 20');
-      const got = client.messages.items.slice(from).filter((m) => m.startsWith('m'));
-      assert.deepEqual([...got].sort(), [...expected].sort(), `node ${index + 1}: each message once`);
-    }
+    const [first, last] = [nodes[0], nodes[2]] as [DemoNode, DemoNode];
+    const bob = connectSockJs(`${last.url}/secure`, 'websocket', resources, {
+      transportOptions: { websocket: { headers: { Cookie: await loginOn(last, 'bob') } } },
+    });
+    assert.equal(await bob.message(0), 'hello bob');
+    const notify = async (message: string): Promise<void> => {
+      const response = await POST(first.port, '/notify', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ user: 'alice', message }),
+      });
+      assert.equal(response.status, 200, response.body);
+    };
+    await reachesEachOnce(
+      'notify',
+      notify,
+      alice.map((client) => () => client.messages.items),
+    );
+    assert.deepEqual(bob.messages.items, ['hello bob'], "bob got none of alice's notifications");
+  });
+
+  test('POST /publish reaches a STOMP topic subscriber on every node once', LONG, async () => {
+    const subscribers = await Promise.all(
+      nodes.map(async (node, i) => {
+        const subscriber = await StompjsSession.connect(
+          { wsUrl: `${node.url.replace('http', 'ws')}/stomp-ws`, sockjsUrl: `${node.url}/stomp` },
+          i === 1 ? 'xhr-streaming' : 'ws',
+          resources,
+        );
+        await subscriber.subscribed('/topic/across');
+        return subscriber;
+      }),
+    );
+    const publish = async (text: string): Promise<void> => {
+      const response = await POST(nodes[0]?.port ?? 0, '/publish', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ destination: '/topic/across', payload: text }),
+      });
+      assert.ok(response.status < 300, `POST /publish answered ${response.status} ${response.body}`);
+    };
+    await reachesEachOnce(
+      'publish',
+      publish,
+      subscribers.map((subscriber) => () => subscriber.messages.items.map((m) => m.body)),
+    );
   });
 });

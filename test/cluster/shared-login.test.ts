@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startDemoNode, type DemoNode } from '../support/demo-node';
+import { loginOn, startDemoNode, type DemoNode } from '../support/demo-node';
 import { POST } from '../support/raw-http';
 import { redisSkipReason, startRedis } from '../support/redis';
 import { Resources } from '../support/resources';
@@ -14,17 +14,6 @@ import { sockjsWsPath, wsUrl } from '../support/sockjs';
 import { WsClient, wsRefusal } from '../support/ws-client';
 
 const skip = redisSkipReason();
-
-async function login(node: DemoNode, user: string): Promise<string> {
-  const response = await POST(node.port, '/login', {
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ user }),
-  });
-  assert.equal(response.status, 204, `login answered ${response.status} ${response.body}`);
-  const setCookie = response.header('set-cookie');
-  assert.ok(setCookie, 'login sets the session cookie');
-  return setCookie.split(';')[0] as string;
-}
 
 describe('npm start with REDIS_URL: logins shared by the nodes', { skip }, () => {
   const resources = new Resources();
@@ -40,9 +29,9 @@ describe('npm start with REDIS_URL: logins shared by the nodes', { skip }, () =>
 
   test('a login on node 1 holds on node 2, and so does a logout on node 2', { timeout: 30_000 }, async () => {
     const [one, two] = nodes as [DemoNode, DemoNode];
-    const cookie = await login(one, 'alice');
+    const cookie = await loginOn(one, 'alice');
     const secure = resources.add(
-      await WsClient.open(wsUrl(two.baseUrl, sockjsWsPath('/secure')), { headers: { Cookie: cookie } }),
+      await WsClient.open(wsUrl(two.url, sockjsWsPath('/secure')), { headers: { Cookie: cookie } }),
       (c) => c.close(),
     );
     assert.equal(await secure.message(0), 'o');
@@ -60,7 +49,7 @@ describe('npm start with REDIS_URL: logins shared by the nodes', { skip }, () =>
 
     const logout = await POST(two.port, '/logout', { headers: { Cookie: cookie } });
     assert.equal(logout.status, 204);
-    const refused = await wsRefusal(wsUrl(one.baseUrl, sockjsWsPath('/secure')), { headers: { Cookie: cookie } });
+    const refused = await wsRefusal(wsUrl(one.url, sockjsWsPath('/secure')), { headers: { Cookie: cookie } });
     assert.equal(refused.status, 401, 'logged out on node 2: refused on node 1');
   });
 });

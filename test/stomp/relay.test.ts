@@ -106,6 +106,9 @@ describe('STOMP broker relay without a broker', () => {
     assert.throws(() => createStompBrokerRelay({ login: 'a\nb' }), { code: 'ERR_INVALID_OPTION' });
     assert.throws(() => createStompBrokerRelay({ reconnectDelay: { initial: 0 } }), { code: 'ERR_INVALID_OPTION' });
     assert.throws(() => createStompBrokerRelay({ hots: 'x' } as never), { code: 'ERR_INVALID_OPTION' });
+    assert.throws(() => createStompBrokerRelay({ sessionCredentials: 'own' } as never), /sessionCredentials/);
+    assert.throws(() => createStompBrokerRelay({ sessionCredentials: 'client', clientLogin: 'a' }), /clientLogin/);
+    assert.throws(() => createStompBrokerRelay({ clientPasscode: 'a\rb' }), { code: 'ERR_INVALID_OPTION' });
   });
 
   test('while no broker answers, a publish throws ERR_STOMP_BROKER_UNAVAILABLE and the relay keeps trying', async () => {
@@ -476,6 +479,112 @@ describe('STOMP broker relay to RabbitMQ', { skip: missing && `rabbitmq-server: 
       await waitForEvent(relay, 'available', 10_000);
     } finally {
       relay.close();
+    }
+  });
+
+  /** The users RabbitMQ lists connections of now (`rabbitmqctl list_stomp_connections auth_login`). */
+  async function connectedUsers(r: Rig): Promise<string[]> {
+    const out = await r.rabbit.ctl('list_stomp_connections', 'auth_login', '--no-table-headers');
+    return out
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .sort();
+  }
+
+  test("sessionCredentials 'client': each session's broker connection logs in as its client; a refused login ends that session alone with an ERROR", async (t) => {
+    const r = running(t);
+    if (!r) return;
+    const user = `stomp-user-${process.pid}`;
+    await r.rabbit.ctl('add_user', user, 'right-pass');
+    await r.rabbit.ctl('set_permissions', '-p', '/', user, '.*', '.*', '.*');
+    const local = new Resources();
+    const logger = new RecordingLogger();
+    const relay = local.add(
+      createStompBrokerRelay({
+        port: r.rabbit.ports.stomp,
+        sessionCredentials: 'client',
+        reconnectDelay: { initial: 50, max: 200 },
+        logger,
+      }),
+      (x) => x.close(),
+    );
+    try {
+      const available = waitForEvent(relay, 'available', 10_000);
+      const server = await startStompServer({ broker: relay, heartBeat: [0, 0] });
+      local.add(server.http, (http) => http.close());
+      await available;
+      const as = (login: string, passcode: string): Promise<StompjsSession> =>
+        StompjsSession.connect(server, 'ws', local, { connectHeaders: { login, passcode } });
+      const confirmed = (session: StompjsSession, id: string): boolean =>
+        relay.confirmed(session.connectedFrame?.headers.session ?? '', id);
+
+      const good = await as(user, 'right-pass');
+      const id = await good.subscribed('/topic/creds');
+      await until(() => confirmed(good, id), 'RabbitMQ to confirm the subscription of the good login', 10_000);
+      // The system connection (publishes) is the configured guest; the session's is its client's user.
+      const users = await connectedUsers(r);
+      assert.equal(users.filter((u) => u === user).length, 1, `one connection of ${user}: ${users.join(', ')}`);
+      const publisher = await as(user, 'right-pass');
+      publisher.client.publish({ destination: '/topic/creds', body: 'one' });
+      const one = await good.messages.waitFor((m) => m.body === 'one', 'a message through its own connection');
+      assert.match(one.headers['message-id'] ?? '', RABBIT_MESSAGE_ID);
+
+      const refusedLogins = (): number =>
+        logger.entries.filter((e) => e.msg === 'STOMP relay: the broker refused CONNECT').length;
+      const bad = await as(user, 'wrong-pass');
+      bad.subscribe('/topic/creds');
+      const error = await bad.errors.waitFor(() => true, 'an ERROR frame for the refused login', 10_000);
+      assert.match(error.headers.message ?? '', /^Message broker refused the session: /);
+      assert.match(error.headers.message ?? '', /access refused|bad connect|login/i);
+      await bad.closes.waitFor(() => true, 'the refused session closed');
+      // Its broker connection is gone and not tried again: only the good session has one.
+      await until(() => relay.relayStats().sessions === 1, "the refused session's broker connection let go");
+      assert.equal(refusedLogins(), 1, 'the refused login was tried once');
+
+      // The system connection and the good session are untouched.
+      assert.equal(relay.available, true);
+      publisher.client.publish({ destination: '/topic/creds', body: 'two' });
+      await good.messages.waitFor((m) => m.body === 'two', 'a message after the refusal');
+      assert.equal(refusedLogins(), 1, 'still one attempt for the bad login');
+    } finally {
+      await local.closeAll();
+      await r.rabbit.ctl('delete_user', user);
+    }
+  });
+
+  test("sessionCredentials 'configured' (the default): sessions log in with clientLogin, the system connection with login", async (t) => {
+    const r = running(t);
+    if (!r) return;
+    const user = `stomp-app-${process.pid}`;
+    await r.rabbit.ctl('add_user', user, 'app-pass');
+    await r.rabbit.ctl('set_permissions', '-p', '/', user, '.*', '.*', '.*');
+    const local = new Resources();
+    const relay = local.add(
+      createStompBrokerRelay({
+        port: r.rabbit.ports.stomp,
+        clientLogin: user,
+        clientPasscode: 'app-pass',
+        logger: new RecordingLogger(),
+      }),
+      (x) => x.close(),
+    );
+    try {
+      const available = waitForEvent(relay, 'available', 10_000);
+      const server = await startStompServer({ broker: relay, heartBeat: [0, 0] });
+      local.add(server.http, (http) => http.close());
+      await available;
+      const before = (await connectedUsers(r)).filter((u) => u === user).length;
+      // The client's own login is not used: it has none at RabbitMQ.
+      const session = await StompjsSession.connect(server, 'ws', local, {
+        connectHeaders: { login: 'nobody', passcode: 'nothing' },
+      });
+      const id = await session.subscribed('/topic/configured');
+      await until(() => relay.confirmed(session.connectedFrame?.headers.session ?? '', id), 'confirmed', 10_000);
+      assert.equal((await connectedUsers(r)).filter((u) => u === user).length, before + 1);
+    } finally {
+      await local.closeAll();
+      await r.rabbit.ctl('delete_user', user);
     }
   });
 });

@@ -1,3 +1,4 @@
+import type { SockJsError } from '../../../protocol';
 import type { AckMode, OutboundMessage } from '../message';
 
 /** What a client acknowledgement did with a delivered message. */
@@ -30,6 +31,22 @@ export interface Subscriber {
    * unread): a nacked message goes to another consumer.
    */
   deliver(message: OutboundMessage, settle?: (outcome: Settlement) => void): void;
+  /**
+   * The `login` and `passcode` of the session's CONNECT (as its inbound interceptors left it), for a
+   * broker that connects on the client's behalf (the relay's `sessionCredentials: 'client'`).
+   */
+  readonly credentials?: StompCredentials;
+  /**
+   * The broker cannot serve this session at all (it refused the session's own login): the session
+   * ends with an ERROR frame carrying the error's message.
+   */
+  endSession?(error: SockJsError): void;
+}
+
+/** A STOMP CONNECT's credentials; a header the client left out is undefined. */
+export interface StompCredentials {
+  readonly login: string | undefined;
+  readonly passcode: string | undefined;
 }
 
 export interface BrokerStats {

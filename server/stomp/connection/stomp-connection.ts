@@ -16,7 +16,7 @@ import {
   type StompVersion,
 } from '../../../protocol';
 import type { Principal, SockJsSession } from '../../handler';
-import type { Settlement } from '../broker/broker';
+import type { Settlement, StompCredentials } from '../broker/broker';
 import type { AckMode, OutboundMessage } from '../message';
 import type { InboundContext, StompSession } from '../types';
 import { HeartBeats } from './heart-beats';
@@ -36,6 +36,8 @@ export const STOMP_ERROR_CLOSE: CloseInfo = { code: 1002, reason: 'STOMP protoco
 const TOPIC_HOOKS: WriteHooks = Object.freeze({ droppable: true });
 
 const ACK_MODES: readonly AckMode[] = ['auto', 'client', 'client-individual'];
+
+const NO_CREDENTIALS: StompCredentials = Object.freeze({ login: undefined, passcode: undefined });
 
 function required(frame: StompFrame, name: string): string {
   const value = headerValue(frame, name);
@@ -77,6 +79,11 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   private readonly inboundIntercepted: boolean;
   /** Binary websocket messages are UTF-8 text cut anywhere: a streaming decoder keeps split characters. */
   private binaryText: StringDecoder | undefined;
+  /**
+   * The CONNECT's `login`/`passcode`, for a broker relay that connects as the client (kept for its
+   * reconnects). A `#` field: not enumerable, so a logger serializing the session never prints it.
+   */
+  #credentials: StompCredentials = NO_CREDENTIALS;
 
   constructor(
     readonly transportSession: SockJsSession,
@@ -113,6 +120,9 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   }
   get open(): boolean {
     return this.state === 'connected' && this.transportSession.readyState === ReadyState.OPEN;
+  }
+  get credentials(): StompCredentials {
+    return this.#credentials;
   }
   get maxUnacked(): number {
     return this.host.options.maxUnackedPerSubscription;
@@ -372,6 +382,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
         : negotiateHeartBeat(parseHeartBeat(headerValue(frame, 'heart-beat')), { canSend, wantsToReceive });
     this.version = version;
     this.decoder.version = version;
+    this.#credentials = { login: headerValue(frame, 'login'), passcode: headerValue(frame, 'passcode') };
     const headers: StompHeader[] = [['version', version]];
     if (version !== '1.0') headers.push(['heart-beat', `${canSend},${wantsToReceive}`]);
     headers.push(['server', options.serverName], ['session', this.id]);
@@ -572,6 +583,11 @@ export class StompConnection implements StompSession, SubscriptionOwner {
   }
 
   // ---- ending ----
+
+  /** The broker cannot serve this session (it refused the client's own login): ERROR, then close. */
+  endSession(error: SockJsError): void {
+    this.fail(error, undefined);
+  }
 
   /** A protocol error: the ERROR frame, then the close; the server goes on serving everyone else. */
   private fail(error: unknown, receipt: string | undefined): void {

@@ -1,4 +1,5 @@
-import type { Settlement, Subscriber } from '../broker/broker';
+import type { SockJsError } from '../../../protocol';
+import type { Settlement, StompCredentials, Subscriber } from '../broker/broker';
 import type { AckMode, OutboundMessage } from '../message';
 
 /** Where a subscription's messages come from. */
@@ -29,6 +30,10 @@ export interface SubscriptionOwner {
   overLimit(subscription: Subscription): void;
   /** The ack key (what the client's ACK will name) for this delivery. */
   ackKey(subscription: Subscription, message: OutboundMessage): string;
+  /** The session's CONNECT `login` and `passcode`. */
+  readonly credentials: StompCredentials;
+  /** Ends the session with an ERROR frame (the broker cannot serve it). */
+  endSession(error: SockJsError): void;
 }
 
 /** One SUBSCRIBE of one session: what the broker (or the user routes) deliver to. */
@@ -47,6 +52,14 @@ export class Subscription implements Subscriber {
 
   get sessionId(): string {
     return this.owner.sessionId;
+  }
+
+  get credentials(): StompCredentials {
+    return this.owner.credentials;
+  }
+
+  endSession(error: SockJsError): void {
+    this.owner.endSession(error);
   }
 
   get ready(): boolean {

@@ -3,6 +3,11 @@ import type { Logger } from '../../handler';
 import { stderrLogger } from '../../options';
 import { prefixProblem } from '../options';
 
+/** Whose credentials a session's broker connection uses (see `sessionCredentials`). */
+export type SessionCredentials = 'configured' | 'client';
+
+export const SESSION_CREDENTIALS: readonly SessionCredentials[] = ['configured', 'client'];
+
 export interface BrokerAddress {
   readonly host: string;
   readonly port: number;
@@ -16,10 +21,21 @@ export interface StompBrokerRelayOptions {
   port?: number;
   /** Brokers to fail over to, tried in turn on every (re)connect; when given, `host` and `port` are not used. */
   brokers?: readonly BrokerAddress[];
-  /** CONNECT's `login` on every relay connection. Default `guest`. */
+  /** CONNECT's `login` on the system connection (and, by default, on the sessions' connections). Default `guest`. */
   login?: string;
-  /** CONNECT's `passcode`. Default `guest`. */
+  /** CONNECT's `passcode` on the system connection (and, by default, the sessions'). Default `guest`. */
   passcode?: string;
+  /**
+   * Whose credentials a client session's broker connection logs in with: `'configured'` (Spring's
+   * relay: `clientLogin`/`clientPasscode` for every session) or `'client'` (the `login` and
+   * `passcode` of the session's own CONNECT, as given, none when it gave none; a broker that refuses
+   * them ends that session with an ERROR frame and is not asked again for it). Default `'configured'`.
+   */
+  sessionCredentials?: SessionCredentials;
+  /** CONNECT's `login` on the sessions' connections with `sessionCredentials: 'configured'`. Default `login`. */
+  clientLogin?: string;
+  /** CONNECT's `passcode` on the sessions' connections with `sessionCredentials: 'configured'`. Default `passcode`. */
+  clientPasscode?: string;
   /** CONNECT's `host` header: RabbitMQ's virtual host. Default `/`. */
   virtualHost?: string;
   /** Destinations relayed to the broker. Default `['/topic', '/queue', '/exchange', '/amq/queue']`. */
@@ -46,6 +62,10 @@ export interface ResolvedRelayOptions {
   readonly brokers: readonly BrokerAddress[];
   readonly login: string;
   readonly passcode: string;
+  readonly sessionCredentials: SessionCredentials;
+  /** The sessions' configured credentials (used with `sessionCredentials: 'configured'`). */
+  readonly clientLogin: string;
+  readonly clientPasscode: string;
   readonly virtualHost: string;
   readonly destinationPrefixes: readonly string[];
   readonly heartBeat: readonly [number, number];
@@ -61,6 +81,7 @@ export const RELAY_DEFAULTS = {
   port: 61613,
   login: 'guest',
   passcode: 'guest',
+  sessionCredentials: 'configured',
   virtualHost: '/',
   destinationPrefixes: ['/topic', '/queue', '/exchange', '/amq/queue'],
   systemHeartBeat: [10_000, 10_000],
@@ -76,6 +97,9 @@ const KNOWN_KEYS = Object.keys({
   brokers: true,
   login: true,
   passcode: true,
+  sessionCredentials: true,
+  clientLogin: true,
+  clientPasscode: true,
   virtualHost: true,
   destinationPrefixes: true,
   systemHeartBeat: true,
@@ -111,10 +135,13 @@ export function resolveRelayOptions(options: StompBrokerRelayOptions): ResolvedR
   if (!Array.isArray(heartBeat) || heartBeat.length !== 2) throw invalid('systemHeartBeat', 'must be [ms, ms]');
   checkMs('systemHeartBeat[0]', heartBeat[0], 0);
   checkMs('systemHeartBeat[1]', heartBeat[1], 0);
+  const login = oneLine('login', options.login ?? RELAY_DEFAULTS.login);
+  const passcode = oneLine('passcode', options.passcode ?? RELAY_DEFAULTS.passcode);
   return {
     brokers,
-    login: oneLine('login', options.login ?? RELAY_DEFAULTS.login),
-    passcode: oneLine('passcode', options.passcode ?? RELAY_DEFAULTS.passcode),
+    login,
+    passcode,
+    ...sessionCredentialsOf(options, login, passcode),
     virtualHost: oneLine('virtualHost', options.virtualHost ?? RELAY_DEFAULTS.virtualHost),
     destinationPrefixes: checkPrefixes(options.destinationPrefixes ?? RELAY_DEFAULTS.destinationPrefixes),
     heartBeat: [heartBeat[0], heartBeat[1]],
@@ -123,6 +150,26 @@ export function resolveRelayOptions(options: StompBrokerRelayOptions): ResolvedR
     prefetchCount,
     maxPendingPublishBytes,
     logger: options.logger ?? stderrLogger,
+  };
+}
+
+/** `sessionCredentials` and the configured session login; the latter mean nothing with `'client'`, so are refused there. */
+function sessionCredentialsOf(
+  options: StompBrokerRelayOptions,
+  login: string,
+  passcode: string,
+): Pick<ResolvedRelayOptions, 'sessionCredentials' | 'clientLogin' | 'clientPasscode'> {
+  const sessionCredentials = options.sessionCredentials ?? RELAY_DEFAULTS.sessionCredentials;
+  if (!SESSION_CREDENTIALS.includes(sessionCredentials)) {
+    throw invalid('sessionCredentials', `must be 'configured' or 'client', got ${String(sessionCredentials)}`);
+  }
+  if (sessionCredentials === 'client' && (options.clientLogin !== undefined || options.clientPasscode !== undefined)) {
+    throw invalid('clientLogin', "and clientPasscode are not used with sessionCredentials 'client'");
+  }
+  return {
+    sessionCredentials,
+    clientLogin: oneLine('clientLogin', options.clientLogin ?? login),
+    clientPasscode: oneLine('clientPasscode', options.clientPasscode ?? passcode),
   };
 }
 

@@ -8,8 +8,10 @@ import {
   parseHeartBeat,
   StompDecoder,
   type StompFrame,
+  type StompHeader,
   type StompHeartBeatAgreement,
 } from '../../../protocol';
+import type { StompCredentials } from '../broker/broker';
 import type { BrokerAddress, ResolvedRelayOptions } from './options';
 
 /** What a relay connection tells its owner. */
@@ -20,6 +22,12 @@ export interface RelayConnectionEvents {
   onFrame(frame: StompFrame): void;
   /** The connection was lost (or never got to CONNECTED); another attempt follows unless closed. */
   onDown(reason: string): void;
+  /**
+   * Given: a CONNECT the broker refuses (an ERROR before CONNECTED: bad credentials) is final — the
+   * connection closes, no attempt follows, and this is called with the broker's reason. Not given:
+   * refusals are retried with the backoff like any failed attempt.
+   */
+  onRefused?(reason: string): void;
 }
 
 /**
@@ -60,6 +68,8 @@ export class RelayConnection {
     readonly name: string,
     private readonly options: ResolvedRelayOptions,
     private readonly events: RelayConnectionEvents,
+    /** CONNECT's `login` and `passcode` (a header left out when undefined). */
+    private readonly credentials: StompCredentials,
   ) {}
 
   get isConnected(): boolean {
@@ -124,18 +134,16 @@ export class RelayConnection {
   }
 
   private sendConnect(broker: BrokerAddress): void {
-    const { login, passcode, virtualHost, heartBeat } = this.options;
-    const frame: StompFrame = {
-      command: 'CONNECT',
-      headers: [
-        ['accept-version', '1.2'],
-        ['host', virtualHost],
-        ['login', login],
-        ['passcode', passcode],
-        ['heart-beat', `${heartBeat[0]},${heartBeat[1]}`],
-      ],
-      body: '',
-    };
+    const { virtualHost, heartBeat } = this.options;
+    const { login, passcode } = this.credentials;
+    const headers: StompHeader[] = [
+      ['accept-version', '1.2'],
+      ['host', virtualHost],
+    ];
+    if (login !== undefined) headers.push(['login', login]);
+    if (passcode !== undefined) headers.push(['passcode', passcode]);
+    headers.push(['heart-beat', `${heartBeat[0]},${heartBeat[1]}`]);
+    const frame: StompFrame = { command: 'CONNECT', headers, body: '' };
     this.options.logger.debug({ relay: this.name, broker }, 'STOMP relay connecting');
     this.write(encodeFrame(frame, '1.2'));
   }
@@ -164,12 +172,30 @@ export class RelayConnection {
       return;
     }
     if (frame.command === 'ERROR' && !this.connected) {
-      const message = headerValue(frame, 'message') ?? frame.body;
-      this.options.logger.error({ relay: this.name, message }, 'STOMP relay: the broker refused CONNECT');
-      this.lost(`CONNECT refused: ${message}`);
+      this.connectRefused(frame);
       return;
     }
     this.events.onFrame(frame);
+  }
+
+  private connectRefused(frame: StompFrame): void {
+    const message = headerValue(frame, 'message') ?? frame.body;
+    const reason = refusalReason(frame);
+    if (!this.events.onRefused) {
+      this.options.logger.error(
+        { relay: this.name, message, detail: frame.body },
+        'STOMP relay: the broker refused CONNECT',
+      );
+      this.lost(`CONNECT refused: ${message}`);
+      return;
+    }
+    // Final: the same credentials would be refused again on every attempt.
+    this.options.logger.warn(
+      { relay: this.name, message, detail: frame.body },
+      'STOMP relay: the broker refused CONNECT',
+    );
+    this.close();
+    this.events.onRefused(reason);
   }
 
   private connectedWith(frame: StompFrame): void {
@@ -247,4 +273,15 @@ export class RelayConnection {
     this.decoder = undefined;
     socket?.destroy();
   }
+}
+
+/** Longest broker reason passed on (to a client's ERROR frame). */
+const MAX_REASON = 200;
+
+/** The broker's `message` and the first line of its body (RabbitMQ: `Bad CONNECT`, `Access refused for user 'x'`), one line. */
+function refusalReason(frame: StompFrame): string {
+  const message = headerValue(frame, 'message') ?? '';
+  const detail = frame.body.split('\n', 1)[0] ?? '';
+  const reason = [message, detail].filter((part) => part.trim() !== '').join(': ');
+  return (reason || 'CONNECT refused').replace(/\s+/g, ' ').trim().slice(0, MAX_REASON);
 }

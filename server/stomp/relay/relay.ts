@@ -1,5 +1,5 @@
 import { SockJsError, type StompFrame } from '../../../protocol';
-import type { BrokerStats, MessageBroker, Subscriber } from '../broker/broker';
+import type { BrokerStats, MessageBroker, StompCredentials, Subscriber } from '../broker/broker';
 import type { OutboundMessage } from '../message';
 import { prefixOf } from '../prefixes';
 import { resolveRelayOptions, type ResolvedRelayOptions, type StompBrokerRelayOptions } from './options';
@@ -72,11 +72,16 @@ class BrokerRelay implements StompBrokerRelay {
         if (redelivered) this.redelivered++;
       },
     };
-    this.system = new RelayConnection('system', this.options, {
-      onConnected: () => this.becameAvailable(),
-      onFrame: (frame) => this.systemFrame(frame),
-      onDown: () => this.becameUnavailable(),
-    });
+    this.system = new RelayConnection(
+      'system',
+      this.options,
+      {
+        onConnected: () => this.becameAvailable(),
+        onFrame: (frame) => this.systemFrame(frame),
+        onDown: () => this.becameUnavailable(),
+      },
+      { login: this.options.login, passcode: this.options.passcode },
+    );
     this.system.start();
   }
 
@@ -95,13 +100,27 @@ class BrokerRelay implements StompBrokerRelay {
     if (this.closed) throw new SockJsError('ERR_STOMP_BROKER_UNAVAILABLE', 'the broker relay is closed');
     let session = this.sessions.get(subscriber.sessionId);
     if (!session) {
-      session = new SessionRelay(subscriber.sessionId, this.sessionHost);
+      session = new SessionRelay(subscriber.sessionId, this.sessionHost, this.credentialsOf(subscriber));
       this.sessions.set(subscriber.sessionId, session);
     }
     session.add(subscriber);
     this.live.add(subscriber);
     if (this.isQueue(subscriber.destination)) this.queueSubscriptions++;
     else this.topicSubscriptions++;
+  }
+
+  /**
+   * The login of a session's broker connection: the configured one, or the client's own CONNECT
+   * credentials, which must fit on a CONNECT header line (they are written unescaped, as STOMP has it).
+   */
+  private credentialsOf(subscriber: Subscriber): StompCredentials {
+    const { sessionCredentials, clientLogin, clientPasscode } = this.options;
+    if (sessionCredentials === 'configured') return { login: clientLogin, passcode: clientPasscode };
+    const { login, passcode } = subscriber.credentials ?? { login: undefined, passcode: undefined };
+    if ([login, passcode].some((value) => value !== undefined && /[\r\n\0]/.test(value))) {
+      throw new SockJsError('ERR_STOMP_BROKER_REFUSED', 'login and passcode must be one line each');
+    }
+    return { login, passcode };
   }
 
   unsubscribe(subscriber: Subscriber): void {

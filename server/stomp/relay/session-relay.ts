@@ -1,8 +1,8 @@
-import { headerValue, type StompFrame, type StompHeader } from '../../../protocol';
-import type { Settlement, Subscriber } from '../broker/broker';
+import { headerValue, SockJsError, type StompFrame, type StompHeader } from '../../../protocol';
+import type { Settlement, StompCredentials, Subscriber } from '../broker/broker';
 import { OutboundMessage } from '../message';
 import type { ResolvedRelayOptions } from './options';
-import { RelayConnection } from './relay-connection';
+import { RelayConnection, type RelayConnectionEvents } from './relay-connection';
 
 /** What a session's relay reports to the relay (its counters). */
 export interface SessionRelayHost {
@@ -39,12 +39,16 @@ export class SessionRelay {
   constructor(
     readonly sessionId: string,
     private readonly host: SessionRelayHost,
+    credentials: StompCredentials,
   ) {
-    this.connection = new RelayConnection(sessionId, host.options, {
+    const events: RelayConnectionEvents = {
       onConnected: () => this.connected(),
       onFrame: (frame) => this.frame(frame),
       onDown: () => this.down(),
-    });
+    };
+    // The client's own login refused: final for this session (the same login would fail for ever).
+    if (host.options.sessionCredentials === 'client') events.onRefused = (reason) => this.loginRefused(reason);
+    this.connection = new RelayConnection(sessionId, host.options, events, credentials);
     this.connection.start();
   }
 
@@ -110,6 +114,23 @@ export class SessionRelay {
 
   private connected(): void {
     for (const subscriber of this.subscribers.values()) this.sendSubscribe(subscriber);
+  }
+
+  /**
+   * The broker refused the client's own credentials: its session ends with an ERROR saying so (the
+   * subscribers are all of one session: one call ends it). The system connection is not touched.
+   */
+  private loginRefused(reason: string): void {
+    this.down();
+    const subscriber = this.subscribers.values().next().value;
+    if (subscriber?.endSession) {
+      subscriber.endSession(new SockJsError('ERR_STOMP_BROKER_REFUSED', reason));
+      return;
+    }
+    this.host.options.logger.warn(
+      { relay: this.sessionId, reason },
+      'STOMP relay: the broker refused the session and its subscriber cannot be ended; its subscriptions get nothing',
+    );
   }
 
   private down(): void {
