@@ -12,6 +12,8 @@ export class PresenceLink implements ClusterPresence, LocalHoldings {
   readonly channels: Channels;
   readonly sessionIds: ReadonlySet<string> = new Set<string>();
   readonly sessionsByUser = new Map<string, Set<string>>();
+  /** Left: nothing is written for it any more. */
+  private left = false;
 
   constructor(
     namespace: string,
@@ -25,13 +27,13 @@ export class PresenceLink implements ClusterPresence, LocalHoldings {
     let ids = this.sessionsByUser.get(user);
     if (!ids) this.sessionsByUser.set(user, (ids = new Set()));
     ids.add(sessionId);
-    this.registry.user(this.channels, user, ids);
+    if (!this.left) this.registry.user(this.channels, user, ids);
   }
 
   removed(sessionId: string, user: string): void {
     const ids = this.sessionsByUser.get(user);
     if (!ids?.delete(sessionId)) return;
-    this.registry.user(this.channels, user, ids);
+    if (!this.left) this.registry.user(this.channels, user, ids);
     if (ids.size === 0) this.sessionsByUser.delete(user);
   }
 
@@ -43,9 +45,11 @@ export class PresenceLink implements ClusterPresence, LocalHoldings {
     return this.registry.sessionsOf(this.channels, user);
   }
 
-  leave(): void {
-    this.sessionsByUser.clear();
-    this.registry.leave(this.channels);
+  leave(): Promise<void> {
+    this.left = true;
     this.forget();
+    const withdrawn = this.registry.withdraw(this);
+    this.sessionsByUser.clear();
+    return withdrawn;
   }
 }

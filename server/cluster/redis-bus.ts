@@ -398,7 +398,7 @@ class RedisBus implements RedisClusterBus, BusCore {
   async close(): Promise<void> {
     if (this.closed) return;
     for (const link of [...this.links.values()]) await link.leave();
-    for (const presence of [...this.presences.values()]) presence.leave();
+    for (const presence of [...this.presences.values()]) await presence.leave();
     this.closed = true;
     clearInterval(this.refreshTimer);
     const clients = this.subscriber ? [this.publisher, this.subscriber] : [this.publisher];

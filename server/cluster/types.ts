@@ -64,8 +64,8 @@ export interface ClusterPresence {
   users(): Promise<string[]>;
   /** The sessions of `user` on every live node. Rejects while Redis is away. */
   sessionsOf(user: string): Promise<ClusterSession[]>;
-  /** Every entry of this node goes at once (the module is closing). */
-  leave(): void;
+  /** Every entry of this node goes at once, in one transaction (the module is closing). */
+  leave(): Promise<void>;
 }
 
 /** The bounds a queue store applies to a new message (the in-memory broker's options of the same names). */
