@@ -3,7 +3,8 @@
  * Redis cluster bus; the broadcast scenario's sessions spread evenly over the N nodes, bursts sent
  * from a session on node 1. Server CPU per delivery is every node's and Redis's together. Right
  * before, in the same repetition, a single node without a bus takes the same load (as many
- * sessions, the same bursts): each cluster cell carries that figure and the ratio. Every delivery
+ * sessions, the same bursts): each cluster cell carries that figure and the ratio; and one node
+ * without a bus holding one node's share of the sessions, against the same figure. Every delivery
  * is counted per session (each message once, in order), and the nodes' bus counters (dropped
  * publishes, sequence gaps) must stay at 0. Then Redis's own cost per publish and per subscribed
  * node: one session per node on 1, 2, 3 nodes and long bursts, so that publishes are many and Redis's
@@ -210,6 +211,14 @@ export async function runClusterFanout(ctx: Context): Promise<void> {
         const shape: Shape = { transport, sessions, burst: f.burst };
         const single = await measureSingle(ctx, shape);
         record(ctx, { scenario: 'cluster-fanout', transport, label: clusterLabel(f, sessions, 0) }, 'ours', single);
+        // The control: one node without a bus holding one cluster node's share of the sessions, so
+        // what a smaller fan-out costs by itself (with fewer sessions, fewer messages share a frame).
+        const share = Math.ceil(sessions / Math.max(...nodeCounts));
+        const part = await measureSingle(ctx, { ...shape, sessions: share });
+        record(ctx, { scenario: 'cluster-fanout', transport, label: clusterLabel(f, share, 0) }, 'ours', {
+          ...part,
+          vsSingle: (part.cpuUsPerOp ?? Number.NaN) / (single.cpuUsPerOp ?? Number.NaN),
+        });
         for (const nodes of nodeCounts) {
           const { metrics, error } = await measureCluster(ctx, redis, shape, nodes, ++run);
           const label = clusterLabel(f, sessions, nodes);
