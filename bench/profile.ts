@@ -35,6 +35,12 @@ export interface Profile {
     /** Servers also measured at default settings over one 25 s window (one heartbeat per session). */
     defaultCheck: readonly ServerKind[];
   };
+  /**
+   * Cross-node fan-out: the broadcast load spread over each count of `nodes` (xhr-streaming: the
+   * last only); then, for Redis's cost per publish, one websocket session per node and bursts of
+   * `rateBurst`; Redis's idle CPU over `idleMs` before each, to take out of its per-publish figure.
+   */
+  cluster: Fanout & { nodes: readonly number[]; rateBurst: number; idleMs: number };
   /** STOMP fan-out, its subscribers on plain websocket (/stomp-ws, and RabbitMQ's /ws) and SockJS xhr-streaming (/stomp). */
   stomp: Fanout & {
     /** /app/echo round trips: clients, SENDs in flight per client, body bytes. */
@@ -60,6 +66,17 @@ export const FULL: Profile = {
     windowMs: 3000,
     perGenerator: 8000,
     defaultCheck: ['ours', 'sockjs-node'],
+  },
+  cluster: {
+    websocket: 2000,
+    xhrStreaming: 500,
+    burst: 10,
+    size: 32,
+    warmMs: 1000,
+    measureMs: 2000,
+    nodes: [1, 2, 3],
+    rateBurst: 50,
+    idleMs: 1000,
   },
   stomp: {
     websocket: 1000,
@@ -90,6 +107,17 @@ export const QUICK: Profile = {
     windowMs: 1500,
     perGenerator: 8000,
     defaultCheck: [],
+  },
+  cluster: {
+    websocket: 300,
+    xhrStreaming: 100,
+    burst: 10,
+    size: 32,
+    warmMs: 200,
+    measureMs: 500,
+    nodes: [1, 3],
+    rateBurst: 50,
+    idleMs: 300,
   },
   stomp: {
     websocket: 200,

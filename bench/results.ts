@@ -8,7 +8,8 @@ export const SERVERS: readonly ServerKind[] = ['ours', 'sockjs-node', 'bare-ws']
 export type PeerKind = 'rabbitmq';
 export type CellServer = ServerKind | PeerKind;
 
-export type ScenarioName = 'echo' | 'broadcast' | 'idle-memory' | 'setup' | 'capacity' | 'stomp-fanout' | 'stomp-echo';
+export type ScenarioName =
+  'echo' | 'broadcast' | 'idle-memory' | 'setup' | 'capacity' | 'stomp-fanout' | 'stomp-echo' | 'cluster-fanout';
 export const SCENARIOS: readonly ScenarioName[] = [
   'echo',
   'broadcast',
@@ -17,9 +18,12 @@ export const SCENARIOS: readonly ScenarioName[] = [
   'capacity',
   'stomp-fanout',
   'stomp-echo',
+  'cluster-fanout',
 ];
 /** Scenarios whose comparisons are their own (STOMP vs our raw endpoint and RabbitMQ), not sockjs-node / bare ws. */
 export const STOMP_SCENARIOS: readonly ScenarioName[] = ['stomp-fanout', 'stomp-echo'];
+/** Scenarios compared with something of their own, left out of the ratios to sockjs-node and bare ws. */
+const OWN_COMPARISONS: readonly ScenarioName[] = [...STOMP_SCENARIOS, 'cluster-fanout'];
 
 export type Metrics = Record<string, number>;
 
@@ -32,6 +36,7 @@ export const PRIMARY: Record<ScenarioName, { metric: string; unit: string; what:
   capacity: { metric: 'cpuUsPerOp', unit: 'µs', what: 'server CPU per heartbeat delivered' },
   'stomp-fanout': { metric: 'cpuUsPerOp', unit: 'µs', what: 'server CPU per STOMP MESSAGE delivered' },
   'stomp-echo': { metric: 'cpuUsPerOp', unit: 'µs', what: 'server CPU per /app round trip' },
+  'cluster-fanout': { metric: 'cpuUsPerOp', unit: 'µs', what: 'CPU of every node and Redis per delivery' },
 };
 
 export interface Cell {
@@ -161,7 +166,7 @@ export function ratioRows(cells: readonly Cell[]): RatioRow[] {
         c.scenario === like.scenario && c.transport === like.transport && c.label === like.label && c.server === server,
     );
   for (const cell of cells) {
-    if (cell.server !== 'ours' || STOMP_SCENARIOS.includes(cell.scenario)) continue;
+    if (cell.server !== 'ours' || OWN_COMPARISONS.includes(cell.scenario)) continue;
     const metric = PRIMARY[cell.scenario].metric;
     const ours = cell.median[metric] ?? Number.NaN;
     const sockjsCell = find(cell, 'sockjs-node');

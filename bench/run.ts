@@ -29,6 +29,7 @@ import {
 } from './results';
 import { runBroadcast } from './scenarios/broadcast';
 import { runCapacity } from './scenarios/capacity';
+import { runClusterFanout } from './scenarios/cluster-fanout';
 import { runEcho } from './scenarios/echo';
 import { runIdleMemory } from './scenarios/idle-memory';
 import { runSetup } from './scenarios/setup';
@@ -46,6 +47,7 @@ const RUNNERS: Record<ScenarioName, (ctx: Context) => Promise<void>> = {
   capacity: runCapacity,
   'stomp-fanout': runStompFanout,
   'stomp-echo': runStompEcho,
+  'cluster-fanout': runClusterFanout,
 };
 
 /** The whole run is killed past this, whatever is going on. */

@@ -63,6 +63,33 @@ function stompTargets(cells: readonly Cell[]): TargetResult[] {
   return results;
 }
 
+/** Cross-node fan-out on 3 nodes: CPU of the nodes and Redis per delivery vs one node's in the same run. */
+const CLUSTER_NODES = 3;
+const CLUSTER_VS_SINGLE = 1.5;
+
+function clusterTargets(cells: readonly Cell[]): TargetResult[] {
+  return cells
+    .filter(
+      // The cells compared with one node (the per-publish cells are not).
+      (c) =>
+        c.scenario === 'cluster-fanout' &&
+        c.server === 'ours' &&
+        c.median.vsSingle !== undefined &&
+        c.label.includes(` on ${CLUSTER_NODES} nodes`),
+    )
+    .map((cell) => {
+      const measured = cell.median.vsSingle ?? Number.NaN;
+      const lost = (cell.median.errors ?? 0) + (cell.median.busDropped ?? 0) + (cell.median.busGaps ?? 0);
+      return {
+        name: `cluster-fanout ${cell.transport} ${cell.label}: CPU of the nodes and Redis per delivery ≤ ${CLUSTER_VS_SINGLE} × one node's, every delivery in (${lost} errors, drops, gaps)`,
+        measured,
+        limit: CLUSTER_VS_SINGLE,
+        unit: '× one node',
+        met: measured <= CLUSTER_VS_SINGLE && lost === 0,
+      };
+    });
+}
+
 /** KiB of RSS per idle session. */
 const MEMORY_TARGETS: Record<string, number> = { websocket: 10, 'xhr-streaming': 12 };
 /** % of one core for heartbeats, at the default 25 s heartbeat, for the full session count. */
@@ -124,6 +151,7 @@ export function evaluateTargets(cells: readonly Cell[], ratios: readonly RatioRo
     }
   }
   results.push(...stompTargets(cells));
+  results.push(...clusterTargets(cells));
   return results;
 }
 

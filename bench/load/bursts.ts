@@ -32,24 +32,34 @@ export class BurstLoop {
   private bursts = 0;
   private running = true;
   private markedAt = performance.now();
-  private sentAt = new Map<string, number>();
+  /** The current burst's bodies, to their index in the burst. */
+  private indexOf = new Map<string, number>();
+  private sentAt = 0;
+  /** Per receiver (when told), the index of the next message of the burst it must get. */
+  private due = new Map<number, number>();
   private remaining = 0;
   private burstId = 0;
   private burstTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BurstOptions) {}
 
-  /** Messages that arrived together; the next burst goes once the last one expected is in. */
-  received(bodies: readonly string[]): void {
+  /**
+   * Messages that arrived together; the next burst goes once the last one expected is in. With
+   * `receiver` (the receiving session's index), each receiver must get the burst's messages once each
+   * and in order: a repeat is an error and not counted, a skip is an error (the one skipped then never
+   * completes the burst, and its timeout counts it missing).
+   */
+  received(bodies: readonly string[], receiver?: number): void {
     const now = performance.now();
     let counted = 0;
     for (const body of bodies) {
-      const at = this.sentAt.get(body);
-      if (at === undefined) {
+      const index = this.indexOf.get(body);
+      if (index === undefined) {
         this.error('delivery of an old burst');
         continue;
       }
-      this.histogram.record(now - at);
+      if (receiver !== undefined && !this.inOrder(receiver, index)) continue;
+      this.histogram.record(now - this.sentAt);
       this.deliveries++;
       this.remaining--;
       counted++;
@@ -60,6 +70,18 @@ export class BurstLoop {
       clearTimeout(this.burstTimer);
       setImmediate(() => this.next());
     }
+  }
+
+  /** Whether message `index` of the burst may count for `receiver` (false: a repeat). */
+  private inOrder(receiver: number, index: number): boolean {
+    const due = this.due.get(receiver) ?? 0;
+    if (index < due) {
+      this.error(`receiver ${receiver}: message ${index} of burst ${this.burstId} again`);
+      return false;
+    }
+    if (index > due) this.error(`receiver ${receiver}: message ${index} of burst ${this.burstId} before ${due}`);
+    this.due.set(receiver, index + 1);
+    return true;
   }
 
   /** One transport frame (or chunk) received, for `extra.frames`. */
@@ -81,13 +103,14 @@ export class BurstLoop {
       return;
     }
     this.burstId++;
-    this.sentAt = new Map();
+    this.indexOf = new Map();
+    this.due = new Map();
     this.remaining = sender.receivers * this.options.burst;
-    const now = performance.now();
+    this.sentAt = performance.now();
     for (let i = 0; i < this.options.burst; i++) {
       const head = `${this.burstId}:${i}:`;
       const body = head + 'x'.repeat(Math.max(0, this.options.size - head.length));
-      this.sentAt.set(body, now);
+      this.indexOf.set(body, i);
       sender.send(body);
     }
     this.burstTimer = setTimeout(() => {

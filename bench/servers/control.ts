@@ -11,6 +11,8 @@ import { fdLimit, openFds, serveRpc } from '../ipc';
 export interface ServerConfig {
   heartbeatDelay: number;
   disconnectDelay: number;
+  /** cluster-fanout: `/broadcast` joins a Redis cluster bus at `url` as node `nodeId` (ours only). */
+  cluster?: { url: string; nodeId: string };
 }
 
 export const CONFIG_ENV = 'BENCH_SERVER_CONFIG';
@@ -18,7 +20,11 @@ export const CONFIG_ENV = 'BENCH_SERVER_CONFIG';
 export function readConfig(): ServerConfig {
   const raw = process.env[CONFIG_ENV];
   const parsed = (raw ? JSON.parse(raw) : {}) as Partial<ServerConfig>;
-  return { heartbeatDelay: parsed.heartbeatDelay ?? 25_000, disconnectDelay: parsed.disconnectDelay ?? 5_000 };
+  return {
+    heartbeatDelay: parsed.heartbeatDelay ?? 25_000,
+    disconnectDelay: parsed.disconnectDelay ?? 5_000,
+    ...(parsed.cluster ? { cluster: parsed.cluster } : {}),
+  };
 }
 
 export interface CpuSample {
@@ -42,6 +48,8 @@ export interface ServerHooks {
   sessions(): number;
   /** Warnings and errors the server logged. */
   problems(): number;
+  /** Counters of the server's cluster bus, when it has one (dropped publishes, sequence gaps). */
+  bus?(): Record<string, unknown>;
 }
 
 /** Collects what the server logs, so that a problem shows in the results instead of a flood. */
@@ -98,7 +106,7 @@ export function runServer(name: string, server: Server, hooks: ServerHooks): voi
           return { cpuUs: cpu.user + cpu.system, wallUs: Number(process.hrtime.bigint() - wallStart) / 1000 };
         },
         memory: () => memory(hooks),
-        status: () => ({ sessions: hooks.sessions(), problems: hooks.problems(), fds: openFds() }),
+        status: () => ({ sessions: hooks.sessions(), problems: hooks.problems(), fds: openFds(), bus: hooks.bus?.() }),
         exit: () => {
           // Leave time for the reply; a --cpu-prof profile is written on this exit.
           setTimeout(() => process.exit(0), 20);

@@ -1,6 +1,7 @@
 /** Server under test: this project's endpoint, on a plain http server (no Express). */
 import { createServer } from 'node:http';
 import { createEndpoint, type Logger, type SockJsEndpoint } from '../../server';
+import { createRedisBus } from '../../server/cluster';
 import { createStompServer } from '../../server/stomp';
 import { ProblemCounter, readConfig, runServer } from './control';
 
@@ -24,9 +25,12 @@ const echo = createEndpoint({
   prefix: '/echo',
   handler: { onMessage: (session, message) => void session.send(message) },
 });
-// A message from any session goes to every session.
+// cluster-fanout: /broadcast on the Redis bus, so a broadcast reaches the sessions of every node.
+const bus = config.cluster ? createRedisBus({ ...config.cluster, logger }) : undefined;
+// A message from any session goes to every session (of every node, with the bus).
 const broadcast: SockJsEndpoint = createEndpoint({
   ...common,
+  ...(bus ? { cluster: bus } : {}),
   prefix: '/broadcast',
   handler: { onMessage: (_session, message) => void broadcast.broadcast(message) },
 });
@@ -47,7 +51,18 @@ const server = createServer((req, res) => {
 });
 for (const endpoint of endpoints) endpoint.attach(server);
 
-runServer('ours', server, {
+const hooks = {
   sessions: () => endpoints.reduce((sum, endpoint) => sum + endpoint.sessions.size, 0),
   problems: () => problems.count,
-});
+  bus: () => ({ ...bus?.stats() }),
+};
+// With a bus the node listens only once it has joined: the runner's first broadcast must reach it.
+if (bus) {
+  bus.start().then(
+    () => runServer('ours', server, hooks),
+    (error: unknown) => {
+      problems.note(`error cluster bus did not start: ${String(error)}`);
+      process.exit(1);
+    },
+  );
+} else runServer('ours', server, hooks);
