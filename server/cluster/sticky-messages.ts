@@ -1,0 +1,36 @@
+/**
+ * What the sticky primary and its workers say to each other over the cluster IPC channel. The
+ * connection itself travels as the message's handle (`worker.send(message, socket)`).
+ */
+
+/** The environment variable that gives a forked worker its slot (0, 1, ...) and marks it as sticky. */
+export const STICKY_WORKER_ENV = 'SOCKJS_STICKY_WORKER';
+
+/** Primary to worker, with the connection as handle: the bytes the primary read from it, base64. */
+export interface StickyConnectionMessage {
+  readonly cmd: 'sockjs-ts-server:sticky-connection';
+  readonly head: string;
+}
+
+/** Worker to primary: it accepts connections now. */
+export interface StickyReadyMessage {
+  readonly cmd: 'sockjs-ts-server:sticky-ready';
+}
+
+export function connectionMessage(head: Buffer): StickyConnectionMessage {
+  return { cmd: 'sockjs-ts-server:sticky-connection', head: head.toString('base64') };
+}
+
+export const READY_MESSAGE: StickyReadyMessage = { cmd: 'sockjs-ts-server:sticky-ready' };
+
+function hasCmd(value: unknown, cmd: string): boolean {
+  return typeof value === 'object' && value !== null && (value as { cmd?: unknown }).cmd === cmd;
+}
+
+export function isConnectionMessage(value: unknown): value is StickyConnectionMessage {
+  return hasCmd(value, 'sockjs-ts-server:sticky-connection') && typeof (value as { head?: unknown }).head === 'string';
+}
+
+export function isReadyMessage(value: unknown): value is StickyReadyMessage {
+  return hasCmd(value, READY_MESSAGE.cmd);
+}
