@@ -4,14 +4,14 @@
  * primary listens itself, reads each connection's request line, and hands the connection (with the
  * bytes read) to the worker that the server id of its path hashes to.
  */
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { checkOptionKeys, SockJsError } from '../../protocol';
 import type { Logger } from '../handler';
 import { stderrLogger } from '../options';
 import { readHead, refuse, type HeadLimits } from './sticky-head';
-import { connectionMessage } from './sticky-messages';
+import { connectionMessage, isAcceptedMessage } from './sticky-messages';
 import { WorkerPool, type LiveWorker } from './sticky-pool';
 
 export interface StickyPrimaryOptions {
@@ -125,16 +125,39 @@ export async function startStickyPrimary(options: StickyPrimaryOptions): Promise
   return primary;
 }
 
-/** Reads and hands over connections; holds those not handed over yet. */
+/**
+ * Reads and hands over connections. A connection is sent with `keepOpen`: this process keeps its
+ * copy until the worker says it has taken it, and closes it then (closing a copy does not end the
+ * connection). A worker that dies first never takes it, and Node's own hand-over would keep that
+ * copy open with nobody reading: the client would wait forever. Here the copies of a dead worker's
+ * connections are destroyed, so their clients see the connection end.
+ */
 class Router {
   private readonly server: Server;
   private readonly pending = new Set<Socket>();
+  private readonly awaiting = new Map<number, { socket: Socket; worker: Worker }>();
+  private nextId = 1;
+  private readonly onMessage = (worker: Worker, message: unknown): void => {
+    if (!isAcceptedMessage(message)) return;
+    const entry = this.awaiting.get(message.id);
+    if (entry?.worker !== worker) return;
+    this.awaiting.delete(message.id);
+    entry.socket.destroy();
+  };
+  private readonly onWorkerGone = (worker: Worker): void => {
+    for (const [id, entry] of this.awaiting) {
+      if (entry.worker !== worker) continue;
+      this.awaiting.delete(id);
+      entry.socket.destroy();
+    }
+  };
 
   constructor(
     private readonly options: Resolved,
     private readonly pool: WorkerPool,
   ) {
     this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
+    cluster.on('message', this.onMessage).on('exit', this.onWorkerGone);
   }
 
   listen(): Promise<number> {
@@ -149,10 +172,10 @@ class Router {
   }
 
   close(): void {
-    // Not awaited: a server whose connections went to workers waits for the workers to close them.
     this.server.close();
     for (const socket of this.pending) socket.destroy();
     this.pending.clear();
+    cluster.off('message', this.onMessage).off('exit', this.onWorkerGone);
   }
 
   private accept(socket: Socket): void {
@@ -174,9 +197,12 @@ class Router {
       refuse(socket, 503);
       return;
     }
-    worker.send(connectionMessage(head), socket, { keepOpen: false }, (error) => {
+    const id = this.nextId++;
+    this.awaiting.set(id, { socket, worker });
+    worker.send(connectionMessage(id, head), socket, { keepOpen: true }, (error) => {
       if (error === null) return;
       this.options.logger.warn({ err: error, worker: worker.id }, 'sticky primary: hand-over failed');
+      this.awaiting.delete(id);
       socket.destroy();
     });
   }

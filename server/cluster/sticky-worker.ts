@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { Socket } from 'node:net';
 import { SockJsError } from '../../protocol';
-import { isConnectionMessage, READY_MESSAGE, STICKY_WORKER_ENV } from './sticky-messages';
+import { acceptedMessage, isConnectionMessage, READY_MESSAGE, STICKY_WORKER_ENV } from './sticky-messages';
 
 export interface StickyWorker {
   /** This worker's slot (0 to workers - 1); a replacement takes the slot, and the server ids, of the one it replaces. */
@@ -24,11 +24,12 @@ export function stickyWorkerIndex(): number | undefined {
 /**
  * Makes `server` take the connections the sticky primary hands to this worker. The primary routed
  * each connection by its first request only, and a later request on the same connection may belong
- * to a session of another worker (browsers and agents pool connections), so `server` is set to one
- * request per connection (`maxRequestsPerSocket = 1`): every response says `Connection: close` and
- * the connection ends with it; a request pipelined behind it is answered 503 without reaching the
- * application. Websocket upgrades are unaffected (one connection per session). Tells the primary
- * that this worker is ready. Throws `ERR_CLUSTER_ROLE` in a process not forked by `startStickyPrimary`.
+ * to a session of another worker (browsers and agents pool connections), so a handed-over
+ * connection carries one request: its response says `Connection: close` and the server closes the
+ * connection once it is sent; and `server.maxRequestsPerSocket = 1`, so a request pipelined behind
+ * it (or sent by a client that ignores the close) is answered 503 without reaching the application.
+ * Websocket upgrades are unaffected (one connection per session). Tells the primary that this
+ * worker is ready. Throws `ERR_CLUSTER_ROLE` in a process not forked by `startStickyPrimary`.
  */
 export function acceptStickyConnections(server: Server): StickyWorker {
   const index = stickyWorkerIndex();
@@ -39,15 +40,23 @@ export function acceptStickyConnections(server: Server): StickyWorker {
       `acceptStickyConnections: call it in a worker forked by startStickyPrimary (${STICKY_WORKER_ENV} is not set)`,
     );
   }
+  const handedOver = new WeakSet<Socket>();
   server.maxRequestsPerSocket = 1;
+  // `maxRequestsPerSocket` alone only says `Connection: close` and leaves the closing to the
+  // client; the header set here makes Node close the connection itself after the response.
+  server.prependListener('request', (req, res) => {
+    if (handedOver.has(req.socket)) res.setHeader('Connection', 'close');
+  });
   let stopped = false;
   process.on('message', (message: unknown, handle: unknown) => {
     if (!isConnectionMessage(message)) return;
     if (!(handle instanceof Socket)) return;
+    send(acceptedMessage(message.id));
     if (stopped) {
       handle.destroy();
       return;
     }
+    handedOver.add(handle);
     handOver(server, handle, Buffer.from(message.head, 'base64'));
   });
   send(READY_MESSAGE);
