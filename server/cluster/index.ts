@@ -1,8 +1,9 @@
 /**
  * `sockjs-ts-server/cluster`: the cluster bus on Redis, and sticky routing for node:cluster
- * (`startStickyPrimary` in the primary, `acceptStickyConnections` in each worker). The only module that loads `redis` (an
- * optional peer dependency, `npm install redis`), and only when a bus is created: the main entry
- * and this one load without it; `createRedisBus` then throws `ERR_REDIS_MISSING` naming the command.
+ * (`startStickyPrimary` in the primary, `acceptStickyConnections` in each worker). The only module
+ * that loads `redis` (an optional peer dependency, `npm install redis`), and only when a bus is
+ * created: the main entry and this one load without it; `createRedisBus` then throws
+ * `ERR_REDIS_MISSING` naming the command.
  */
 export { createRedisBus, REDIS_BUS_DEFAULTS, type RedisBusOptions, type RedisClusterBus } from './redis-bus';
 export type { ClusterBusStats } from './stats';

@@ -81,9 +81,10 @@ function isReadingHandle(value: unknown): value is ReadingHandle {
 
 /**
  * Pauses the stream and stops its handle reading. `pause()` alone only stops the 'data' events: the
- * handle goes on reading into the stream's buffer, and once the handle is sent to a worker, what
- * this process read in between would be lost. Node has no public call for it (its own `pause()`
- * does it only for sockets made with `onread`), so the handle's `readStop()` is called directly.
+ * handle goes on reading into the stream's buffer, and once the connection is sent to a worker (both
+ * processes then hold it), bytes read here would never reach the worker. Node has no public call for
+ * it (its own `pause()` does it only for sockets made with `onread`), so the handle's `readStop()` is
+ * called directly.
  */
 function stopReading(socket: Socket): void {
   socket.pause();
