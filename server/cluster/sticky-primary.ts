@@ -165,6 +165,8 @@ class Router {
       this.server.once('error', reject);
       this.server.listen(this.options.port, this.options.host, () => {
         this.server.off('error', reject);
+        // Once listening, an accept error (EMFILE...) is reported; the server goes on listening.
+        this.server.on('error', (error) => this.options.logger.error({ err: error }, 'sticky primary: accept failed'));
         const address = this.server.address();
         resolve(typeof address === 'object' && address !== null ? address.port : this.options.port);
       });
@@ -175,6 +177,9 @@ class Router {
     this.server.close();
     for (const socket of this.pending) socket.destroy();
     this.pending.clear();
+    // Only this process's copies: a worker that has taken its connection keeps it.
+    for (const { socket } of this.awaiting.values()) socket.destroy();
+    this.awaiting.clear();
     cluster.off('message', this.onMessage).off('exit', this.onWorkerGone);
   }
 
