@@ -84,7 +84,8 @@ function isReadingHandle(value: unknown): value is ReadingHandle {
  * handle goes on reading into the stream's buffer, and once the connection is sent to a worker (both
  * processes then hold it), bytes read here would never reach the worker. Node has no public call for
  * it (its own `pause()` does it only for sockets made with `onread`), so the handle's `readStop()` is
- * called directly.
+ * called directly. The server must make its sockets with `highWaterMark: 0`, or the stream's
+ * read-ahead starts the handle again on the next tick (see the sticky primary).
  */
 function stopReading(socket: Socket): void {
   socket.pause();

@@ -68,20 +68,24 @@ export class WorkerPool {
 
   /**
    * SIGTERM to every worker; resolves true when all exit within `timeout` ms, by themselves (code
-   * 0) or by the signal; the others get SIGKILL, and it resolves false.
+   * 0) or by the signal; the others get SIGKILL, and it resolves false. A worker already
+   * disconnected (dying before the stop) is waited for but does not count.
    */
   async stop(timeout: number): Promise<boolean> {
     this.stopping = true;
     for (const timer of this.respawnTimers) clearTimeout(timer);
     this.respawnTimers.clear();
     const workers = [...this.forked.values()];
+    const counted = workers.map((worker) => worker.isConnected());
     const exits = workers.map((worker) => exitOf(worker));
     for (const worker of workers) worker.process.kill('SIGTERM');
     const results = await Promise.all(exits.map((exit) => withinMs(exit, timeout).catch(() => undefined)));
     const late = workers.filter((_worker, i) => results[i] === undefined);
     for (const worker of late) worker.process.kill('SIGKILL');
     await Promise.all(late.map((worker) => exitOf(worker)));
-    return results.every((result) => result !== undefined && (result.code === 0 || result.signal === 'SIGTERM'));
+    return results.every(
+      (result, i) => result !== undefined && (!counted[i] || result.code === 0 || result.signal === 'SIGTERM'),
+    );
   }
 
   private fork(slot: number): void {

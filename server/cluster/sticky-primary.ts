@@ -156,7 +156,11 @@ class Router {
     private readonly options: Resolved,
     private readonly pool: WorkerPool,
   ) {
-    this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
+    // highWaterMark 0: once a read has stopped the handle (readHead) and paused the stream, the
+    // stream must not restart it. With any other mark, Readable's read-ahead (`maybeReadMore`,
+    // on the next tick) calls `read(0)` while the buffer is below the mark, which starts the
+    // handle again: this process would take bytes (a request body) meant for the worker.
+    this.server = createServer({ pauseOnConnect: true, highWaterMark: 0 }, (socket) => this.accept(socket));
     cluster.on('message', this.onMessage).on('exit', this.onWorkerGone);
   }
 
