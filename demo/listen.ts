@@ -25,11 +25,7 @@ export interface ListenOptions {
 }
 
 export async function listenTracked(server: Server, options: ListenOptions = {}): Promise<Listening> {
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  const sockets = trackConnections(server);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -39,6 +35,43 @@ export async function listenTracked(server: Server, options: ListenOptions = {})
     });
   });
   const port = (server.address() as AddressInfo).port;
+  return tracked(server, sockets, { host, port }, () => new Promise((resolve) => server.close(() => resolve())));
+}
+
+/**
+ * The same for a server that does not listen itself: `accept` makes it take connections from
+ * elsewhere (a node:cluster worker's, from the sticky primary at `options`' address) and returns
+ * how to stop taking them.
+ */
+export function acceptTracked(
+  server: Server,
+  accept: (server: Server) => { stop(): void },
+  options: ListenOptions = {},
+): Listening {
+  const sockets = trackConnections(server);
+  const accepting = accept(server);
+  return tracked(server, sockets, { host: options.host ?? '127.0.0.1', port: options.port ?? 0 }, async () => {
+    accepting.stop();
+    server.close();
+  });
+}
+
+function trackConnections(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+function tracked(
+  server: Server,
+  sockets: Set<Socket>,
+  address: { host: string; port: number },
+  closeServer: () => Promise<void>,
+): Listening {
+  const { host, port } = address;
   return {
     server,
     port,
@@ -47,7 +80,7 @@ export async function listenTracked(server: Server, options: ListenOptions = {})
       return sockets.size;
     },
     close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = closeServer();
       for (const socket of sockets) socket.destroy();
       return closed;
     },

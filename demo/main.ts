@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { demoPage } from '../cli/page';
 import { createRedisBus, type RedisClusterBus } from '../server/cluster';
 import { registerMetrics } from '../server/metrics';
+import { startPrimaryIfAsked, stickyListening } from './node-cluster';
 import { sharedSessions, type SharedSessions } from './redis-session-store';
 import { mountSpringDemo } from './spring-demo';
 import { mountStompDemo, STOMP_CHAT_PATH } from './stomp-demo';
@@ -52,9 +53,12 @@ async function main(): Promise<void> {
     metrics.metrics().then((text) => res.type(metrics.contentType).send(text), next);
   });
   const port = Number(process.env.PORT ?? 8080);
-  const running = await listen(server, app, endpoints, { host: process.env.HOST ?? '127.0.0.1', port });
+  const sticky = stickyListening();
+  const host = process.env.HOST ?? '127.0.0.1';
+  const running = await listen(server, app, endpoints, { host, port, ...(sticky ? { listening: sticky } : {}) });
   running.onClose(() => registry.close({ flushTimeout: 5_000 }));
-  console.log(`SockJS test services and demo on ${running.baseUrl}/`);
+  if (sticky) console.log(`worker ${process.pid} takes its connections from the sticky primary`);
+  else console.log(`SockJS test services and demo on ${running.baseUrl}/`);
   const stop = (): void => {
     // The drain: endpoints first (each refuses new sessions, leaves the cluster registry at once, then
     // closes its sessions with 1001 so clients move to another node), then the bus.
@@ -76,7 +80,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+/** `WORKERS=N`: this process is the sticky primary (demo/node-cluster.ts), else the demo server itself. */
+startPrimaryIfAsked()
+  .then(async (primary) => (primary ? undefined : main()))
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });

@@ -4,7 +4,7 @@ import { testServiceOptions } from '../cli/services';
 import { stompServices } from '../cli/stomp-services';
 import { createEndpoint, type EndpointOptions, type SockJsEndpoint } from '../server';
 import type { StompServer, StompServerOptions } from '../server/stomp';
-import { listenTracked } from './listen';
+import { listenTracked, type Listening } from './listen';
 
 /** A running server with the standard SockJS test services mounted. */
 export interface RunningServices {
@@ -27,6 +27,8 @@ export interface ServicesOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** How the server gets its connections. Default: it listens on host:port (`listenTracked`). */
+  listening?: (server: Server, options: { host?: string; port?: number }) => Promise<Listening>;
   /** Applied to every service (tests shorten delays with it). */
   overrides?: Partial<Omit<EndpointOptions, 'prefix' | 'handler'>>;
 }
@@ -74,7 +76,7 @@ export async function listen(
   endpoints: SockJsEndpoint[],
   options: ServicesOptions,
 ): Promise<RunningServices> {
-  const listening = await listenTracked(server, options);
+  const listening = await (options.listening ?? listenTracked)(server, options);
   const beforeClose: Array<() => Promise<void>> = [];
   return {
     server,

@@ -7,6 +7,7 @@ export const ERROR_CATALOGUE = {
   ERR_INVALID_OPTION: { status: 0, message: 'Invalid option' },
   ERR_CLIENT_SCRIPT_MISSING: { status: 0, message: 'sockjs-client is not installed' },
   ERR_REDIS_MISSING: { status: 0, message: 'redis is not installed' },
+  ERR_CLUSTER_ROLE: { status: 0, message: 'Not the node:cluster process this call is for' },
   ERR_NOT_FOUND: { status: 404, message: '404 Error: Page not found\n' },
   ERR_SESSION_NOT_FOUND: { status: 404, message: '404 Error: Page not found\n' },
   ERR_PAYLOAD_EXPECTED: { status: 500, message: 'Payload expected.' },
