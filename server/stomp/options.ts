@@ -24,7 +24,8 @@ export interface StompServerOptions {
    * A cluster bus (`createRedisBus` of `sockjs-ts-server/cluster`): the in-memory broker's topics and
    * the user destinations then reach subscribers on every node, and queues are kept in Redis for
    * the consumers of every node (the four queue bounds above then apply to what waits in Redis).
-   * Not with `broker`. Default none (this node only).
+   * With `broker` (the relay, which reaches every node by itself) the bus carries the user destinations
+   * and `clusterUsers()` only. Default none (this node only).
    */
   cluster?: ClusterChannels;
   /**
@@ -215,7 +216,7 @@ export function resolveStompOptions(options: StompServerOptions = {}): ResolvedS
     applicationPrefixes: checkPrefixes('applicationPrefixes', resolved.applicationPrefixes),
     userPrefix: checkUserPrefix(resolved.userPrefix),
     broker: checkBroker(options.broker),
-    cluster: checkCluster(options.cluster, options.broker),
+    cluster: checkCluster(options.cluster),
     heartBeat: checkHeartBeat(resolved.heartBeat),
     heartBeatTolerance: checkTolerance(resolved.heartBeatTolerance),
     versions: checkVersions(resolved.versions),
@@ -273,15 +274,13 @@ function checkBroker(value: unknown): MessageBroker | undefined {
   return value as MessageBroker;
 }
 
-function checkCluster(value: unknown, broker: unknown): ClusterChannels | undefined {
+function checkCluster(value: unknown): ClusterChannels | undefined {
   if (value === undefined) return undefined;
   const shape = value as Record<string, unknown> | null;
   const methods = ['subscribe', 'unsubscribe', 'publishTo', 'channels', 'onReconnect', 'queueStore', 'presence'];
   if (typeof shape !== 'object' || shape === null || !methods.every((m) => typeof shape[m] === 'function')) {
     throw invalid('cluster', `must be a cluster bus (createRedisBus), with ${methods.join(', ')}`);
   }
-  // Another broker (the relay) reaches every node by itself; the bus wraps the in-memory one only.
-  if (broker !== undefined) throw invalid('cluster', 'and broker exclude each other');
   return value as ClusterChannels;
 }
 

@@ -97,6 +97,7 @@ class Server implements StompServer, ConnectionHost, ReplySender, MessagingTempl
     const { topicPrefixes, applicationPrefixes, userPrefix, versions } = this.options;
     const logger = (this.logger = this.options.logger ?? stderrLogger);
     this.events = new StompEventBus(logger);
+    // With another broker (the relay reaches every node by itself) a cluster bus carries the user destinations only.
     this.broker = this.options.broker ?? this.localBroker(logger);
     this.userRoutes = userPrefix === false ? undefined : this.userRegistryFor(userPrefix, logger);
     this.app = new AppRouter(applicationPrefixes, topicPrefixes[0], this.userRoutes !== undefined, this, this.logger);

@@ -162,15 +162,13 @@ describe('the cluster option and the bus channels for modules', () => {
   const invalidOption = (pattern: RegExp) => (error: unknown) =>
     error instanceof SockJsError && error.code === 'ERR_INVALID_OPTION' && pattern.test(error.message);
 
-  test('createStompServer: cluster must be a bus, and not with broker', () => {
+  test('createStompServer: cluster must be a bus; with another broker it carries the user destinations only', () => {
     assert.throws(
       () => createStompServer({ cluster: {} as RedisClusterBus }),
       invalidOption(/cluster must be a cluster bus/),
     );
-    assert.throws(
-      () => createStompServer({ cluster: bus(), broker: new MemoryBroker() }),
-      invalidOption(/cluster and broker exclude each other/),
-    );
+    const broker = new MemoryBroker();
+    assert.equal(createStompServer({ cluster: bus(), broker }).broker, broker, 'the broker given, not the bus');
   });
 
   test("a module's channel: not an endpoint's, one handler per channel", () => {

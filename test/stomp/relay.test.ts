@@ -11,11 +11,14 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { rabbitMqMissing, startRabbitMq, type RabbitMqNode } from '../../demo/peers/rabbitmq';
 import { encodeFrame, StompDecoder, type StompFrame } from '../../protocol';
+import { createRedisBus } from '../../server/cluster';
 import { createStompBrokerRelay, OutboundMessage, type StompBrokerRelay } from '../../server/stomp';
 import { Events } from '../support/events';
 import { RecordingLogger } from '../support/logger';
+import { redisSkipReason, startRedis } from '../support/redis';
 import { Resources } from '../support/resources';
 import { startStompServer, StompjsSession, type StompTestServer } from '../support/stomp';
+import { principalFromQuery, withUser } from '../support/stomp-e2e';
 import { until, withTimeout } from '../support/wait';
 
 /** RabbitMQ's own message ids (`T_sub-0@@session-…@@1`): proof a message went through it. */
@@ -585,6 +588,55 @@ describe('STOMP broker relay to RabbitMQ', { skip: missing && `rabbitmq-server: 
     } finally {
       await local.closeAll();
       await r.rabbit.ctl('delete_user', user);
+    }
+  });
+
+  test('two nodes, each with its relay and a cluster bus: topics through RabbitMQ, /user destinations and users through Redis', async (t) => {
+    const r = running(t);
+    if (!r) return;
+    const noRedis = redisSkipReason();
+    if (noRedis) return t.skip(noRedis);
+    const local = new Resources();
+    try {
+      const redis = await startRedis();
+      local.add(redis, (process) => process.stop());
+      const nodes: StompTestServer[] = [];
+      for (const nodeId of ['relay-1', 'relay-2']) {
+        const bus = createRedisBus({ url: redis.url, nodeId, logger: new RecordingLogger() });
+        local.add(bus, (b) => b.close());
+        const relay = createStompBrokerRelay({ port: r.rabbit.ports.stomp, logger: new RecordingLogger() });
+        local.add(relay, (x) => x.close());
+        const available = waitForEvent(relay, 'available', 10_000);
+        const server = await startStompServer({ broker: relay, cluster: bus, heartBeat: [0, 0] }, undefined, {
+          cluster: bus,
+          ...principalFromQuery,
+        });
+        local.add(server.http, (http) => http.close());
+        await bus.start();
+        await available;
+        nodes.push(server);
+      }
+      const [one, two] = nodes as [StompTestServer, StompTestServer];
+      const alice = await StompjsSession.connect(withUser(two, 'alice'), 'ws', local);
+      await alice.subscribed('/user/queue/inbox');
+      one.stomp.template.convertAndSendToUser('alice', '/queue/inbox', 'from node 1');
+      const direct = await alice.messages.waitFor((m) => m.body === 'from node 1', "alice's message across nodes");
+      assert.equal(direct.headers.destination, '/user/queue/inbox');
+      assert.doesNotMatch(direct.headers['message-id'] ?? '', RABBIT_MESSAGE_ID, 'through the bus, not RabbitMQ');
+      assert.deepEqual(await one.stomp.clusterUsers(), ['alice']);
+
+      const subscriber = await StompjsSession.connect(two, 'ws', local);
+      const id = await subscriber.subscribed('/topic/across');
+      const relayOfTwo = two.stomp.broker as StompBrokerRelay;
+      await until(
+        () => relayOfTwo.confirmed(subscriber.connectedFrame?.headers.session ?? '', id),
+        'RabbitMQ to confirm',
+      );
+      one.stomp.template.convertAndSend('/topic/across', 'through RabbitMQ');
+      const relayed = await subscriber.messages.waitFor((m) => m.body === 'through RabbitMQ', 'the topic message');
+      assert.match(relayed.headers['message-id'] ?? '', RABBIT_MESSAGE_ID);
+    } finally {
+      await local.closeAll();
     }
   });
 });
