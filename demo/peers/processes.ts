@@ -3,6 +3,7 @@
  * listening socket, waiting for an exit; and processes seen from outside (/proc, signals) for a peer
  * that is not a direct child (RabbitMQ).
  */
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { DeadlineError } from '../proxy/wait';
@@ -57,6 +58,14 @@ export async function untilListening(peer: PeerChild, ms: number): Promise<void>
     if (Date.now() > deadline) throw new DeadlineError(`${peer.name} to listen on ${peer.port}`, ms, peer.log());
     await Promise.race([new Promise((wake) => setTimeout(wake, 20)), peer.exited]);
   }
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within `ms`; resolves once it has exited. */
+export async function terminate(child: ChildProcess, exited: Promise<void>, ms: number): Promise<void> {
+  child.kill('SIGTERM');
+  if (await exitsWithin(exited, ms)) return;
+  child.kill('SIGKILL');
+  await exited;
 }
 
 /** True when `exited` settles within `ms`, false when it does not (then the caller kills harder). */

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitsWithin, freePort, untilListening } from './processes';
+import { freePort, terminate, untilListening } from './processes';
 
 /** `REDIS_SERVER` if set, else `redis-server` on the PATH; undefined when there is none. */
 export function findRedisServer(): string | undefined {
@@ -82,13 +82,7 @@ export class RedisProcess {
 
   /** SIGTERM, SIGKILL after `ms`; resolves once it has exited and its directory is gone. */
   async stop(ms = 5000): Promise<void> {
-    if (this.exitCode === undefined) {
-      this.child.kill('SIGTERM');
-      if (!(await exitsWithin(this.exited, ms))) {
-        this.killNow();
-        await this.exited;
-      }
-    }
+    if (this.exitCode === undefined) await terminate(this.child, this.exited, ms);
     rmSync(this.dir, { recursive: true, force: true });
   }
 

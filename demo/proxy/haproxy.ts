@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { exitsWithin, freePort, untilListening } from '../peers/processes';
+import { freePort, terminate, untilListening } from '../peers/processes';
 import { renderTemplate } from './nginx';
 
 /**
@@ -172,13 +172,7 @@ export class HaproxyProcess {
 
   /** SIGTERM (a hard stop: open connections are closed), SIGKILL after `ms`; the directory goes. */
   async stop(ms = 5000): Promise<void> {
-    if (!this.hasExited && this.child.pid !== undefined) {
-      this.child.kill('SIGTERM');
-      if (!(await exitsWithin(this.exited, ms))) {
-        this.killNow();
-        await this.exited;
-      }
-    }
+    if (!this.hasExited && this.child.pid !== undefined) await terminate(this.child, this.exited, ms);
     rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -15,18 +15,10 @@ import { findNginx, renderConfig, renderTemplate, userDirective, type NginxMode 
 import { messagesIn } from '../../demo/proxy/cut-response';
 import { checkSequence, formatNumbers, numbered } from '../../demo/proxy/sequence';
 import { ChangeBus, Stack } from '../../demo/proxy/wait';
+import { directives } from '../support/config-text';
 
 const MODES: NginxMode[] = ['no-upgrade', 'buffering', 'idle-cut', 'close-delimited', 'strip-prefix'];
 const nginxBin = findNginx();
-
-/** The directives of a config, comments dropped. */
-function directives(config: string): string {
-  return config
-    .split('\n')
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter(Boolean)
-    .join('\n');
-}
 
 describe('nginx config templates', () => {
   test('placeholders are filled, and one without a value is an error', () => {

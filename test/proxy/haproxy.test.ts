@@ -32,6 +32,7 @@ import {
   type StartedProxy,
 } from '../support/sticky-routing';
 import { WsClient } from '../support/ws-client';
+import { directives } from '../support/config-text';
 
 const haproxyBin = findHaproxy();
 const skip = haproxyBin
@@ -40,15 +41,6 @@ const skip = haproxyBin
 const bin = haproxyBin ? { bin: haproxyBin } : {};
 const MODES: HaproxyMode[] = ['sticky-server-id', 'sticky-cookie'];
 const NODES = NODE_NAMES.map((name, i) => ({ name, port: 9001 + i }));
-
-/** The directives of a config, comments dropped. */
-function directives(config: string): string {
-  return config
-    .split('\n')
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter(Boolean)
-    .join('\n');
-}
 
 describe('haproxy configs', () => {
   test('sticky-server-id hashes the server id consistently; a failed connect marks down and redispatches', () => {

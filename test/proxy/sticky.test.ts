@@ -15,20 +15,12 @@ import { NODE_PREFIX } from '../support/nodes';
 import { GET } from '../support/raw-http';
 import { Resources } from '../support/resources';
 import { NODE_NAMES, describeServerIdRouting, probeServerId, startNodes } from '../support/sticky-routing';
+import { directives } from '../support/config-text';
 
 const nginxBin = findNginx();
 const skip = nginxBin
   ? false
   : 'nginx not installed at /usr/sbin/nginx (set NGINX=...; CI installs nginx-light): sticky routing skipped';
-
-/** The directives of a config, comments dropped. */
-function directives(config: string): string {
-  return config
-    .split('\n')
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter(Boolean)
-    .join('\n');
-}
 
 describe('sticky config', () => {
   const active = directives(renderConfig('sticky', { listenPort: 1, upstreamPort: 2, upstreamPorts: [2, 3, 4] }).main);
