@@ -23,6 +23,11 @@ class LocalQueue {
   /** A take is in flight; `takeAgain`: something came meanwhile, take once more after it. */
   taking = false;
   takeAgain = false;
+  /**
+   * Redis may hold messages for it: false once a take came back short, true again when one is
+   * announced (or put back, or Redis is back), so that ACKs and drains do not each cost a round trip.
+   */
+  mayHaveMore = true;
   /** Messages to put back at the head of the queue, gathered over one turn of the event loop. */
   returning: Taken[] = [];
   /** Put back that Redis did not take (it was away): tried again when it is back. */
@@ -188,7 +193,9 @@ export class ClusterQueues {
 
   private heardOf(name: string): void {
     const queue = this.queues.get(name);
-    if (queue !== undefined) this.take(queue);
+    if (queue === undefined) return;
+    queue.mayHaveMore = true;
+    this.take(queue);
   }
 
   private queueNamed(name: string): LocalQueue {
@@ -207,12 +214,13 @@ export class ClusterQueues {
       queue.takeAgain = true;
       return;
     }
-    if (queue.taken.length > 0 || !queue.hasReady() || !this.bus.connected) return;
+    if (!queue.mayHaveMore || queue.taken.length > 0 || !queue.hasReady() || !this.bus.connected) return;
     queue.taking = true;
     queue.takeAgain = false;
     this.store.take(queue.name, this.prefetch).then(
       (items) => {
         queue.taking = false;
+        if (items.length < this.prefetch && !queue.takeAgain) queue.mayHaveMore = false;
         for (const raw of items) this.accept(queue, raw);
         this.pump(queue);
         if (items.length === this.prefetch || queue.takeAgain) this.take(queue);
@@ -319,6 +327,7 @@ export class ClusterQueues {
   private catchUp(): void {
     for (const queue of this.queues.values()) {
       if (queue.unreturned.length > 0 && queue.returning.length === 0) this.flushReturns(queue);
+      queue.mayHaveMore = true;
       this.take(queue);
     }
   }
