@@ -32,6 +32,9 @@ export const ERROR_CATALOGUE = {
   ERR_BROKEN_FRAMING: { status: 0, message: 'Broken framing.' },
   ERR_HANDLER_FAILED: { status: 0, message: 'The session handler threw' },
   ERR_TRANSPORT: { status: 0, message: 'Transport failure' },
+  // The client (client/): a send() it cannot take.
+  ERR_CLIENT_QUEUE_FULL: { status: 0, message: 'Send queue full while offline' },
+  ERR_CLIENT_CLOSED: { status: 0, message: 'The SockJS connection is closed' },
   // STOMP protocol errors: the message (with its detail) is meant for an ERROR frame's `message` header.
   ERR_STOMP_UNKNOWN_COMMAND: { status: 0, message: 'Unknown STOMP command' },
   ERR_STOMP_BAD_ESCAPE: { status: 0, message: 'Bad STOMP header escape' },
