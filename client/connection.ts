@@ -5,12 +5,18 @@
  * lost. Each connection is a new server session: what was in flight when one was lost may be lost
  * (at-most-once); a resume extension would add its acknowledgements where `opened`/`lost` are.
  */
-import { SockJsError } from '../protocol/errors';
+import { SockJsError } from '../protocol/error-class';
 import type { Frame } from '../protocol/frames';
 import { ReadyState } from '../protocol/states';
 import { SockJsEvents } from './events';
 import { fetchInfo, OPEN_ROUND_TRIPS, type ServerInfo } from './info';
-import { parseBaseUrl, resolveSocketOptions, type ResolvedSocketOptions, type SockJsSocketOptions } from './options';
+import {
+  parseBaseUrl,
+  PATH_SEGMENT,
+  resolveSocketOptions,
+  type ResolvedSocketOptions,
+  type SockJsSocketOptions,
+} from './options';
 import { cancelTimer, platform, randomString, startTimer, type Timer } from './platform';
 import { backoffDelay, isTransientClose } from './reconnect';
 import { SendQueue } from './send-queue';
@@ -27,10 +33,11 @@ interface Current {
 }
 
 export class SockJsSocket extends SockJsEvents {
-  static readonly CONNECTING = ReadyState.CONNECTING;
-  static readonly OPEN = ReadyState.OPEN;
-  static readonly CLOSING = ReadyState.CLOSING;
-  static readonly CLOSED = ReadyState.CLOSED;
+  // Literals (ReadyState's values), not references to it: a bundler may then drop an unused class.
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
 
   /** The URL given (http(s) or ws(s)). */
   readonly url: string;
@@ -39,55 +46,55 @@ export class SockJsSocket extends SockJsEvents {
   /** Accepted for WebSocket compatibility; SockJS carries text only, so it changes nothing. */
   binaryType = 'blob';
 
-  private state: ReadyState = ReadyState.CONNECTING;
-  private current: Current | null = null;
-  private readonly options: ResolvedSocketOptions;
-  private readonly base: string;
-  private readonly query: string;
-  private readonly queue: SendQueue;
+  #state: ReadyState = ReadyState.CONNECTING;
+  #current: Current | null = null;
+  readonly #options: ResolvedSocketOptions;
+  readonly #base: string;
+  readonly #query: string;
+  readonly #queue: SendQueue;
   /** Increments with every attempt: callbacks of an abandoned attempt see a stale number and do nothing. */
-  private attemptId = 0;
+  #attemptId = 0;
   /** Reconnect attempts since the connection was last open. */
-  private attempts = 0;
-  private everOpened = false;
-  private openTimer: Timer | undefined;
-  private retryTimer: Timer | undefined;
-  private livenessTimer: Timer | undefined;
-  private lastFrameAt = 0;
-  private readonly onOnline = (): void => this.retryNow();
+  #attempts = 0;
+  #everOpened = false;
+  #openTimer: Timer | undefined;
+  #retryTimer: Timer | undefined;
+  #livenessTimer: Timer | undefined;
+  #lastFrameAt = 0;
+  readonly #onOnline = (): void => this.#retryNow();
 
   constructor(url: string, options: SockJsSocketOptions = {}) {
     super();
     const { base, query } = parseBaseUrl(url);
     const globals = platform();
-    this.options = resolveSocketOptions(options, { WebSocket: globals.WebSocket, EventSource: globals.EventSource });
-    if (this.usableTransports({ websocket: true, rto: 0 }).length === 0) {
+    this.#options = resolveSocketOptions(options, { WebSocket: globals.WebSocket, EventSource: globals.EventSource });
+    if (this.#usableTransports({ websocket: true, rto: 0 }).length === 0) {
       throw new SockJsError(
         'ERR_INVALID_OPTION',
         'SockJsSocket: no usable transport (a WebSocket or EventSource constructor is missing)',
       );
     }
     this.url = url;
-    this.base = base;
-    this.query = query;
-    this.queue = new SendQueue(this.options.maxQueuedMessages, this.options.maxQueuedBytes);
-    globals.addEventListener?.('online', this.onOnline);
+    this.#base = base;
+    this.#query = query;
+    this.#queue = new SendQueue(this.#options.maxQueuedMessages, this.#options.maxQueuedBytes);
+    globals.addEventListener?.('online', this.#onOnline);
     // Started on a fresh task, so that the caller can attach its handlers first.
-    startTimer(0, () => this.attempt());
+    startTimer(0, () => this.#attempt());
   }
 
   get readyState(): ReadyState {
-    return this.state;
+    return this.#state;
   }
 
   /** The transport in use while open, else null. */
   get transport(): ClientTransportName | null {
-    return this.state === ReadyState.OPEN && this.current ? this.current.name : null;
+    return this.#state === ReadyState.OPEN && this.#current ? this.#current.name : null;
   }
 
   /** Messages waiting for a transport (sent while connecting or reconnecting). */
   get queuedMessages(): number {
-    return this.queue.length;
+    return this.#queue.length;
   }
 
   /**
@@ -97,11 +104,11 @@ export class SockJsSocket extends SockJsEvents {
   send(data: string): void {
     if (typeof data !== 'string')
       throw new SockJsError('ERR_BINARY_UNSUPPORTED', `send() takes a string, got ${typeof data}`);
-    if (this.state === ReadyState.CLOSING || this.state === ReadyState.CLOSED) {
+    if (this.#state === ReadyState.CLOSING || this.#state === ReadyState.CLOSED) {
       throw new SockJsError('ERR_CLIENT_CLOSED', 'send() after close');
     }
-    if (this.state === ReadyState.OPEN && this.current) this.current.transport.send(data);
-    else this.queue.push(data);
+    if (this.#state === ReadyState.OPEN && this.#current) this.#current.transport.send(data);
+    else this.#queue.push(data);
   }
 
   /**
@@ -112,176 +119,176 @@ export class SockJsSocket extends SockJsEvents {
     if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
       throw new SockJsError('ERR_INVALID_CLOSE_CODE', `close() takes 1000 or 3000-4999, got ${code}`);
     }
-    if (this.state === ReadyState.CLOSING || this.state === ReadyState.CLOSED) return;
-    this.state = ReadyState.CLOSING;
-    this.dropTransport(code, reason);
-    startTimer(0, () => this.finish(code, reason, true));
+    if (this.#state === ReadyState.CLOSING || this.#state === ReadyState.CLOSED) return;
+    this.#state = ReadyState.CLOSING;
+    this.#dropTransport(code, reason);
+    startTimer(0, () => this.#finish(code, reason, true));
   }
 
   /** One attempt: /info, then the transports in turn. */
-  private attempt(): void {
-    if (this.state !== ReadyState.CONNECTING) return;
-    const id = ++this.attemptId;
-    fetchInfo(this.base, this.query, this.options.infoTimeout).then(
+  #attempt(): void {
+    if (this.#state !== ReadyState.CONNECTING) return;
+    const id = ++this.#attemptId;
+    fetchInfo(this.#base, this.#query, this.#options.infoTimeout).then(
       (info) => {
-        if (id === this.attemptId && this.state === ReadyState.CONNECTING) this.tryTransports(id, info);
+        if (id === this.#attemptId && this.#state === ReadyState.CONNECTING) this.#tryTransports(id, info);
       },
       (error: unknown) => {
-        if (id !== this.attemptId) return;
+        if (id !== this.#attemptId) return;
         const detail = error instanceof Error ? error.message : String(error);
-        this.failed(1002, `Cannot connect to server (${detail})`);
+        this.#failed(1002, `Cannot connect to server (${detail})`);
       },
     );
   }
 
-  private usableTransports(info: Pick<ServerInfo, 'websocket' | 'rto'>): ClientTransportName[] {
-    return this.options.transports.filter((name) => {
-      if (name === 'websocket') return info.websocket && this.options.WebSocket !== undefined;
-      if (name === 'eventsource') return this.options.EventSource !== undefined;
+  #usableTransports(info: Pick<ServerInfo, 'websocket' | 'rto'>): ClientTransportName[] {
+    return this.#options.transports.filter((name) => {
+      if (name === 'websocket') return info.websocket && this.#options.WebSocket !== undefined;
+      if (name === 'eventsource') return this.#options.EventSource !== undefined;
       return true;
     });
   }
 
-  private tryTransports(id: number, info: ServerInfo): void {
-    const candidates = preferRemembered(this.base, this.usableTransports(info));
-    if (candidates.length === 0) return this.failed(2000, 'All transports failed (none the server offers)');
-    const timeout = Math.max(this.options.timeout, info.rto * OPEN_ROUND_TRIPS || DEFAULT_OPEN_TIMEOUT);
-    this.tryNext(id, candidates, timeout);
+  #tryTransports(id: number, info: ServerInfo): void {
+    const candidates = preferRemembered(this.#base, this.#usableTransports(info));
+    if (candidates.length === 0) return this.#failed(2000, 'All transports failed (none the server offers)');
+    const timeout = Math.max(this.#options.timeout, info.rto * OPEN_ROUND_TRIPS || DEFAULT_OPEN_TIMEOUT);
+    this.#tryNext(id, candidates, timeout);
   }
 
-  private tryNext(id: number, candidates: ClientTransportName[], timeout: number): void {
+  #tryNext(id: number, candidates: ClientTransportName[], timeout: number): void {
     const name = candidates.shift();
-    if (name === undefined) return this.failed(2000, 'All transports failed');
+    if (name === undefined) return this.#failed(2000, 'All transports failed');
     const next = (): void => {
-      cancelTimer(this.openTimer);
-      this.dropTransport();
-      this.tryNext(id, candidates, timeout);
+      cancelTimer(this.#openTimer);
+      this.#dropTransport();
+      this.#tryNext(id, candidates, timeout);
     };
-    this.openTimer = startTimer(timeout, () => {
-      if (id === this.attemptId && this.state === ReadyState.CONNECTING) next();
+    this.#openTimer = startTimer(timeout, () => {
+      if (id === this.#attemptId && this.#state === ReadyState.CONNECTING) next();
     });
     const slot: { current?: Current } = {};
     const transport = OPENERS[name]({
-      sessionUrl: `${this.base}/${this.options.server ?? randomString(3, '0123456789')}/${this.newSessionId()}`,
-      query: this.query,
-      WebSocket: this.options.WebSocket,
-      EventSource: this.options.EventSource,
+      sessionUrl: `${this.#base}/${this.#options.server ?? randomString(3, '0123456789')}/${this.#newSessionId()}`,
+      query: this.#query,
+      WebSocket: this.#options.WebSocket,
+      EventSource: this.#options.EventSource,
       hooks: {
         frame: (frame) => {
-          if (slot.current && this.current === slot.current) this.onFrame(frame);
+          if (slot.current && this.#current === slot.current) this.#onFrame(frame);
         },
         end: (code, reason) => {
-          if (!slot.current || this.current !== slot.current) return;
-          if (this.state === ReadyState.CONNECTING) next();
-          else this.lost(code, reason);
+          if (!slot.current || this.#current !== slot.current) return;
+          if (this.#state === ReadyState.CONNECTING) next();
+          else this.#lost(code, reason);
         },
       },
     });
     slot.current = { name, transport };
-    this.current = slot.current;
+    this.#current = slot.current;
   }
 
-  private newSessionId(): string {
-    const id = this.options.sessionId ? this.options.sessionId() : randomString(8);
-    if (typeof id !== 'string' || !/^[^./?#]+$/.test(id)) {
+  #newSessionId(): string {
+    const id = this.#options.sessionId ? this.#options.sessionId() : randomString(8);
+    if (typeof id !== 'string' || !PATH_SEGMENT.test(id)) {
       throw new SockJsError('ERR_INVALID_OPTION', `SockJsSocket: sessionId() returned ${JSON.stringify(id)}`);
     }
     return id;
   }
 
-  private onFrame(frame: Frame): void {
-    this.lastFrameAt = Date.now();
+  #onFrame(frame: Frame): void {
+    this.#lastFrameAt = Date.now();
     if (frame.type === 'open')
-      return this.state === ReadyState.CONNECTING ? this.opened() : this.lost(1006, 'Server lost session');
-    if (this.state !== ReadyState.OPEN) return;
+      return this.#state === ReadyState.CONNECTING ? this.#opened() : this.#lost(1006, 'Server lost session');
+    if (this.#state !== ReadyState.OPEN) return;
     if (frame.type === 'heartbeat') return this.emit({ type: 'heartbeat' });
     if (frame.type === 'messages') {
       for (const data of frame.messages) {
-        if (this.state !== ReadyState.OPEN) return; // a listener closed it: the rest is not delivered
+        if (this.#state !== ReadyState.OPEN) return; // a listener closed it: the rest is not delivered
         this.emit({ type: 'message', data });
       }
       return;
     }
-    this.dropTransport();
-    if (isTransientClose(frame.code)) this.lost(frame.code, frame.reason);
-    else this.finish(frame.code, frame.reason, true);
+    this.#dropTransport();
+    if (isTransientClose(frame.code)) this.#lost(frame.code, frame.reason);
+    else this.#finish(frame.code, frame.reason, true);
   }
 
-  private opened(): void {
-    const current = this.current as Current;
-    cancelTimer(this.openTimer);
-    this.state = ReadyState.OPEN;
-    rememberTransport(this.base, current.name);
-    const reconnected = this.everOpened;
-    const attempt = this.attempts;
-    this.everOpened = true;
-    this.attempts = 0;
-    for (const message of this.queue.drain()) current.transport.send(message);
-    this.armLiveness();
+  #opened(): void {
+    const current = this.#current as Current;
+    cancelTimer(this.#openTimer);
+    this.#state = ReadyState.OPEN;
+    rememberTransport(this.#base, current.name);
+    const reconnected = this.#everOpened;
+    const attempt = this.#attempts;
+    this.#everOpened = true;
+    this.#attempts = 0;
+    for (const message of this.#queue.drain()) current.transport.send(message);
+    this.#armLiveness();
     this.emit({ type: 'transport', transport: current.name });
     if (reconnected) this.emit({ type: 'reconnected', attempt, transport: current.name });
     else this.emit({ type: 'open', transport: current.name });
   }
 
   /** The open connection is gone (no close frame, a transient one, or silence). */
-  private lost(code: number, reason: string): void {
-    this.dropTransport();
-    this.state = ReadyState.CONNECTING;
-    this.failed(code, reason);
+  #lost(code: number, reason: string): void {
+    this.#dropTransport();
+    this.#state = ReadyState.CONNECTING;
+    this.#failed(code, reason);
   }
 
   /** An attempt failed, or the connection was lost: try again if allowed, else close. */
-  private failed(code: number, reason: string): void {
-    cancelTimer(this.openTimer);
-    this.dropTransport();
-    if (!this.options.reconnect || this.attempts >= this.options.maxReconnectAttempts) {
-      return this.finish(code, reason, false);
+  #failed(code: number, reason: string): void {
+    cancelTimer(this.#openTimer);
+    this.#dropTransport();
+    if (!this.#options.reconnect || this.#attempts >= this.#options.maxReconnectAttempts) {
+      return this.#finish(code, reason, false);
     }
-    this.attempts++;
-    const delay = backoffDelay(this.options.backoff, this.attempts);
-    this.retryTimer = startTimer(delay, () => this.retryNow());
-    this.emit({ type: 'reconnecting', attempt: this.attempts, delay, code, reason });
+    this.#attempts++;
+    const delay = backoffDelay(this.#options, this.#attempts);
+    this.#retryTimer = startTimer(delay, () => this.#retryNow());
+    this.emit({ type: 'reconnecting', attempt: this.#attempts, delay, code, reason });
   }
 
   /** Starts the scheduled attempt now (its delay over, or the browser back `online`). */
-  private retryNow(): void {
-    if (this.retryTimer === undefined) return;
-    cancelTimer(this.retryTimer);
-    this.retryTimer = undefined;
-    this.attempt();
+  #retryNow(): void {
+    if (this.#retryTimer === undefined) return;
+    cancelTimer(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#attempt();
   }
 
-  private armLiveness(): void {
-    const timeout = this.options.livenessTimeout;
+  #armLiveness(): void {
+    const timeout = this.#options.livenessTimeout;
     if (timeout === 0) return;
     const check = (): void => {
-      if (this.state !== ReadyState.OPEN) return;
-      const silent = Date.now() - this.lastFrameAt;
-      if (silent >= timeout) return this.lost(1006, `No frame for ${silent} ms (liveness timeout)`);
-      this.livenessTimer = startTimer(timeout - silent, check);
+      if (this.#state !== ReadyState.OPEN) return;
+      const silent = Date.now() - this.#lastFrameAt;
+      if (silent >= timeout) return this.#lost(1006, `No frame for ${silent} ms (liveness timeout)`);
+      this.#livenessTimer = startTimer(timeout - silent, check);
     };
-    this.livenessTimer = startTimer(timeout, check);
+    this.#livenessTimer = startTimer(timeout, check);
   }
 
   /** Stops the transport in use, keeping what it had not sent for the next one. */
-  private dropTransport(code?: number, reason?: string): void {
-    cancelTimer(this.livenessTimer);
-    const current = this.current;
+  #dropTransport(code?: number, reason?: string): void {
+    cancelTimer(this.#livenessTimer);
+    const current = this.#current;
     if (!current) return;
-    this.current = null;
-    this.queue.requeue(current.transport.takeUnsent());
+    this.#current = null;
+    this.#queue.requeue(current.transport.takeUnsent());
     current.transport.close(code, reason);
   }
 
-  private finish(code: number, reason: string, wasClean: boolean): void {
-    if (this.state === ReadyState.CLOSED) return;
-    this.attemptId++;
-    cancelTimer(this.openTimer);
-    cancelTimer(this.retryTimer);
-    this.retryTimer = undefined;
-    this.dropTransport();
-    this.state = ReadyState.CLOSED;
-    platform().removeEventListener?.('online', this.onOnline);
-    this.emit({ type: 'close', code, reason, wasClean, unsent: this.queue.drain() });
+  #finish(code: number, reason: string, wasClean: boolean): void {
+    if (this.#state === ReadyState.CLOSED) return;
+    this.#attemptId++;
+    cancelTimer(this.#openTimer);
+    cancelTimer(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#dropTransport();
+    this.#state = ReadyState.CLOSED;
+    platform().removeEventListener?.('online', this.#onOnline);
+    this.emit({ type: 'close', code, reason, wasClean, unsent: this.#queue.drain() });
   }
 }

@@ -80,23 +80,23 @@ export class SockJsEvents implements HandlerProperties {
   /** Accepted for WebSocket compatibility (@stomp/stompjs sets it); failures arrive as `close`. */
   onerror: ((event: unknown) => void) | null = null;
 
-  private readonly listeners = new Map<SockJsEventType, Set<SockJsListener<never>>>();
+  readonly #listeners = new Map<SockJsEventType, Set<SockJsListener<never>>>();
 
   addEventListener<K extends SockJsEventType>(type: K, listener: SockJsListener<K>): void {
-    let set = this.listeners.get(type);
-    if (!set) this.listeners.set(type, (set = new Set()));
+    let set = this.#listeners.get(type);
+    if (!set) this.#listeners.set(type, (set = new Set()));
     set.add(listener);
   }
 
   removeEventListener<K extends SockJsEventType>(type: K, listener: SockJsListener<K>): void {
-    this.listeners.get(type)?.delete(listener);
+    this.#listeners.get(type)?.delete(listener);
   }
 
   /** Calls the `on…` handler, then the listeners in the order added. */
   protected emit<K extends SockJsEventType>(event: SockJsEventMap[K] & { type: K }): void {
     const handler = this[`on${event.type}`] as SockJsListener<K> | null;
     if (handler) invoke(handler, event);
-    const set = this.listeners.get(event.type);
+    const set = this.#listeners.get(event.type);
     if (set) for (const listener of [...set]) invoke(listener as SockJsListener<K>, event);
   }
 }

@@ -1,8 +1,7 @@
 /** The client's options: each named, with its default, and checked at construction. */
-import { SockJsError } from '../protocol/errors';
+import { SockJsError } from '../protocol/error-class';
 import { checkOptionKeys } from '../protocol/option-keys';
 import type { EventSourceConstructor, WebSocketConstructor } from './platform';
-import type { Backoff } from './reconnect';
 import { CLIENT_TRANSPORTS, type ClientTransportName } from './transport/types';
 
 export interface SockJsSocketOptions {
@@ -42,58 +41,75 @@ export interface SockJsSocketOptions {
   readonly maxQueuedBytes?: number;
 }
 
+/** The options that are numbers. */
+type NumericOption = {
+  [K in keyof SockJsSocketOptions]-?: NonNullable<SockJsSocketOptions[K]> extends number ? K : never;
+}[keyof SockJsSocketOptions];
+
+/** Timers above 2^31−1 ms fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Default, least and greatest value of each number, and whether it must be an integer (default yes). */
+const NUMBERS: Readonly<Record<NumericOption, readonly [number, number, number, boolean?]>> = {
+  timeout: [0, 0, MAX_TIMER_MS],
+  infoTimeout: [8000, 1, MAX_TIMER_MS],
+  heartbeatInterval: [25_000, 1, MAX_TIMER_MS],
+  livenessMultiple: [2, 0, 1000, false],
+  minReconnectDelay: [1000, 0, MAX_TIMER_MS],
+  maxReconnectDelay: [30_000, 0, MAX_TIMER_MS],
+  reconnectFactor: [2, 1, 100, false],
+  reconnectJitter: [0.5, 0, 1, false],
+  maxReconnectAttempts: [Infinity, 0, Infinity],
+  maxQueuedMessages: [1000, 0, Infinity],
+  maxQueuedBytes: [1_048_576, 0, Infinity], // 1 MiB
+};
+
+/** The other options (checked one by one below). */
+const OTHERS = { transports: 1, server: 1, sessionId: 1, WebSocket: 1, EventSource: 1, reconnect: 1 } satisfies Record<
+  Exclude<keyof SockJsSocketOptions, NumericOption>,
+  1
+>;
+
 /** The options with every default applied. */
-export interface ResolvedSocketOptions {
+export type ResolvedSocketOptions = Readonly<Record<NumericOption, number>> & {
   readonly transports: readonly ClientTransportName[];
-  readonly timeout: number;
-  readonly infoTimeout: number;
   readonly server: string | undefined;
   readonly sessionId: (() => string) | undefined;
   readonly WebSocket: WebSocketConstructor | undefined;
   readonly EventSource: EventSourceConstructor | undefined;
+  readonly reconnect: boolean;
   /** Ms without any frame after which the connection is dead; 0 = never. */
   readonly livenessTimeout: number;
-  readonly reconnect: boolean;
-  readonly backoff: Backoff;
-  readonly maxReconnectAttempts: number;
-  readonly maxQueuedMessages: number;
-  readonly maxQueuedBytes: number;
-}
-
-const OPTION_KEYS = Object.keys({
-  transports: true,
-  timeout: true,
-  infoTimeout: true,
-  server: true,
-  sessionId: true,
-  WebSocket: true,
-  EventSource: true,
-  heartbeatInterval: true,
-  livenessMultiple: true,
-  reconnect: true,
-  minReconnectDelay: true,
-  maxReconnectDelay: true,
-  reconnectFactor: true,
-  reconnectJitter: true,
-  maxReconnectAttempts: true,
-  maxQueuedMessages: true,
-  maxQueuedBytes: true,
-} satisfies Record<keyof SockJsSocketOptions, true>);
-
-/** Timers above 2^31−1 ms fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
+};
 
 function invalid(detail: string): SockJsError {
   return new SockJsError('ERR_INVALID_OPTION', `SockJsSocket: ${detail}`);
 }
 
-function numberIn(name: string, value: unknown, fallback: number, min: number, max: number, integer = true): number {
-  if (value === undefined) return fallback;
-  const ok = typeof value === 'number' && value >= min && value <= max && (!integer || Number.isInteger(value));
-  if (!ok && !(value === Infinity && max === Infinity)) {
-    throw invalid(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${String(value)}`);
+function numbers(options: SockJsSocketOptions): Record<NumericOption, number> {
+  const resolved = {} as Record<NumericOption, number>;
+  for (const [name, [fallback, min, max, integer = true]] of Object.entries(NUMBERS) as [
+    NumericOption,
+    readonly [number, number, number, boolean?],
+  ][]) {
+    const value: unknown = options[name];
+    const ok =
+      typeof value === 'number' &&
+      value >= min &&
+      value <= max &&
+      (!integer || Number.isInteger(value) || value === Infinity);
+    if (value !== undefined && !ok) {
+      throw invalid(
+        `${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${String(value)}`,
+      );
+    }
+    resolved[name] = value ?? fallback;
   }
-  return value;
+  if (resolved.maxReconnectDelay < resolved.minReconnectDelay)
+    throw invalid('maxReconnectDelay is below minReconnectDelay');
+  if (resolved.livenessMultiple > 0 && resolved.livenessMultiple < 1)
+    throw invalid('livenessMultiple must be 0 (off) or at least 1');
+  return resolved;
 }
 
 function constructorOption<T>(name: string, value: unknown, fallback: T | undefined): T | undefined {
@@ -114,59 +130,31 @@ function transportsOption(value: unknown): readonly ClientTransportName[] {
   return CLIENT_TRANSPORTS.filter((name) => (value as unknown[]).includes(name));
 }
 
-function serverOption(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[^./?#]+$/.test(value)) {
-    throw invalid('server must be a non-empty string without ".", "/", "?" or "#"');
-  }
-  return value;
-}
-
-function reconnectOptions(
-  options: SockJsSocketOptions,
-): Pick<ResolvedSocketOptions, 'backoff' | 'reconnect' | 'maxReconnectAttempts'> {
-  if (options.reconnect !== undefined && typeof options.reconnect !== 'boolean')
-    throw invalid('reconnect must be a boolean');
-  const minDelay = numberIn('minReconnectDelay', options.minReconnectDelay, 1000, 0, MAX_TIMER_MS);
-  const maxDelay = numberIn('maxReconnectDelay', options.maxReconnectDelay, 30_000, 0, MAX_TIMER_MS);
-  if (maxDelay < minDelay) throw invalid(`maxReconnectDelay (${maxDelay}) is below minReconnectDelay (${minDelay})`);
-  const factor = numberIn('reconnectFactor', options.reconnectFactor, 2, 1, 100, false);
-  const jitter = numberIn('reconnectJitter', options.reconnectJitter, 0.5, 0, 1, false);
-  return {
-    reconnect: options.reconnect ?? true,
-    backoff: { minDelay, maxDelay, factor, jitter },
-    maxReconnectAttempts: numberIn('maxReconnectAttempts', options.maxReconnectAttempts, Infinity, 0, Infinity),
-  };
-}
-
-function livenessTimeout(options: SockJsSocketOptions): number {
-  const interval = numberIn('heartbeatInterval', options.heartbeatInterval, 25_000, 1, MAX_TIMER_MS);
-  const multiple = numberIn('livenessMultiple', options.livenessMultiple, 2, 0, 1000, false);
-  if (multiple !== 0 && multiple < 1) throw invalid(`livenessMultiple must be 0 (off) or at least 1, got ${multiple}`);
-  return Math.min(MAX_TIMER_MS, Math.round(interval * multiple));
-}
+/** A URL path segment (server id, session id): no '.', '/', '?' or '#'. */
+export const PATH_SEGMENT = /^[^./?#]+$/;
 
 export function resolveSocketOptions(
   options: SockJsSocketOptions,
   globals: Pick<ResolvedSocketOptions, 'WebSocket' | 'EventSource'>,
 ): ResolvedSocketOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
-  checkOptionKeys('SockJsSocket', options, OPTION_KEYS);
-  if (options.sessionId !== undefined && typeof options.sessionId !== 'function') {
-    throw invalid('sessionId must be a function returning a string');
+  checkOptionKeys('SockJsSocket', options, [...Object.keys(NUMBERS), ...Object.keys(OTHERS)]);
+  const { server, sessionId, reconnect } = options as Record<string, unknown>;
+  if (server !== undefined && (typeof server !== 'string' || !PATH_SEGMENT.test(server))) {
+    throw invalid('server must be a non-empty string without ".", "/", "?" or "#"');
   }
+  if (sessionId !== undefined && typeof sessionId !== 'function') throw invalid('sessionId must be a function');
+  if (reconnect !== undefined && typeof reconnect !== 'boolean') throw invalid('reconnect must be a boolean');
+  const resolved = numbers(options);
   return {
+    ...resolved,
     transports: transportsOption(options.transports),
-    timeout: numberIn('timeout', options.timeout, 0, 0, MAX_TIMER_MS),
-    infoTimeout: numberIn('infoTimeout', options.infoTimeout, 8000, 1, MAX_TIMER_MS),
-    server: serverOption(options.server),
+    server: options.server,
     sessionId: options.sessionId,
     WebSocket: constructorOption('WebSocket', options.WebSocket, globals.WebSocket),
     EventSource: constructorOption('EventSource', options.EventSource, globals.EventSource),
-    livenessTimeout: livenessTimeout(options),
-    ...reconnectOptions(options),
-    maxQueuedMessages: numberIn('maxQueuedMessages', options.maxQueuedMessages, 1000, 0, Infinity),
-    maxQueuedBytes: numberIn('maxQueuedBytes', options.maxQueuedBytes, 1024 * 1024, 0, Infinity),
+    reconnect: options.reconnect ?? true,
+    livenessTimeout: Math.min(MAX_TIMER_MS, Math.round(resolved.heartbeatInterval * resolved.livenessMultiple)),
   };
 }
 

@@ -2,19 +2,22 @@
 
 export interface Backoff {
   /** Ms before the first attempt. */
-  readonly minDelay: number;
+  readonly minReconnectDelay: number;
   /** Ms no delay exceeds. */
-  readonly maxDelay: number;
+  readonly maxReconnectDelay: number;
   /** Each attempt waits this many times longer than the one before. */
-  readonly factor: number;
+  readonly reconnectFactor: number;
   /** Fraction (0–1) of each delay taken off at random, so that clients cut off together do not return together. */
-  readonly jitter: number;
+  readonly reconnectJitter: number;
 }
 
 /** The delay before attempt `attempt` (1, 2, ...): min·factor^(attempt−1), capped at max, less up to `jitter` of it. */
 export function backoffDelay(backoff: Backoff, attempt: number, random: () => number = Math.random): number {
-  const full = Math.min(backoff.maxDelay, backoff.minDelay * backoff.factor ** (attempt - 1));
-  return Math.round(full * (1 - backoff.jitter * random()));
+  const full = Math.min(
+    backoff.maxReconnectDelay,
+    backoff.minReconnectDelay * backoff.reconnectFactor ** (attempt - 1),
+  );
+  return Math.round(full * (1 - backoff.reconnectJitter * random()));
 }
 
 /**

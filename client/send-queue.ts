@@ -2,11 +2,11 @@
  * Messages sent while there is no open transport (connecting, reconnecting), kept in order and
  * bounded by count and UTF-8 bytes; flushed in order when a transport opens.
  */
-import { SockJsError } from '../protocol/errors';
+import { SockJsError } from '../protocol/error-class';
 
 export class SendQueue {
-  private messages: string[] = [];
-  private bytes = 0;
+  #messages: string[] = [];
+  #bytes = 0;
 
   constructor(
     private readonly maxMessages: number,
@@ -14,21 +14,21 @@ export class SendQueue {
   ) {}
 
   get length(): number {
-    return this.messages.length;
+    return this.#messages.length;
   }
 
   /** Queues `message`, or throws ERR_CLIENT_QUEUE_FULL (the message is not queued) when a bound would be crossed. */
   push(message: string): void {
     const size = utf8Length(message);
-    if (this.messages.length + 1 > this.maxMessages || this.bytes + size > this.maxBytes) {
+    if (this.#messages.length + 1 > this.maxMessages || this.#bytes + size > this.maxBytes) {
       throw new SockJsError(
         'ERR_CLIENT_QUEUE_FULL',
-        `${this.messages.length} messages (${this.bytes} bytes) wait for a connection; ` +
+        `${this.#messages.length} messages (${this.#bytes} bytes) wait for a connection; ` +
           `limits: maxQueuedMessages ${this.maxMessages}, maxQueuedBytes ${this.maxBytes}`,
       );
     }
-    this.messages.push(message);
-    this.bytes += size;
+    this.#messages.push(message);
+    this.#bytes += size;
   }
 
   /**
@@ -37,15 +37,15 @@ export class SendQueue {
    */
   requeue(messages: readonly string[]): void {
     if (messages.length === 0) return;
-    this.messages = [...messages, ...this.messages];
-    for (const message of messages) this.bytes += utf8Length(message);
+    this.#messages = [...messages, ...this.#messages];
+    for (const message of messages) this.#bytes += utf8Length(message);
   }
 
   /** Takes every message, oldest first. */
   drain(): string[] {
-    const messages = this.messages;
-    this.messages = [];
-    this.bytes = 0;
+    const messages = this.#messages;
+    this.#messages = [];
+    this.#bytes = 0;
     return messages;
   }
 }

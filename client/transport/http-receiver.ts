@@ -12,8 +12,8 @@ import { LOST, type TransportHooks } from './types';
 const PRELUDE = /^hh+$/;
 
 export class HttpReceiver {
-  private stopped = false;
-  private abort: { abort(): void } | undefined;
+  #stopped = false;
+  #abort: { abort(): void } | undefined;
 
   constructor(
     private readonly url: string,
@@ -21,39 +21,39 @@ export class HttpReceiver {
   ) {}
 
   start(): void {
-    this.loop().catch((error: unknown) => {
-      if (this.stopped) return; // aborted by stop()
-      this.end(LOST.code, `${LOST.reason} (${error instanceof Error ? error.message : String(error)})`);
+    this.#loop().catch((error: unknown) => {
+      if (this.#stopped) return; // aborted by stop()
+      this.#end(LOST.code, `${LOST.reason} (${error instanceof Error ? error.message : String(error)})`);
     });
   }
 
   stop(): void {
-    this.stopped = true;
-    this.abort?.abort();
+    this.#stopped = true;
+    this.#abort?.abort();
   }
 
-  private end(code: number, reason: string): void {
-    if (this.stopped) return;
-    this.stopped = true;
+  #end(code: number, reason: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
     this.hooks.end(code, reason);
   }
 
-  private async loop(): Promise<void> {
-    while (!this.stopped) {
+  async #loop(): Promise<void> {
+    while (!this.#stopped) {
       const controller = new (platform().AbortController)();
-      this.abort = controller;
+      this.#abort = controller;
       const response = await platform().fetch(this.url, { method: 'POST', signal: controller.signal });
       if (response.status !== 200) {
         await response.text();
-        return this.end(LOST.code, `${LOST.reason} (answered ${response.status})`);
+        return this.#end(LOST.code, `${LOST.reason} (answered ${response.status})`);
       }
-      await this.read(response);
+      await this.#read(response);
     }
   }
 
-  private async read(response: FetchResponse): Promise<void> {
+  async #read(response: FetchResponse): Promise<void> {
     if (!response.body) {
-      this.lines(await response.text(), true);
+      this.#lines(await response.text(), true);
       return;
     }
     const reader = response.body.getReader();
@@ -61,34 +61,34 @@ export class HttpReceiver {
     let buffered = '';
     for (;;) {
       const { done, value } = await reader.read();
-      if (this.stopped) return void reader.cancel().catch(() => undefined); // cancelled on purpose
+      if (this.#stopped) return void reader.cancel().catch(() => undefined); // cancelled on purpose
       if (done) {
-        this.lines(buffered + decoder.decode(), true);
+        this.#lines(buffered + decoder.decode(), true);
         return;
       }
-      buffered = this.lines(buffered + decoder.decode(value, { stream: true }), false);
+      buffered = this.#lines(buffered + decoder.decode(value, { stream: true }), false);
     }
   }
 
   /** Hands on the complete lines of `text`; returns the incomplete rest (none when `final`). */
-  private lines(text: string, final: boolean): string {
+  #lines(text: string, final: boolean): string {
     let start = 0;
     for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
-      this.line(text.slice(start, newline));
+      this.#line(text.slice(start, newline));
       start = newline + 1;
     }
     const rest = text.slice(start);
-    if (final && rest !== '') this.line(rest);
+    if (final && rest !== '') this.#line(rest);
     return final ? '' : rest;
   }
 
-  private line(line: string): void {
-    if (this.stopped || line === '' || PRELUDE.test(line)) return;
+  #line(line: string): void {
+    if (this.#stopped || line === '' || PRELUDE.test(line)) return;
     try {
       this.hooks.frame(parseFrame(line));
     } catch (error) {
       if (!(error instanceof SyntaxError)) throw error;
-      this.end(1002, 'Broken framing');
+      this.#end(1002, 'Broken framing');
     }
   }
 }
