@@ -8,35 +8,11 @@ import { describe, test } from 'node:test';
 import { CLIENT_TRANSPORTS, type ClientTransportName } from '../../client';
 import type { CloseInfo, SockJsHandler } from '../../server';
 import { Events } from '../support/events';
-import { assertSameMessages, MIXED_UNIT, sized } from '../support/messages';
-import { openOwnSocket } from '../support/own-client';
+import { assertSameMessages } from '../support/messages';
+import { messagesToEcho, openOwnSocket } from '../support/own-client';
 import { useStarted } from '../support/resources';
 import { serveEndpoints } from '../support/servers';
 import { until } from '../support/wait';
-
-const EDGE_CASES = [
-  '',
-  'plain ascii',
-  '"quotes" \'and\' back\\slash \\u0041',
-  'emoji 😀👩‍👩‍👧 astral 𝕏',
-  'separators \u2028 \u2029, specials \ufff0 \ufffe \uffff, zero-width \u200b\u200d\u200f, BOM \ufeff',
-  'controls \u0000\u0001\t\n\r\u001f\u007f',
-  '\n',
-  'a["frame-like"]',
-  'c[3000,"Go away!"]',
-  'o',
-  'h',
-  '{"json": [1, 2, {"x": null}]}',
-  '\ud800 lone surrogates \udfff',
-  'x'.repeat(65_536),
-  sized(MIXED_UNIT, 20_000),
-];
-
-function messagesToEcho(): string[] {
-  const messages = [...EDGE_CASES];
-  for (let i = 0; messages.length < 300; i++) messages.push(`${i}:${sized(i % 2 ? MIXED_UNIT : 'y', (i * 97) % 3000)}`);
-  return messages;
-}
 
 const serverCloses = new Events<CloseInfo>();
 const echo: SockJsHandler = { onMessage: (session, message) => session.send(message) };

@@ -7,6 +7,7 @@ import NodeEventSource from 'eventsource';
 import WebSocket from 'ws';
 import { SockJsSocket, type SockJsEventMap, type SockJsSocketOptions } from '../../client';
 import { Events } from './events';
+import { MIXED_UNIT, sized } from './messages';
 import type { Resources } from './resources';
 
 export { NodeEventSource };
@@ -41,4 +42,29 @@ export function openOwnSocket(url: string, resources: Resources, options: SockJs
     if (s.readyState !== SockJsSocket.CLOSED) s.close();
   });
   return new RecordedSocket(socket);
+}
+
+/** Messages that stress escaping and framing, then sizes across the prelude and chunk boundaries. */
+const EDGE_CASES = [
+  '',
+  'plain ascii',
+  '"quotes" \'and\' back\\slash \\u0041',
+  'emoji 😀👩‍👩‍👧 astral 𝕏',
+  'separators \u2028 \u2029, specials \ufff0 \ufffe \uffff, zero-width \u200b\u200d\u200f, BOM \ufeff',
+  'controls \u0000\u0001\t\n\r\u001f\u007f',
+  '\n',
+  'a["frame-like"]',
+  'c[3000,"Go away!"]',
+  'o',
+  'h',
+  '{"json": [1, 2, {"x": null}]}',
+  '\ud800 lone surrogates \udfff',
+  'x'.repeat(65_536),
+  sized(MIXED_UNIT, 20_000),
+];
+
+export function messagesToEcho(): string[] {
+  const messages = [...EDGE_CASES];
+  for (let i = 0; messages.length < 300; i++) messages.push(`${i}:${sized(i % 2 ? MIXED_UNIT : 'y', (i * 97) % 3000)}`);
+  return messages;
 }
