@@ -156,36 +156,44 @@ export class SockJsSocket extends SockJsEvents {
     this.#tryNext(id, candidates, timeout);
   }
 
-  #tryNext(id: number, candidates: ClientTransportName[], timeout: number): void {
+  /** Opens the next candidate; `failures` says why each one before it did not open (for the close reason). */
+  #tryNext(id: number, candidates: ClientTransportName[], timeout: number, failures: string[] = []): void {
     const name = candidates.shift();
-    if (name === undefined) return this.#failed(2000, 'All transports failed');
-    const next = (): void => {
+    if (name === undefined) return this.#failed(2000, `All transports failed (${failures.join('; ')})`);
+    const next = (why: string): void => {
       cancelTimer(this.#openTimer);
       this.#dropTransport();
-      this.#tryNext(id, candidates, timeout);
+      failures.push(`${name}: ${why}`);
+      this.#tryNext(id, candidates, timeout, failures);
     };
-    this.#openTimer = startTimer(timeout, () => {
-      if (id === this.#attemptId && this.#state === ReadyState.CONNECTING) next();
-    });
     const slot: { current?: Current } = {};
-    const transport = OPENERS[name]({
-      sessionUrl: `${this.#base}/${this.#options.server ?? randomString(3, '0123456789')}/${this.#newSessionId()}`,
-      query: this.#query,
-      WebSocket: this.#options.WebSocket,
-      EventSource: this.#options.EventSource,
-      hooks: {
-        frame: (frame) => {
-          if (slot.current && this.#current === slot.current) this.#onFrame(frame);
+    let transport: Transport;
+    try {
+      transport = OPENERS[name]({
+        sessionUrl: `${this.#base}/${this.#options.server ?? randomString(3, '0123456789')}/${this.#newSessionId()}`,
+        query: this.#query,
+        WebSocket: this.#options.WebSocket,
+        EventSource: this.#options.EventSource,
+        hooks: {
+          frame: (frame) => {
+            if (slot.current && this.#current === slot.current) this.#onFrame(frame);
+          },
+          end: (code, reason) => {
+            if (!slot.current || this.#current !== slot.current) return;
+            if (this.#state === ReadyState.CONNECTING) next(reason);
+            else this.#lost(code, reason);
+          },
         },
-        end: (code, reason) => {
-          if (!slot.current || this.#current !== slot.current) return;
-          if (this.#state === ReadyState.CONNECTING) next();
-          else this.#lost(code, reason);
-        },
-      },
-    });
+      });
+    } catch (error) {
+      // A constructor that refuses the URL, a sessionId() that returns garbage: said in the close reason.
+      return next(error instanceof Error ? error.message : String(error));
+    }
     slot.current = { name, transport };
     this.#current = slot.current;
+    this.#openTimer = startTimer(timeout, () => {
+      if (id === this.#attemptId && this.#current === slot.current) next(`no open frame within ${timeout} ms`);
+    });
   }
 
   #newSessionId(): string {
