@@ -9,6 +9,17 @@ import type { EventSourceLike } from '../platform';
 import { HttpSender } from './http-sender';
 import { LOST, type OpenTransport } from './types';
 
+/**
+ * Event data cannot carry CR, LF or NUL: SockJS servers send them (and `%`, so that it can be told
+ * apart) percent-escaped. Only those four are undone: sockjs-client's decodeURI would also throw on
+ * a lone `%` from a server that escapes nothing.
+ */
+const ESCAPED = /%(25|0d|0a|00)/gi;
+
+function unescapeData(data: string): string {
+  return data.includes('%') ? data.replace(ESCAPED, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : data;
+}
+
 export const openEventSource: OpenTransport = ({ sessionUrl, query, hooks, EventSource }) => {
   if (!EventSource) throw new TypeError('no EventSource constructor');
   const Source = EventSource;
@@ -33,7 +44,7 @@ export const openEventSource: OpenTransport = ({ sessionUrl, query, hooks, Event
     current.onmessage = (event) => {
       carried = true;
       try {
-        hooks.frame(parseFrame(event.data));
+        hooks.frame(parseFrame(unescapeData(event.data)));
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
         end(1002, 'Broken framing');

@@ -57,6 +57,7 @@ const EDGE_CASES = [
   'c[3000,"Go away!"]',
   'o',
   'h',
+  'percent %25 %0A %0d %00 %zz 100% and plus + &d=x',
   '{"json": [1, 2, {"x": null}]}',
   '\ud800 lone surrogates \udfff',
   'x'.repeat(65_536),
