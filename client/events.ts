@@ -2,6 +2,7 @@
  * The client's events, typed: a listener for `close` gets a close event, for `message` a message
  * event. `addEventListener` and the `on…` properties both receive them, as on a WebSocket.
  */
+import { startTimer } from './platform';
 import type { ClientTransportName } from './transport/types';
 
 export interface SockJsOpenEvent {
@@ -110,8 +111,8 @@ function invoke<E>(listener: (event: E) => void, event: E): void {
   try {
     listener(event);
   } catch (error) {
-    (globalThis as unknown as { setTimeout(run: () => void, ms: number): unknown }).setTimeout(() => {
+    startTimer(0, () => {
       throw error;
-    }, 0);
+    });
   }
 }

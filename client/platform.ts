@@ -60,6 +60,7 @@ interface Globals {
   clearTimeout(id: unknown): void;
   AbortController: new () => { readonly signal: AbortSignalLike; abort(): void };
   TextDecoder: new () => { decode(bytes?: Uint8Array, options?: { stream: boolean }): string };
+  TextEncoder: new () => { encode(text: string): Uint8Array };
   WebSocket?: WebSocketConstructor;
   EventSource?: EventSourceConstructor;
   crypto?: { getRandomValues(bytes: Uint8Array): Uint8Array };

@@ -3,6 +3,7 @@
  * bounded by count and UTF-8 bytes; flushed in order when a transport opens.
  */
 import { SockJsError } from '../protocol/error-class';
+import { platform } from './platform';
 
 export class SendQueue {
   #messages: string[] = [];
@@ -50,21 +51,7 @@ export class SendQueue {
   }
 }
 
-/** Bytes of `text` in UTF-8 (lone surrogates count as the 3 bytes of U+FFFD). */
+/** Bytes of `text` in UTF-8 (a lone surrogate counts as the 3 bytes of U+FFFD, as it will be sent). */
 export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
+  return new (platform().TextEncoder)().encode(text).length;
 }

@@ -14,6 +14,7 @@ const PRELUDE = /^hh+$/;
 export class HttpReceiver {
   #stopped = false;
   #abort: { abort(): void } | undefined;
+  #buffered = '';
 
   constructor(
     private readonly url: string,
@@ -52,34 +53,28 @@ export class HttpReceiver {
   }
 
   async #read(response: FetchResponse): Promise<void> {
-    if (!response.body) {
-      this.#lines(await response.text(), true);
-      return;
-    }
-    const reader = response.body.getReader();
+    const reader = response.body?.getReader();
+    if (!reader) return this.#feed(`${await response.text()}\n`);
     const decoder = new (platform().TextDecoder)();
-    let buffered = '';
+    this.#buffered = '';
     for (;;) {
       const { done, value } = await reader.read();
-      if (this.#stopped) return void reader.cancel().catch(() => undefined); // cancelled on purpose
-      if (done) {
-        this.#lines(buffered + decoder.decode(), true);
-        return;
-      }
-      buffered = this.#lines(buffered + decoder.decode(value, { stream: true }), false);
+      if (this.#stopped) return void reader.cancel().catch(() => undefined); // we cancel it: its outcome does not matter
+      // A body ends with a newline; one cut short leaves a partial frame, which is not delivered.
+      if (done) return this.#feed(decoder.decode());
+      this.#feed(decoder.decode(value, { stream: true }));
     }
   }
 
-  /** Hands on the complete lines of `text`; returns the incomplete rest (none when `final`). */
-  #lines(text: string, final: boolean): string {
-    let start = 0;
-    for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
-      this.#line(text.slice(start, newline));
-      start = newline + 1;
+  /** Hands on each line `text` completes; keeps the incomplete rest (a frame cut across chunks). */
+  #feed(text: string): void {
+    if (!text.includes('\n')) {
+      this.#buffered += text;
+      return;
     }
-    const rest = text.slice(start);
-    if (final && rest !== '') this.#line(rest);
-    return final ? '' : rest;
+    const lines = (this.#buffered + text).split('\n');
+    this.#buffered = lines.pop() as string;
+    for (const line of lines) this.#line(line);
   }
 
   #line(line: string): void {

@@ -9,7 +9,6 @@ import WebSocket from 'ws';
 import { SockJsSocket, type SockJsSocketOptions } from '../../client';
 import { roundTripTimeout } from '../../client/info';
 import { backoffDelay, isTransientClose } from '../../client/reconnect';
-import { utf8Length } from '../../client/send-queue';
 import { assertThrowsCode } from '../support/assertions';
 import { openOwnSocket } from '../support/own-client';
 import { Resources } from '../support/resources';
@@ -103,12 +102,5 @@ describe('the pure parts', () => {
 
   test("RTO from the /info round trip, as sockjs-client's", () => {
     assert.deepEqual([0, 50, 100, 101, 500].map(roundTripTimeout), [300, 350, 400, 404, 2000]);
-  });
-
-  test('utf8Length counts UTF-8 bytes (a pair as 4, a lone surrogate as 3)', () => {
-    for (const text of ['', 'abc', 'é', '中文', '😀', 'a😀b', '\ud800', 'x\udfffy', 'mixed é中😀\u2028']) {
-      const expected = new TextEncoder().encode(text).length;
-      assert.equal(utf8Length(text), expected, JSON.stringify(text));
-    }
   });
 });
