@@ -19,7 +19,7 @@ import {
 } from './options';
 import { cancelTimer, platform, randomString, startTimer, type Timer } from './platform';
 import { backoffDelay, isTransientClose } from './reconnect';
-import { SendQueue } from './send-queue';
+import { SendQueue, utf8Length } from './send-queue';
 import { preferRemembered, rememberTransport } from './transport-memory';
 import { OPENERS, type ClientTransportName, type Transport } from './transport';
 
@@ -119,6 +119,8 @@ export class SockJsSocket extends SockJsEvents {
     if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
       throw new SockJsError('ERR_INVALID_CLOSE_CODE', `close() takes 1000 or 3000-4999, got ${code}`);
     }
+    // A websocket's close() would throw on a longer one, after the state had changed.
+    if (typeof reason !== 'string' || utf8Length(reason) > 123) throw new SockJsError('ERR_INVALID_CLOSE_REASON');
     if (this.#state === ReadyState.CLOSING || this.#state === ReadyState.CLOSED) return;
     this.#state = ReadyState.CLOSING;
     this.#dropTransport(code, reason);

@@ -16,6 +16,7 @@ export const CLIENT_ERRORS = {
   ERR_INVALID_OPTION: { status: 0, message: 'Invalid option' },
   ERR_BINARY_UNSUPPORTED: { status: 0, message: 'SockJS sessions carry text only' },
   ERR_INVALID_CLOSE_CODE: { status: 0, message: 'Close codes are 1000-1003, 1007-1014 or 3000-4999' },
+  ERR_INVALID_CLOSE_REASON: { status: 0, message: 'Close reasons are at most 123 bytes of UTF-8' },
   ERR_CLIENT_QUEUE_FULL: { status: 0, message: 'Send queue full while offline' },
   ERR_CLIENT_CLOSED: { status: 0, message: 'The SockJS connection is closed' },
 } as const satisfies Record<string, ErrorEntry>;

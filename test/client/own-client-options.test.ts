@@ -64,6 +64,7 @@ describe('SockJsSocket options', () => {
     for (const code of [999, 1001, 1006, 2999, 5000, 3000.5]) {
       assertThrowsCode(() => socket.close(code), 'ERR_INVALID_CLOSE_CODE', /close\(\) takes 1000 or 3000-4999/);
     }
+    assertThrowsCode(() => socket.close(1000, 'é'.repeat(62)), 'ERR_INVALID_CLOSE_REASON');
     assertThrowsCode(() => socket.send(new Uint8Array(2) as unknown as string), 'ERR_BINARY_UNSUPPORTED');
     assert.equal(socket.readyState, 0);
   });
