@@ -26,7 +26,7 @@ import { OPENERS, type ClientTransportName, type Transport } from './transport';
 /** Open timeout when the RTO is unknown (sockjs-client's). */
 const DEFAULT_OPEN_TIMEOUT = 5000;
 
-/** The transport in use, and the attempt it belongs to. */
+/** The transport in use (or being opened), by name. */
 interface Current {
   readonly name: ClientTransportName;
   readonly transport: Transport;
