@@ -1,10 +1,13 @@
 /**
  * The one error catalogue. Every error the library raises or reports carries a stable `code`;
  * errors that answer an HTTP request also carry the status and the exact body the protocol expects.
+ * The entries the browser client can raise are in ./error-class.ts (CLIENT_ERRORS), with the class:
+ * a browser bundle of the client carries those, not the server's and STOMP's.
  */
+import { CLIENT_ERRORS, SockJsError, useCatalogue, type ErrorEntry } from './error-class';
 
 export const ERROR_CATALOGUE = {
-  ERR_INVALID_OPTION: { status: 0, message: 'Invalid option' },
+  ...CLIENT_ERRORS,
   ERR_CLIENT_SCRIPT_MISSING: { status: 0, message: 'sockjs-client is not installed' },
   ERR_REDIS_MISSING: { status: 0, message: 'redis is not installed' },
   ERR_CLUSTER_ROLE: { status: 0, message: 'Not the node:cluster process this call is for' },
@@ -27,8 +30,6 @@ export const ERROR_CATALOGUE = {
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Origin not allowed' },
   ERR_HANDSHAKE_REFUSED: { status: 403, message: 'Handshake refused' },
   ERR_HANDSHAKE_FAILED: { status: 500, message: 'Handshake failed' },
-  ERR_BINARY_UNSUPPORTED: { status: 0, message: 'SockJS sessions carry text only' },
-  ERR_INVALID_CLOSE_CODE: { status: 0, message: 'Close codes are 1000-1003, 1007-1014 or 3000-4999' },
   ERR_NOT_WEBSOCKET: { status: 400, message: 'Not a valid websocket request' },
   ERR_WEBSOCKET_VERSION: { status: 400, message: 'Only supported WebSocket protocol is RFC 6455.' },
   ERR_UPGRADE_HTTP_VERSION: { status: 400, message: 'WebSocket upgrades need HTTP/1.1.' },
@@ -60,28 +61,14 @@ export const ERROR_CATALOGUE = {
   ERR_STOMP_HANDLER_FAILED: { status: 0, message: 'Message handler failed' },
   ERR_STOMP_BROKER_UNAVAILABLE: { status: 0, message: 'Message broker not available' },
   ERR_STOMP_BROKER_REFUSED: { status: 0, message: 'Message broker refused the session' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, ErrorEntry>;
 
 export type SockJsErrorCode = keyof typeof ERROR_CATALOGUE;
 
-export class SockJsError extends Error {
-  readonly code: SockJsErrorCode;
-  /** HTTP status to answer with, or 0 when the error does not answer a request. */
-  readonly status: number;
+// Every SockJsError made from now on finds its entry, whichever part of the catalogue it is in.
+useCatalogue(ERROR_CATALOGUE);
 
-  constructor(code: SockJsErrorCode, detail?: string, options?: { cause?: unknown }) {
-    const entry = ERROR_CATALOGUE[code];
-    super(detail === undefined ? entry.message : `${entry.message}: ${detail}`, options);
-    this.name = 'SockJsError';
-    this.code = code;
-    this.status = entry.status;
-  }
-
-  /** The exact response body the protocol expects for this error. */
-  get body(): string {
-    return ERROR_CATALOGUE[this.code].message;
-  }
-}
+export { SockJsError };
 
 export function isSockJsError(value: unknown): value is SockJsError {
   return value instanceof SockJsError;

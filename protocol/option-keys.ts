@@ -1,4 +1,4 @@
-import { SockJsError } from './errors';
+import { SockJsError } from './error-class';
 
 /**
  * Refuses an options object with a key the API does not know, with `ERR_INVALID_OPTION`. The types

@@ -12,6 +12,7 @@ const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 for (const [entry, target] of Object.entries(exports)) {
   if (typeof target === 'string') continue; // ./package.json
+  if (!target.require) continue; // ESM only (./client/browser): scripts/browser-bundle.mjs writes it
   const cjs = join(root, target.require.default);
   const esm = join(root, target.import.default);
   if (!existsSync(cjs)) {

@@ -20,8 +20,8 @@ const repo = join(__dirname, '..', '..', '..');
 const modules = join(repo, 'node_modules');
 const tsc = join(modules, 'typescript', 'bin', 'tsc');
 
-/** Packed size bound. Measured 187 KB at 0.2.0, 328 KB with the STOMP server, 410 KB with the cluster bus and the broker relay, 466 KB with cluster queues and node:cluster (JS, declarations, their maps and the TypeScript they point to). */
-const MAX_PACKED_BYTES = 480 * 1024;
+/** Packed size bound. Measured 187 KB at 0.2.0, 328 KB with the STOMP server, 410 KB with the cluster bus and the broker relay, 466 KB with cluster queues and node:cluster, 517 KB with our own client and its browser build (JS, declarations, their maps and the TypeScript they point to). */
+const MAX_PACKED_BYTES = 560 * 1024;
 const LAYERS = ['protocol', 'transports', 'server', 'client', 'cli'];
 
 let scratch: string;

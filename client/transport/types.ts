@@ -1,0 +1,38 @@
+/** What every client transport is to the connection: frames in, messages out, one end. */
+import type { Frame } from '../../protocol/frames';
+import type { EventSourceConstructor, WebSocketConstructor } from '../platform';
+
+/** The transports this client speaks, in its order of preference. */
+export const CLIENT_TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'] as const;
+export type ClientTransportName = (typeof CLIENT_TRANSPORTS)[number];
+
+/** What a transport reports. After `end` it reports nothing more. */
+export interface TransportHooks {
+  frame(frame: Frame): void;
+  /** The transport is gone: it failed to open, or the connection was lost. */
+  end(code: number, reason: string): void;
+}
+
+export interface TransportContext {
+  /** `<base>/<server>/<session>`, no trailing slash. */
+  readonly sessionUrl: string;
+  /** The base URL's query string (`?a=b`) or '', appended to every request. */
+  readonly query: string;
+  readonly hooks: TransportHooks;
+  readonly WebSocket: WebSocketConstructor | undefined;
+  readonly EventSource: EventSourceConstructor | undefined;
+}
+
+export interface Transport {
+  /** Sends one message (already a string; the transport frames it). */
+  send(message: string): void;
+  /** Stops it without reporting `end`; `code`/`reason` reach the server where the transport can say them (websocket). */
+  close(code?: number, reason?: string): void;
+  /** Messages given to `send` that have not left yet (sent again after a reconnect). */
+  takeUnsent(): string[];
+}
+
+export type OpenTransport = (context: TransportContext) => Transport;
+
+/** Close code and reason of a transport lost without a close frame. */
+export const LOST = { code: 1006, reason: 'Connection lost' } as const;

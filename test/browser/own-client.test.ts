@@ -1,0 +1,176 @@
+/**
+ * Our client in Chromium, as an app loads it: the ES module scripts/browser-bundle.mjs builds (here
+ * built the same way, in memory, from client/socket.ts), imported by a page on the server's origin,
+ * with the browser's own fetch streaming, WebSocket and EventSource. Each transport echoes 200
+ * messages; a real `online` event starts a pending reconnect at once.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { build } from 'esbuild';
+import express from 'express';
+import type { Browser } from 'playwright-core';
+import { CLIENT_TRANSPORTS, type ClientTransportName } from '../../client';
+import { createEndpoint, type SockJsSession } from '../../server';
+import { assertSameMessages } from '../support/messages';
+import { Resources } from '../support/resources';
+import {
+  launchBrowser,
+  noBrowser,
+  openPage,
+  REPO_ROOT,
+  startHttpServer,
+  testMessages,
+  withPageReport,
+} from './browser';
+
+const MESSAGES = testMessages(200);
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>own client</title>
+<script type="module">
+import { SockJsSocket } from './own-client.mjs';
+globalThis.SockJsSocket = SockJsSocket;
+globalThis.ready = true;
+</script>`;
+
+async function bundleClient(): Promise<string> {
+  const result = await build({
+    entryPoints: [join(REPO_ROOT, 'client', 'socket.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return (result.outputFiles[0] as { text: string }).text;
+}
+
+/** What the page callbacks see: the project has no DOM types, so the page's globals are typed here. */
+interface PageSocket {
+  readonly transport: string | null;
+  send(data: string): void;
+  close(): void;
+  addEventListener(
+    type: string,
+    listener: (event: { data?: string; transport?: string; delay?: number }) => void,
+  ): void;
+}
+interface PageGlobals {
+  SockJsSocket: new (url: string, options: object) => PageSocket;
+  socket?: PageSocket;
+  seen?: string[];
+  dispatchEvent(event: unknown): void;
+  Event: new (type: string) => unknown;
+  location: { origin: string };
+}
+
+describe('SockJsSocket in Chromium', { skip: noBrowser }, () => {
+  const resources = new Resources();
+  const sessions: SockJsSession[] = [];
+  let browser: Browser;
+  let origin = '';
+
+  before(async () => {
+    const code = await bundleClient();
+    const app = express();
+    app.get('/page.html', (_req, res) => res.type('html').send(PAGE));
+    app.get('/own-client.mjs', (_req, res) => res.type('text/javascript').send(code));
+    const endpoint = createEndpoint({
+      prefix: '/echo',
+      handler: { onOpen: (s) => void sessions.push(s), onMessage: (s, m) => void s.send(m) },
+    });
+    app.use(endpoint.prefix, endpoint.middleware);
+    const http = resources.add(await startHttpServer(app), (s) => s.close());
+    resources.add(endpoint, (e) => e.close());
+    endpoint.attach(http.server);
+    origin = http.origin;
+    browser = resources.add(await launchBrowser(), (b) => b.close());
+  });
+  after(() => resources.closeAll());
+
+  for (const transport of CLIENT_TRANSPORTS) {
+    test(
+      `over ${transport}: opens on it and echoes ${MESSAGES.length} messages exactly and in order`,
+      { timeout: 45_000 },
+      async () => {
+        const { context, page, problems } = await openPage(browser);
+        try {
+          await withPageReport(problems, async () => {
+            await page.goto(`${origin}/page.html`);
+            await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+            const result = await page.evaluate(
+              ({ transport, messages }: { transport: ClientTransportName; messages: string[] }) =>
+                new Promise<{ transport: string | null; echoed: string[] }>((resolve) => {
+                  const g = globalThis as unknown as PageGlobals;
+                  const socket = new g.SockJsSocket(`${g.location.origin}/echo`, {
+                    transports: [transport],
+                    reconnect: false,
+                  });
+                  const echoed: string[] = [];
+                  socket.addEventListener('open', () => messages.forEach((m) => socket.send(m)));
+                  socket.addEventListener('message', (event) => {
+                    echoed.push(event.data as string);
+                    if (echoed.length === messages.length) {
+                      resolve({ transport: socket.transport, echoed });
+                      socket.close();
+                    }
+                  });
+                }),
+              { transport, messages: MESSAGES },
+            );
+            assert.equal(result.transport, transport);
+            assertSameMessages(result.echoed, MESSAGES, `echoes over ${transport} in Chromium`);
+            assert.equal(sessions.at(-1)?.transport, transport, 'the server session is on that transport');
+          });
+        } finally {
+          await context.close();
+        }
+      },
+    );
+  }
+
+  test("the window's `online` event starts a pending reconnect at once", { timeout: 45_000 }, async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await withPageReport(problems, async () => {
+        await page.goto(`${origin}/page.html`);
+        await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+        const before = sessions.length;
+        // Open, recording every event in the page; a reconnect will be a minute away.
+        await page.evaluate(
+          () =>
+            new Promise<void>((resolve) => {
+              const g = globalThis as unknown as PageGlobals;
+              const options = { minReconnectDelay: 60_000, maxReconnectDelay: 60_000, reconnectJitter: 0 };
+              const socket = new g.SockJsSocket(`${g.location.origin}/echo`, options);
+              g.socket = socket;
+              g.seen = [];
+              for (const type of ['reconnecting', 'reconnected']) {
+                socket.addEventListener(type, (event) =>
+                  g.seen?.push(`${type} ${event.delay ?? event.transport ?? ''}`),
+                );
+              }
+              socket.addEventListener('open', () => resolve());
+            }),
+        );
+        // The server ends the session with 1011 (transient): the client schedules that reconnect.
+        sessions.at(-1)?.close(1011, 'Server error');
+        await page.waitForFunction(() => (globalThis as unknown as PageGlobals).seen?.length === 1);
+        await page.evaluate(() => {
+          const g = globalThis as unknown as PageGlobals;
+          g.dispatchEvent(new g.Event('online'));
+        });
+        await page.waitForFunction(() => (globalThis as unknown as PageGlobals).seen?.length === 2, undefined, {
+          timeout: 5000,
+        });
+        const seen = await page.evaluate(() => (globalThis as unknown as PageGlobals).seen);
+        assert.deepEqual(seen, ['reconnecting 60000', 'reconnected websocket']);
+        assert.equal(sessions.length, before + 2, 'a second session');
+        await page.evaluate(() => (globalThis as unknown as PageGlobals).socket?.close());
+      });
+    } finally {
+      await context.close();
+    }
+  });
+});
