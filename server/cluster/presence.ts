@@ -24,16 +24,18 @@ export class PresenceLink implements ClusterPresence, LocalHoldings {
   }
 
   added(sessionId: string, user: string): void {
+    if (this.left) return;
     let ids = this.sessionsByUser.get(user);
     if (!ids) this.sessionsByUser.set(user, (ids = new Set()));
     ids.add(sessionId);
-    if (!this.left) this.registry.user(this.channels, user, ids);
+    this.registry.user(this.channels, user, ids);
   }
 
   removed(sessionId: string, user: string): void {
+    if (this.left) return;
     const ids = this.sessionsByUser.get(user);
     if (!ids?.delete(sessionId)) return;
-    if (!this.left) this.registry.user(this.channels, user, ids);
+    this.registry.user(this.channels, user, ids);
     if (ids.size === 0) this.sessionsByUser.delete(user);
   }
 

@@ -201,7 +201,8 @@ class RedisBus implements RedisClusterBus, BusCore {
 
   start(): Promise<void> {
     if (this.closed) return Promise.reject(invalid('the bus is closed'));
-    return (this.starting ??= this.connect());
+    // A start that fails lets waiting subscriptions go (they are retried with the connection).
+    return (this.starting ??= this.connect().finally(() => this.resolveFirstSubscribed()));
   }
 
   private async connect(): Promise<void> {
@@ -262,7 +263,11 @@ class RedisBus implements RedisClusterBus, BusCore {
   listen(channel: string, handler: (envelope: Envelope) => void): Promise<void> {
     if (this.handlers.has(channel)) return Promise.resolve();
     this.handlers.set(channel, handler);
-    return this.subscriber ? this.subscribeNow(channel) : this.firstSubscribed;
+    if (!this.subscriber) return this.firstSubscribed;
+    const subscribed = this.subscribeNow(channel);
+    // Redis away: the subscription goes out on reconnect; nobody waits for it meanwhile (a SUBSCRIBE's
+    // RECEIPT, and the session's later frames behind it, would otherwise wait for the outage to end).
+    return this.subscriber.isReady ? subscribed : Promise.resolve();
   }
 
   unlisten(channel: string): void {
@@ -360,6 +365,8 @@ class RedisBus implements RedisClusterBus, BusCore {
     if (this.presences.has(namespace)) throw invalid(`presence ${namespace} is already kept on this bus`);
     const presence = new PresenceLink(namespace, this.registry, () => this.presences.delete(namespace));
     this.presences.set(namespace, presence);
+    // Made after start(): the node's entry is written now, not at the next refresh.
+    if (this.subscriber) this.registry.rewrite(presence);
     return presence;
   }
 

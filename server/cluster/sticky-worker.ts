@@ -50,8 +50,9 @@ export function acceptStickyConnections(server: Server): StickyWorker {
   let stopped = false;
   process.on('message', (message: unknown, handle: unknown) => {
     if (!isConnectionMessage(message)) return;
-    if (!(handle instanceof Socket)) return;
+    // Acknowledged even without a handle (Node drops one whose socket closed in transit): the primary forgets it.
     send(acceptedMessage(message.id));
+    if (!(handle instanceof Socket)) return;
     if (stopped) {
       handle.destroy();
       return;

@@ -204,6 +204,8 @@ describe('STOMP queues on the Redis cluster bus', { skip }, () => {
       const refused = nextError(sender);
       sender.client.publish({ destination: queue, body: 'during', headers: { receipt: 'during' } });
       assert.match(await refused, /Message broker not available/);
+      // A SUBSCRIBE meanwhile is not held up until Redis is back (nor the session's frames behind it).
+      await consumer.subscribed(unique('/topic/during-outage'));
 
       fixture.redis = await startRedis({ port });
       await until(() => nodes.every((n) => n.bus.stats().connected), 'both buses back', 15_000);

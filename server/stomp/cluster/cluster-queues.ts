@@ -32,6 +32,10 @@ class LocalQueue {
   returning: Taken[] = [];
   /** Put back that Redis did not take (it was away): tried again when it is back. */
   unreturned: Taken[] = [];
+  /** Put-backs sent to Redis and not answered yet: the queue is kept until they are. */
+  returnsInFlight = 0;
+  /** A take that failed is tried again after a pause (Redis up but refusing: busy, out of memory, too old). */
+  retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly name: string) {}
 
@@ -41,7 +45,9 @@ class LocalQueue {
       this.taken.length === 0 &&
       !this.taking &&
       this.returning.length === 0 &&
-      this.unreturned.length === 0
+      this.unreturned.length === 0 &&
+      this.returnsInFlight === 0 &&
+      this.retryTimer === undefined
     );
   }
 
@@ -95,6 +101,9 @@ function refusal(bound: string, bounds: ClusterQueueBounds): string {
       return `${bounds.maxQueues} queues hold messages (maxQueues)`;
   }
 }
+
+/** Pause before a failed take (Redis there but refusing) is tried again. */
+const TAKE_RETRY_MS = 1_000;
 
 function unavailable(cause?: unknown): SockJsError {
   return new SockJsError('ERR_STOMP_BROKER_UNAVAILABLE', 'Message broker not available: Redis is away', { cause });
@@ -228,11 +237,29 @@ export class ClusterQueues {
       },
       (error: unknown) => {
         queue.taking = false;
-        // Taken again when Redis is back (catchUp) or the next message is announced.
-        this.logger.debug({ err: error, queue: queue.name }, 'STOMP cluster: taking from a queue failed');
-        this.forgetIfIdle(queue);
+        this.takeFailed(queue, error);
       },
     );
+  }
+
+  /**
+   * Redis away: taken again when it is back (catchUp). Redis there but refusing (busy, out of
+   * memory, older than 6.2): warned, and tried again after a pause while a consumer is here.
+   */
+  private takeFailed(queue: LocalQueue, error: unknown): void {
+    if (!this.bus.connected) {
+      this.logger.debug({ err: error, queue: queue.name }, 'STOMP cluster: taking from a queue failed, Redis away');
+      this.forgetIfIdle(queue);
+      return;
+    }
+    this.logger.warn({ err: error, queue: queue.name }, 'STOMP cluster: taking from a queue failed; trying again');
+    if (queue.retryTimer !== undefined) return;
+    queue.retryTimer = setTimeout(() => {
+      queue.retryTimer = undefined;
+      if (queue.consumers.length > 0) this.take(queue);
+      else this.forgetIfIdle(queue);
+    }, TAKE_RETRY_MS);
+    queue.retryTimer.unref?.();
   }
 
   private accept(queue: LocalQueue, raw: string): void {
@@ -307,12 +334,15 @@ export class ClusterQueues {
     queue.returning = [];
     queue.unreturned = [];
     const raws = entries.map((entry) => encodeWireMessage(queue.name, entry.message));
+    queue.returnsInFlight++;
     this.store.putBack(queue.name, raws).then(
       () => {
+        queue.returnsInFlight--;
         this.forgetIfIdle(queue);
         this.announce(queue.name);
       },
       (error: unknown) => {
+        queue.returnsInFlight--;
         // Accepted messages are not dropped: kept here and put back when Redis is back.
         queue.unreturned.push(...entries);
         this.logger.warn(
