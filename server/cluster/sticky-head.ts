@@ -59,15 +59,32 @@ export function readHead(socket: Socket, limits: HeadLimits, done: (outcome: Hea
   socket.resume();
 }
 
-/** Answers `status` with a short text body and closes the connection once it is written. */
+/** How long a refused connection may keep sending (a body behind the refused head) before it is cut. */
+const REFUSAL_LINGER_MS = 1_000;
+
+/**
+ * Answers `status` with a short text body and half-closes. What the client still sends is read and
+ * dropped until it closes its side (or for REFUSAL_LINGER_MS): closing with bytes unread would reset
+ * the connection, and the client would see ECONNRESET instead of the answer.
+ */
 export function refuse(socket: Socket, status: RefusalStatus): void {
   if (socket.destroyed) return;
   const body = `${REFUSALS[status]}\n`;
   const response =
     `HTTP/1.1 ${status} ${REFUSALS[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
   socket.once('error', () => socket.destroy());
-  socket.end(response, () => socket.destroy());
+  socket.once('end', () => socket.destroy());
+  socket.on('data', discard);
+  socket.resume();
+  socket.end(response);
+}
+
+function discard(): void {
+  // A refused connection's input: read so that the close is orderly, and dropped.
 }
 
 interface ReadingHandle {

@@ -195,7 +195,7 @@ describe('readHead on real sockets', () => {
   const limits = { maxRequestLineBytes: 64, requestLineTimeout: 300 };
 
   const listening = new Promise<void>((resolve) => {
-    server = createServer({ pauseOnConnect: true }, (socket) => {
+    server = createServer({ pauseOnConnect: true, highWaterMark: 0 }, (socket) => {
       readHead(socket, limits, (outcome) => {
         outcomes.push(outcome);
         if (outcome.kind === 'refused') refuse(socket, outcome.status);
@@ -237,5 +237,20 @@ describe('readHead on real sockets', () => {
     const started = Date.now();
     assert.match(await exchange(['GET /ech']), /^HTTP\/1\.1 408 Request Timeout\r\n/);
     assert.ok(Date.now() - started >= 250, 'not before the timeout');
+  });
+
+  test('a refused request with a body still coming gets its answer and an orderly close, not a reset', async () => {
+    await listening;
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    let failure: string | undefined;
+    socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
+    socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
+    socket.write('GARBAGE\r\n\r\n');
+    // The body goes on after the refusal was written: the server must read it rather than reset.
+    socket.write('x'.repeat(512 * 1024), () => socket.end());
+    await withTimeout(new Promise((resolve) => socket.once('close', resolve)), 'the server to close', 5000);
+    assert.equal(failure, undefined, 'no ECONNRESET');
+    assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
   });
 });
