@@ -181,7 +181,9 @@ export class RelayConnection {
   private connectRefused(frame: StompFrame): void {
     const message = headerValue(frame, 'message') ?? frame.body;
     const reason = refusalReason(frame);
-    if (!this.events.onRefused) {
+    // Only a refusal of the login is final; anything else (a vhost away while the broker restarts,
+    // a connection limit) is retried as a lost connection.
+    if (!this.events.onRefused || !isLoginRefusal(frame)) {
       this.options.logger.error(
         { relay: this.name, message, detail: frame.body },
         'STOMP relay: the broker refused CONNECT',
@@ -279,6 +281,17 @@ export class RelayConnection {
 const MAX_REASON = 200;
 
 /** The broker's `message` and the first line of its body (RabbitMQ: `Bad CONNECT`, `Access refused for user 'x'`), one line. */
+/**
+ * Whether a broker's ERROR before CONNECTED refuses the credentials themselves (RabbitMQ: `Bad CONNECT`,
+ * `Access refused for user 'x'`; others: "login", "passcode", "authentication", "unauthorized").
+ */
+export function isLoginRefusal(frame: StompFrame): boolean {
+  const text = `${headerValue(frame, 'message') ?? ''}\n${frame.body}`;
+  return /access refused|access denied|bad connect|login|passcode|credential|authenticat|unauthori[sz]ed|not authorized/i.test(
+    text,
+  );
+}
+
 function refusalReason(frame: StompFrame): string {
   const message = headerValue(frame, 'message') ?? '';
   const detail = frame.body.split('\n', 1)[0] ?? '';
