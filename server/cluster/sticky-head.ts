@@ -73,8 +73,8 @@ export function refuse(socket: Socket, status: RefusalStatus): void {
   const response =
     `HTTP/1.1 ${status} ${REFUSALS[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  // Not unref'd: it is what ends the connection if the client never closes its side.
   const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
-  linger.unref();
   socket.once('close', () => clearTimeout(linger));
   socket.once('error', () => socket.destroy());
   socket.once('end', () => socket.destroy());
