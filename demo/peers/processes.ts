@@ -60,6 +60,25 @@ export async function untilListening(peer: PeerChild, ms: number): Promise<void>
   }
 }
 
+/** What to do to the peers still running if this process exits without stopping them. */
+const onExit = new Set<() => void>();
+let exitHookInstalled = false;
+
+/**
+ * Calls `kill` (synchronous: SIGKILL, remove a directory) if this process exits before `exited`
+ * settles, so that no peer outlives a test run that ended early.
+ */
+export function killOnProcessExit(kill: () => void, exited: Promise<void>): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const each of onExit) each();
+    });
+  }
+  onExit.add(kill);
+  void exited.then(() => onExit.delete(kill));
+}
+
 /** SIGTERM, then SIGKILL if it has not exited within `ms`; resolves once it has exited. */
 export async function terminate(child: ChildProcess, exited: Promise<void>, ms: number): Promise<void> {
   child.kill('SIGTERM');

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, terminate, untilListening } from './processes';
+import { freePort, killOnProcessExit, terminate, untilListening } from './processes';
 
 /** `REDIS_SERVER` if set, else `redis-server` on the PATH; undefined when there is none. */
 export function findRedisServer(): string | undefined {
@@ -24,17 +24,6 @@ export function redisSkipReason(): string | false {
   return findRedisServer() ? false : 'redis-server not found (install it, or set REDIS_SERVER): cluster tests skipped';
 }
 
-const running = new Set<RedisProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const redis of running) redis.killNow();
-  });
-}
-
 export class RedisProcess {
   private exitCode: number | null | undefined;
   private readonly exited: Promise<void>;
@@ -48,7 +37,6 @@ export class RedisProcess {
     this.exited = new Promise((resolveExit) => {
       child.once('exit', (code) => {
         this.exitCode = code;
-        running.delete(this);
         resolveExit();
       });
     });
@@ -58,8 +46,7 @@ export class RedisProcess {
         this.output = (this.output + text).slice(-8192);
       });
     }
-    running.add(this);
-    installExitHook();
+    killOnProcessExit(() => this.killNow(), this.exited);
   }
 
   get url(): string {

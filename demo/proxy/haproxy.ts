@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, terminate, untilListening } from '../peers/processes';
+import { freePort, killOnProcessExit, terminate, untilListening } from '../peers/processes';
 import { renderTemplate } from './nginx';
 
 /**
@@ -94,24 +94,6 @@ export interface HaproxyOptions extends ServerLineOptions {
   startTimeout?: number;
 }
 
-/**
- * Processes still running, killed if the test process exits without stopping them; their
- * directories go too (haproxy writes nothing there, so nothing is lost).
- */
-const running = new Set<HaproxyProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const haproxy of running) {
-      haproxy.killNow();
-      rmSync(haproxy.dir, { recursive: true, force: true });
-    }
-  });
-}
-
 /** One running haproxy (a single process: `-db`, no master-worker). */
 export class HaproxyProcess {
   private exitCode: number | null | undefined;
@@ -127,7 +109,6 @@ export class HaproxyProcess {
     this.exited = new Promise((resolveExit) => {
       child.once('exit', (code) => {
         this.exitCode = code;
-        running.delete(this);
         resolveExit();
       });
     });
@@ -138,8 +119,10 @@ export class HaproxyProcess {
     child.stderr?.on('data', keep);
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', keep);
-    running.add(this);
-    installExitHook();
+    killOnProcessExit(() => {
+      this.killNow();
+      rmSync(this.dir, { recursive: true, force: true });
+    }, this.exited);
   }
 
   /** http://127.0.0.1:<port> */

@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { exitsWithin, freePort, untilListening } from '../peers/processes';
+import { exitsWithin, freePort, killOnProcessExit, untilListening } from '../peers/processes';
 
 /**
  * The proxy modes, each one template in demo/proxy/nginx/: the four hostile ones of the
@@ -130,18 +130,6 @@ export interface NginxOptions {
   keepFiles?: boolean;
 }
 
-/** Masters still running, killed if the process exits without stopping them. */
-const running = new Set<NginxProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const nginx of running) nginx.killNow();
-  });
-}
-
 /** The pids whose parent is `pid` (nginx's workers), from /proc; empty where there is none. */
 function childPids(pid: number): number[] {
   const children: number[] = [];
@@ -191,7 +179,6 @@ export class NginxProcess {
     this.exited = new Promise((resolveExit) => {
       child.once('exit', (code) => {
         this.exitCode = code;
-        running.delete(this);
         resolveExit();
       });
     });
@@ -200,8 +187,7 @@ export class NginxProcess {
       this.stderr = (this.stderr + text).slice(-8192);
     });
     child.stdout?.resume();
-    running.add(this);
-    installExitHook();
+    killOnProcessExit(() => this.killNow(), this.exited);
   }
 
   /** http://127.0.0.1:<port> */
