@@ -15,9 +15,12 @@ import { decodeWireMessage, encodeWireMessage, STOMP_NAMESPACE, stompChannels } 
  * the cluster's registry (Spring's MultiServerUserRegistry), where each node keeps its users.
  */
 export class ClusterUserRegistry extends UserRegistry {
-  private readonly connectedByUser = new Map<string, number>();
-  /** Per user with a session here: resolves once Redis has this node's subscription to the user's channel. */
+  /**
+   * Per user with a connected session here (its channel is listened to while there is one): resolves
+   * once Redis has this node's subscription to the user's channel.
+   */
   private readonly listening = new Map<string, Promise<void>>();
+  /** The user of each connected session here that has one. */
   private readonly userOfSession = new Map<string, string>();
   private readonly presence: ClusterPresence;
 
@@ -64,29 +67,24 @@ export class ClusterUserRegistry extends UserRegistry {
     if (user === undefined) return;
     this.userOfSession.set(session.id, user);
     this.presence.added(session.id, user);
-    const count = this.connectedByUser.get(user) ?? 0;
-    if (count === 0) this.listenTo(user);
-    this.connectedByUser.set(user, count + 1);
-  }
-
-  private listenTo(user: string): void {
-    const listening = this.bus.subscribe(stompChannels.user(user), (raw) => this.received(user, raw));
-    this.listening.set(user, listening);
+    if (!this.listening.has(user)) {
+      this.listening.set(
+        user,
+        this.bus.subscribe(stompChannels.user(user), (raw) => this.received(user, raw)),
+      );
+    }
   }
 
   override disconnected(session: StompSession): void {
     super.disconnected(session);
-    const user = session.user?.name;
-    const count = user === undefined ? undefined : this.connectedByUser.get(user);
-    if (user === undefined || count === undefined) return;
+    const user = this.userOfSession.get(session.id);
+    if (user === undefined) return;
     this.userOfSession.delete(session.id);
     this.presence.removed(session.id, user);
-    if (count > 1) this.connectedByUser.set(user, count - 1);
-    else {
-      this.connectedByUser.delete(user);
-      this.listening.delete(user);
-      this.bus.unsubscribe(stompChannels.user(user));
-    }
+    // The user's last session here gone (the local registry counts them): the channel is left.
+    if (this.sessionsOf(user).length > 0) return;
+    this.listening.delete(user);
+    this.bus.unsubscribe(stompChannels.user(user));
   }
 
   private received(user: string, raw: string): void {
