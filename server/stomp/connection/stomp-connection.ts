@@ -470,7 +470,7 @@ export class StompConnection implements StompSession, SubscriptionOwner {
     this.host.counters.subscriptions++;
     this.host.events.emit('subscribe', { session: this, subscriptionId: id, destination });
     // The RECEIPT waits until the broker has the subscription everywhere (the cluster bus: Redis has the channel).
-    return kind === 'app' ? app.subscribe(frame, this, subscription) : (listening ?? undefined);
+    return kind === 'app' ? app.subscribe(frame, this, subscription) : listening;
   }
 
   private unsubscribe(frame: StompFrame): void {
