@@ -2,11 +2,13 @@
  * SockJsSocket: a WebSocket-like SockJS connection. `/info` first, then the transports in order of
  * preference, each with an RTO-based timeout to open; reconnects with backoff when the connection
  * is lost (queueing what is sent meanwhile), and takes a connection that is silent for too long as
- * lost. Each connection is a new server session: what was in flight when one was lost may be lost
- * (at-most-once); a resume extension would add its acknowledgements where `opened`/`lost` are.
+ * lost. Where the server offers the resume extension (docs/resume.md), a lost connection is
+ * replaced under the same session within the server's window, nothing lost either way; otherwise
+ * each connection is a new server session (at-most-once across it).
  */
 import { SockJsError } from '../protocol/error-class';
-import type { Frame } from '../protocol/frames';
+import { encodeClientMessages, type Frame } from '../protocol/frames';
+import { encodeClientClose, RESUME_MIN_ID_LENGTH, type ResumeOffer } from '../protocol/resume';
 import { ReadyState } from '../protocol/states';
 import { SockJsEvents } from './events';
 import { fetchInfo, OPEN_ROUND_TRIPS, type ServerInfo } from './info';
@@ -20,17 +22,27 @@ import {
 import { cancelTimer, platform, randomString, startTimer, type Timer } from './platform';
 import { backoffDelay, isTransientClose } from './reconnect';
 import { SendQueue, utf8Length } from './send-queue';
+import { openingQuery, ResumableSession } from './resume';
 import { preferRemembered, rememberTransport } from './transport-memory';
 import { OPENERS, type ClientTransportName, type Transport } from './transport';
 
 /** Open timeout when the RTO is unknown (sockjs-client's). */
 const DEFAULT_OPEN_TIMEOUT = 5000;
 
-/** The transport in use (or being opened), by name. */
+/** The transport in use (or being opened), by name, and its session. */
 interface Current {
   readonly name: ClientTransportName;
   readonly transport: Transport;
+  readonly sessionUrl: string;
+  /** The server's resume offer, asked for on this new session (`o` confirms it). */
+  readonly offer: ResumeOffer | undefined;
+  /** Set when the session is open with the resume extension (or is being taken up again). */
+  session?: ResumableSession;
+  /** Its numbered batches (resume): made once the session is open, numbered from what the server confirmed. */
+  encoder?: ReturnType<ResumableSession['encoder']>;
 }
+
+type Encoder = NonNullable<Current['encoder']>;
 
 export class SockJsSocket extends SockJsEvents {
   // Literals (ReadyState's values), not references to it: a bundler may then drop an unused class.
@@ -61,6 +73,15 @@ export class SockJsSocket extends SockJsEvents {
   #retryTimer: Timer | undefined;
   #livenessTimer: Timer | undefined;
   #lastFrameAt = 0;
+  /** A transport is opening: waiting for `o` (a new session) or `r` (a session taken up again). */
+  #opening = false;
+  /** The last `/info` answer, for the transports and the resume offer of the next attempts. */
+  #info: ServerInfo | undefined;
+  #openTimeout = DEFAULT_OPEN_TIMEOUT;
+  /** The open session, when the server took it as resumable. */
+  #resume: ResumableSession | null = null;
+  /** Its connection was lost and it is being taken up again: readyState stays OPEN meanwhile. */
+  #resuming = false;
   readonly #onOnline = (): void => this.#retryNow();
 
   constructor(url: string, options: SockJsSocketOptions = {}) {
@@ -89,7 +110,7 @@ export class SockJsSocket extends SockJsEvents {
 
   /** The transport in use while open, else null. */
   get transport(): ClientTransportName | null {
-    return this.#state === ReadyState.OPEN && this.#current ? this.#current.name : null;
+    return this.#state === ReadyState.OPEN && this.#current && !this.#resuming ? this.#current.name : null;
   }
 
   /** Messages waiting for a transport (sent while connecting or reconnecting). */
@@ -107,7 +128,7 @@ export class SockJsSocket extends SockJsEvents {
     if (this.#state === ReadyState.CLOSING || this.#state === ReadyState.CLOSED) {
       throw new SockJsError('ERR_CLIENT_CLOSED', 'send() after close');
     }
-    if (this.#state === ReadyState.OPEN && this.#current) this.#current.transport.send(data);
+    if (this.#state === ReadyState.OPEN && this.#current && !this.#resuming) this.#sendNow(this.#current, data);
     else this.#queue.push(data);
   }
 
@@ -152,16 +173,20 @@ export class SockJsSocket extends SockJsEvents {
   }
 
   #tryTransports(id: number, info: ServerInfo): void {
+    this.#info = info;
     const candidates = preferRemembered(this.#base, this.#usableTransports(info));
     if (candidates.length === 0) return this.#failed(2000, 'All transports failed (none the server offers)');
-    const timeout = Math.max(this.#options.timeout, info.rto * OPEN_ROUND_TRIPS || DEFAULT_OPEN_TIMEOUT);
-    this.#tryNext(id, candidates, timeout);
+    this.#openTimeout = Math.max(this.#options.timeout, info.rto * OPEN_ROUND_TRIPS || DEFAULT_OPEN_TIMEOUT);
+    this.#tryNext(id, candidates, this.#openTimeout);
   }
 
   /** Opens the next candidate; `failures` says why each one before it did not open (for the close reason). */
   #tryNext(id: number, candidates: ClientTransportName[], timeout: number, failures: string[] = []): void {
     const name = candidates.shift();
-    if (name === undefined) return this.#failed(2000, `All transports failed (${failures.join('; ')})`);
+    if (name === undefined) {
+      const reason = `All transports failed (${failures.join('; ')})`;
+      return this.#resuming ? this.#resumeLater(2000, reason) : this.#failed(2000, reason);
+    }
     const next = (why: string): void => {
       cancelTimer(this.#openTimer);
       this.#dropTransport();
@@ -169,11 +194,28 @@ export class SockJsSocket extends SockJsEvents {
       this.#tryNext(id, candidates, timeout, failures);
     };
     const slot: { current?: Current } = {};
+    const resuming = this.#resuming ? this.#resume : null;
     let transport: Transport;
+    let sessionUrl: string;
+    let offer: ResumeOffer | undefined;
     try {
+      if (resuming) sessionUrl = resuming.sessionUrl;
+      else {
+        offer = this.#options.resume ? this.#info?.resume : undefined;
+        const sessionId = this.#newSessionId(offer !== undefined);
+        if (sessionId.length < RESUME_MIN_ID_LENGTH) offer = undefined; // the server would refuse it
+        sessionUrl = `${this.#base}/${this.#options.server ?? randomString(3, '0123456789')}/${sessionId}`;
+      }
+      const query = this.#query;
+      const opening = offer ? openingQuery(query) : query;
+      const encoder = (): Encoder | undefined => slot.current?.encoder;
       transport = OPENERS[name]({
-        sessionUrl: `${this.#base}/${this.#options.server ?? randomString(3, '0123456789')}/${this.#newSessionId()}`,
-        query: this.#query,
+        sessionUrl,
+        query,
+        receiveQuery: () => (slot.current?.session ?? resuming)?.receiveQuery(query) ?? opening,
+        encode: (messages) => encoder()?.encode(messages) ?? encodeClientMessages(messages),
+        delivered: (count) => encoder()?.delivered(count),
+        closeBody: (code, reason) => (slot.current?.session ? encodeClientClose(code, reason) : undefined),
         WebSocket: this.#options.WebSocket,
         EventSource: this.#options.EventSource,
         hooks: {
@@ -182,7 +224,7 @@ export class SockJsSocket extends SockJsEvents {
           },
           end: (code, reason) => {
             if (!slot.current || this.#current !== slot.current) return;
-            if (this.#state === ReadyState.CONNECTING) next(reason);
+            if (this.#opening) next(reason);
             else this.#lost(code, reason);
           },
         },
@@ -191,15 +233,17 @@ export class SockJsSocket extends SockJsEvents {
       // A constructor that refuses the URL, a sessionId() that returns garbage: said in the close reason.
       return next(error instanceof Error ? error.message : String(error));
     }
-    slot.current = { name, transport };
+    slot.current = { name, transport, sessionUrl, offer, ...(resuming && { session: resuming }) };
     this.#current = slot.current;
+    this.#opening = true;
     this.#openTimer = startTimer(timeout, () => {
       if (id === this.#attemptId && this.#current === slot.current) next(`no open frame within ${timeout} ms`);
     });
   }
 
-  #newSessionId(): string {
-    const id = this.#options.sessionId ? this.#options.sessionId() : randomString(8);
+  /** `long`: for a resumable session, whose id is its credential (22 characters: 130 random bits). */
+  #newSessionId(long: boolean): string {
+    const id = this.#options.sessionId ? this.#options.sessionId() : randomString(long ? 22 : 8);
     if (typeof id !== 'string' || !PATH_SEGMENT.test(id)) {
       throw new SockJsError('ERR_INVALID_OPTION', `SockJsSocket: sessionId() returned ${JSON.stringify(id)}`);
     }
@@ -208,43 +252,128 @@ export class SockJsSocket extends SockJsEvents {
 
   #onFrame(frame: Frame): void {
     this.#lastFrameAt = Date.now();
-    if (frame.type === 'open')
-      return this.#state === ReadyState.CONNECTING ? this.#opened() : this.#lost(1006, 'Server lost session');
+    const current = this.#current as Current;
+    if (frame.type === 'open') {
+      if (this.#opening && !this.#resuming) return this.#opened();
+      // Where a session was to be taken up again, or mid-session: the server has lost ours.
+      return this.#resuming ? this.#resumeFailed(1006, 'Server lost session') : this.#lost(1006, 'Server lost session');
+    }
+    if (frame.type === 'ack') {
+      if (this.#opening && this.#resuming) return this.#resumed(frame.count);
+      return current.session?.confirm(frame.count);
+    }
+    // Before `o`, only a close frame of a session being taken up again means something (`c[2011,…]`).
+    if (frame.type !== 'close' ? this.#opening : this.#opening && !this.#resuming) return;
     if (this.#state !== ReadyState.OPEN) return;
     if (frame.type === 'heartbeat') return this.emit({ type: 'heartbeat' });
     if (frame.type === 'messages') {
+      if (current.session?.receivedFrame(frame.messages)) current.transport.ack();
       for (const data of frame.messages) {
         if (this.#state !== ReadyState.OPEN) return; // a listener closed it: the rest is not delivered
         this.emit({ type: 'message', data });
       }
       return;
     }
+    // A close frame: the session is over, resumable or not.
+    this.#endResumable();
     this.#dropTransport();
-    if (isTransientClose(frame.code)) this.#lost(frame.code, frame.reason);
+    if (frame.code === 2011 || isTransientClose(frame.code)) this.#lost(frame.code, frame.reason);
     else this.#finish(frame.code, frame.reason, true);
   }
 
+  /** A new session is open (`o`). */
   #opened(): void {
     const current = this.#current as Current;
     cancelTimer(this.#openTimer);
+    this.#opening = false;
     this.#state = ReadyState.OPEN;
     rememberTransport(this.#base, current.name);
+    if (current.offer) {
+      current.session = this.#resume = new ResumableSession(current.sessionUrl, current.offer);
+      current.encoder = current.session.encoder();
+    }
     const reconnected = this.#everOpened;
     const attempt = this.#attempts;
     this.#everOpened = true;
     this.#attempts = 0;
-    for (const message of this.#queue.drain()) current.transport.send(message);
+    for (const message of this.#queue.drain()) this.#sendNow(current, message);
     this.#armLiveness();
     this.emit({ type: 'transport', transport: current.name });
-    if (reconnected) this.emit({ type: 'reconnected', attempt, transport: current.name });
+    if (reconnected) this.emit({ type: 'reconnected', attempt, transport: current.name, resumed: false });
     else this.emit({ type: 'open', transport: current.name });
+  }
+
+  /** The session is taken up again (`r<count>`: the server has `count` of our messages): the rest goes again. */
+  #resumed(count: number): void {
+    const current = this.#current as Current;
+    const session = this.#resume as ResumableSession;
+    cancelTimer(this.#openTimer);
+    this.#opening = this.#resuming = false;
+    session.lostAt = 0;
+    rememberTransport(this.#base, current.name);
+    session.confirm(count);
+    current.encoder = session.encoder();
+    for (const message of session.unconfirmed) current.transport.send(message);
+    for (const message of this.#queue.drain()) this.#sendNow(current, message);
+    const attempt = this.#attempts;
+    this.#attempts = 0;
+    this.#armLiveness();
+    this.emit({ type: 'transport', transport: current.name });
+    this.emit({ type: 'reconnected', attempt, transport: current.name, resumed: true });
+  }
+
+  #sendNow(current: Current, message: string): void {
+    current.session?.sent(message);
+    current.transport.send(message);
   }
 
   /** The open connection is gone (no close frame, a transient one, or silence). */
   #lost(code: number, reason: string): void {
     this.#dropTransport();
+    if (this.#resume && this.#state === ReadyState.OPEN) return this.#resumeLater(code, reason);
     this.#state = ReadyState.CONNECTING;
     this.#failed(code, reason);
+  }
+
+  /**
+   * Schedules taking the session up again: at once the first time, then with backoff, within the
+   * server's window from the loss. `reconnecting` tells; readyState stays OPEN.
+   */
+  #resumeLater(code: number, reason: string): void {
+    const session = this.#resume as ResumableSession;
+    this.#resuming = true;
+    if (session.lostAt === 0) session.lostAt = Date.now();
+    const left = session.lostAt + session.offer.window - Date.now();
+    if (left <= 0) return this.#resumeFailed(code, `${reason}; not resumed within ${session.offer.window} ms`);
+    this.#attempts++;
+    const delay = this.#attempts === 1 ? 0 : Math.min(left, backoffDelay(this.#options, this.#attempts - 1));
+    this.#retryTimer = startTimer(delay, () => this.#retryNow());
+    this.emit({ type: 'reconnecting', attempt: this.#attempts, delay, code, reason });
+  }
+
+  /** Tries the transports again on the session's own URL. */
+  #reattach(): void {
+    if (this.#state !== ReadyState.OPEN || !this.#resuming) return;
+    const id = ++this.#attemptId;
+    const candidates = preferRemembered(this.#base, this.#usableTransports(this.#info as ServerInfo));
+    this.#tryNext(id, candidates, this.#openTimeout);
+  }
+
+  /** The session cannot be taken up again: a new one, as after any loss (or the end, without `reconnect`). */
+  #resumeFailed(code: number, reason: string): void {
+    cancelTimer(this.#openTimer);
+    this.#dropTransport();
+    this.#endResumable();
+    this.#attempts = 0;
+    this.#state = ReadyState.CONNECTING;
+    this.#failed(code, reason);
+  }
+
+  /** The resumable session is over: what it had not confirmed goes to the head of the queue (the next session's, or `unsent`). */
+  #endResumable(): void {
+    if (this.#resume) this.#queue.requeue(this.#resume.takeUnconfirmed());
+    this.#resume = null;
+    this.#resuming = false;
   }
 
   /** An attempt failed, or the connection was lost: try again if allowed, else close. */
@@ -265,14 +394,15 @@ export class SockJsSocket extends SockJsEvents {
     if (this.#retryTimer === undefined) return;
     cancelTimer(this.#retryTimer);
     this.#retryTimer = undefined;
-    this.#attempt();
+    if (this.#resuming) this.#reattach();
+    else this.#attempt();
   }
 
   #armLiveness(): void {
     const timeout = this.#options.livenessTimeout;
     if (timeout === 0) return;
     const check = (): void => {
-      if (this.#state !== ReadyState.OPEN) return;
+      if (this.#state !== ReadyState.OPEN || this.#resuming) return;
       const silent = Date.now() - this.#lastFrameAt;
       if (silent >= timeout) return this.#lost(1006, `No frame for ${silent} ms (liveness timeout)`);
       this.#livenessTimer = startTimer(timeout - silent, check);
@@ -286,7 +416,10 @@ export class SockJsSocket extends SockJsEvents {
     const current = this.#current;
     if (!current) return;
     this.#current = null;
-    this.#queue.requeue(current.transport.takeUnsent());
+    this.#opening = false;
+    // A resumable session keeps everything sent until confirmed: nothing to take back here.
+    const unsent = current.transport.takeUnsent();
+    if (!current.session) this.#queue.requeue(unsent);
     current.transport.close(code, reason);
   }
 
@@ -297,6 +430,9 @@ export class SockJsSocket extends SockJsEvents {
     cancelTimer(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#dropTransport();
+    // Sent, so not `unsent`: whether a resumable session's server had them is not known here.
+    this.#resume = null;
+    this.#resuming = false;
     this.#state = ReadyState.CLOSED;
     platform().removeEventListener?.('online', this.#onOnline);
     this.emit({ type: 'close', code, reason, wasClean, unsent: this.#queue.drain() });

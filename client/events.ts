@@ -41,11 +41,13 @@ export interface SockJsReconnectingEvent {
   readonly reason: string;
 }
 
-/** Open again after a loss: a new server session. */
+/** Open again after a loss. */
 export interface SockJsReconnectedEvent {
   readonly type: 'reconnected';
   readonly attempt: number;
   readonly transport: ClientTransportName;
+  /** True: the same server session, nothing lost (the resume extension); false: a new server session. */
+  readonly resumed: boolean;
 }
 
 /** A transport was opened (first open, and after each reconnect). */

@@ -3,13 +3,17 @@
  * transports' open timeouts follow (as in sockjs-client: an RTO after RFC 2988, times the
  * transport's round trips).
  */
+import type { ResumeOffer } from '../protocol/resume';
 import { platform, startTimer, cancelTimer } from './platform';
+import { readOffer } from './resume';
 
 export interface ServerInfo {
   /** False when the server says it has no websocket transport. */
   readonly websocket: boolean;
   /** Round-trip timeout estimated from the /info request, in ms. */
   readonly rto: number;
+  /** The resume extension, when the server offers it. */
+  readonly resume?: ResumeOffer | undefined;
 }
 
 /** The round trips every transport needs to open (a preflight and the request, for the HTTP ones). */
@@ -35,7 +39,7 @@ export async function fetchInfo(baseUrl: string, query: string, timeoutMs: numbe
     const info: unknown = JSON.parse(body);
     if (typeof info !== 'object' || info === null) throw new Error('/info is not a JSON object');
     const websocket = (info as { websocket?: unknown }).websocket !== false;
-    return { websocket, rto: roundTripTimeout(Date.now() - started) };
+    return { websocket, rto: roundTripTimeout(Date.now() - started), resume: readOffer(info) };
   } finally {
     cancelTimer(timer);
   }

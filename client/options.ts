@@ -25,6 +25,11 @@ export interface SockJsSocketOptions {
   readonly livenessMultiple?: number;
   /** Reconnect after a lost connection, a failed attempt, or a transient close (1001, 1006, 1011...). Default true. */
   readonly reconnect?: boolean;
+  /**
+   * Use the resume extension when the server offers it (docs/resume.md): a lost connection is
+   * replaced under the same server session, losing nothing either way. Default true.
+   */
+  readonly resume?: boolean;
   /** Ms before the first reconnect attempt. Default 1000. */
   readonly minReconnectDelay?: number;
   /** Ms no reconnect delay exceeds. Default 30 000. */
@@ -65,10 +70,15 @@ const NUMBERS: Readonly<Record<NumericOption, readonly [number, number, number, 
 };
 
 /** The other options (checked one by one below). */
-const OTHERS = { transports: 1, server: 1, sessionId: 1, WebSocket: 1, EventSource: 1, reconnect: 1 } satisfies Record<
-  Exclude<keyof SockJsSocketOptions, NumericOption>,
-  1
->;
+const OTHERS = {
+  transports: 1,
+  server: 1,
+  sessionId: 1,
+  WebSocket: 1,
+  EventSource: 1,
+  reconnect: 1,
+  resume: 1,
+} satisfies Record<Exclude<keyof SockJsSocketOptions, NumericOption>, 1>;
 
 /** The options with every default applied. */
 export type ResolvedSocketOptions = Readonly<Record<NumericOption, number>> & {
@@ -78,6 +88,7 @@ export type ResolvedSocketOptions = Readonly<Record<NumericOption, number>> & {
   readonly WebSocket: WebSocketConstructor | undefined;
   readonly EventSource: EventSourceConstructor | undefined;
   readonly reconnect: boolean;
+  readonly resume: boolean;
   /** Ms without any frame after which the connection is dead; 0 = never. */
   readonly livenessTimeout: number;
 };
@@ -139,12 +150,13 @@ export function resolveSocketOptions(
 ): ResolvedSocketOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
   checkOptionKeys('SockJsSocket', options, [...Object.keys(NUMBERS), ...Object.keys(OTHERS)]);
-  const { server, sessionId, reconnect } = options as Record<string, unknown>;
+  const { server, sessionId, reconnect, resume } = options as Record<string, unknown>;
   if (server !== undefined && (typeof server !== 'string' || !PATH_SEGMENT.test(server))) {
     throw invalid('server must be a non-empty string without ".", "/", "?" or "#"');
   }
   if (sessionId !== undefined && typeof sessionId !== 'function') throw invalid('sessionId must be a function');
   if (reconnect !== undefined && typeof reconnect !== 'boolean') throw invalid('reconnect must be a boolean');
+  if (resume !== undefined && typeof resume !== 'boolean') throw invalid('resume must be a boolean');
   const resolved = numbers(options);
   return {
     ...resolved,
@@ -154,6 +166,7 @@ export function resolveSocketOptions(
     WebSocket: constructorOption('WebSocket', options.WebSocket, globals.WebSocket),
     EventSource: constructorOption('EventSource', options.EventSource, globals.EventSource),
     reconnect: options.reconnect ?? true,
+    resume: options.resume ?? true,
     livenessTimeout: Math.min(MAX_TIMER_MS, Math.round(resolved.heartbeatInterval * resolved.livenessMultiple)),
   };
 }

@@ -24,7 +24,7 @@ export interface FetchInit {
   method: 'GET' | 'POST';
   body?: string;
   headers?: Record<string, string>;
-  signal: AbortSignalLike;
+  signal?: AbortSignalLike;
 }
 
 /** What the websocket transport uses of a WebSocket (the browser's, or `ws`'s in Node). */

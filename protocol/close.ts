@@ -23,6 +23,8 @@ export const CloseCode = {
   SERVER_ERROR: 1011,
   /** A second receiving request for a session that already has one (SockJS). */
   ANOTHER_CONNECTION: 2010,
+  /** Resume extension: the session a client came back for is gone, or cannot resume from where the client is. */
+  NOT_RESUMABLE: 2011,
   /** The client sent something that is not SockJS framing. */
   BROKEN_FRAMING: 3000,
   /** A send limit was crossed (Spring's SESSION_NOT_RELIABLE). */
@@ -50,6 +52,7 @@ export const Close = {
   SERVER_ERROR: { code: CloseCode.SERVER_ERROR, reason: 'Server error' },
   TRANSPORT_ERROR: { code: CloseCode.SERVER_ERROR, reason: 'Transport error' },
   ANOTHER_CONNECTION: { code: CloseCode.ANOTHER_CONNECTION, reason: 'Another connection still open' },
+  NOT_RESUMABLE: { code: CloseCode.NOT_RESUMABLE, reason: 'Session not resumable' },
   BROKEN_FRAMING: { code: CloseCode.BROKEN_FRAMING, reason: 'Broken framing.' },
   QUEUE_OVERFLOW: { code: CloseCode.SESSION_NOT_RELIABLE, reason: 'Send queue overflow' },
 } as const satisfies Record<string, CloseInfo>;

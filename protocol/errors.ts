@@ -33,6 +33,8 @@ export const ERROR_CATALOGUE = {
   ERR_NOT_WEBSOCKET: { status: 400, message: 'Not a valid websocket request' },
   ERR_WEBSOCKET_VERSION: { status: 400, message: 'Only supported WebSocket protocol is RFC 6455.' },
   ERR_UPGRADE_HTTP_VERSION: { status: 400, message: 'WebSocket upgrades need HTTP/1.1.' },
+  ERR_RESUME_INVALID: { status: 400, message: 'Invalid resume request.' },
+  ERR_RESUME_SEQUENCE: { status: 400, message: 'Resume sequence out of range.' },
   ERR_BROKEN_FRAMING: { status: 0, message: 'Broken framing.' },
   ERR_HANDLER_FAILED: { status: 0, message: 'The session handler threw' },
   ERR_TRANSPORT: { status: 0, message: 'Transport failure' },

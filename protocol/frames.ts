@@ -5,6 +5,7 @@
  *   h                  heartbeat
  *   a["m1","m2"]       messages
  *   c[3000,"reason"]   close
+ *   r5                 the resume extension's acknowledgement (docs/resume.md), to clients that asked for it
  */
 
 export const OPEN_FRAME = 'o';
@@ -96,13 +97,16 @@ export type Frame =
   | { type: 'open' }
   | { type: 'heartbeat' }
   | { type: 'messages'; messages: string[] }
-  | { type: 'close'; code: number; reason: string };
+  | { type: 'close'; code: number; reason: string }
+  /** Resume extension: the server has delivered `count` of the client's messages. */
+  | { type: 'ack'; count: number };
 
 /** Parses one frame received from a server; throws on anything that is not a SockJS frame. */
 export function parseFrame(text: string): Frame {
   const kind = text.charAt(0);
   if (kind === 'o' && text.length === 1) return { type: 'open' };
   if (kind === 'h' && text.length === 1) return { type: 'heartbeat' };
+  if (kind === 'r' && /^r(0|[1-9][0-9]{0,15})$/.test(text)) return { type: 'ack', count: Number(text.slice(1)) };
   if (kind === 'a') {
     const decoded = decodeMessages(text.slice(1));
     if (decoded.ok) return { type: 'messages', messages: decoded.messages };

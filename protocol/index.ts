@@ -6,5 +6,6 @@ export * from './close';
 export * from './errors';
 export * from './frames';
 export * from './option-keys';
+export * from './resume';
 export * from './states';
 export * from './stomp';

@@ -225,7 +225,7 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     // Not a websocket route of ours: maybe of a nested endpoint, or another listener's.
     if (!raw && !(route.kind === 'session' && route.transport === 'websocket')) return false;
     this.claim(socket);
-    this.upgrades.accept(req, socket, head, raw);
+    this.upgrades.accept(req, socket, head, raw, route.kind === 'session' ? route.sessionId : undefined);
     return true;
   }
 
@@ -262,8 +262,9 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     transport: TransportName,
     req: IncomingMessage,
     res: ServerResponse,
+    resumable?: boolean,
   ): Session | undefined | Promise<Session | undefined> {
-    return this.opening.open(id, transport, req, res);
+    return this.opening.open(id, transport, req, res, resumable);
   }
 
   admission(): SockJsError | undefined {
@@ -283,8 +284,14 @@ class Endpoint implements SockJsEndpoint, SessionHost, RouteHost, UpgradeHost {
     socket: TextSocket,
     transport: TransportName,
     outcome: HandshakeOutcome & { ok: true },
+    resumableId?: string,
   ): void {
-    this.opening.opened(req, socket, transport, outcome);
+    this.opening.opened(req, socket, transport, outcome, resumableId);
+  }
+
+  /** `?resume=<count>` on a websocket: the session takes it up, or the client hears that it cannot. */
+  resumed(req: IncomingMessage, socket: TextSocket, id: string, received: number): void {
+    this.opening.resumed(req, socket, id, received);
   }
 
   broadcast(message: string): number {

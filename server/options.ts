@@ -83,6 +83,19 @@ export interface EndpointOptions {
    * the dropped response may be lost (at-most-once). Default 'interrupt'.
    */
   onDroppedResponse?: DroppedResponsePolicy;
+  /**
+   * The resume extension (docs/resume.md): ms a session of a client that asked for it waits for the
+   * client to come back after its connection was lost; on its return nothing is lost or delivered
+   * twice, either way, and the handler sees one session. Advertised in `/info`; clients that do not
+   * ask for it (sockjs-client) see no difference. 0 = off. Default 0.
+   */
+  resumeWindow?: number;
+  /**
+   * Bytes (UTF-8) of sent messages a resumable session keeps until its client confirms them; at
+   * the bound it sends no more until it hears from the client (they wait in the send queue, under
+   * `maxQueuedBytes`). Default 1 MiB.
+   */
+  resumeMaxBytes?: number;
   /** Open sessions (and handshakes under way) the endpoint takes; more are answered 503. Default 50 000. */
   maxSessions?: number;
   /** Ms a request body may take to arrive (slowloris); 408 after. Default 10 000. */
@@ -134,6 +147,8 @@ export const ENDPOINT_OPTION_KEYS: readonly string[] = Object.keys({
   maxQueuedBytes: true,
   queueOverflow: true,
   onDroppedResponse: true,
+  resumeWindow: true,
+  resumeMaxBytes: true,
   maxSessions: true,
   bodyTimeout: true,
   pongTimeout: true,
@@ -170,6 +185,8 @@ export const DEFAULTS = {
   maxQueuedBytes: 4 * 1024 * 1024,
   queueOverflow: 'close',
   onDroppedResponse: 'interrupt',
+  resumeWindow: 0,
+  resumeMaxBytes: 1024 * 1024,
   maxSessions: 50_000,
   bodyTimeout: 10_000,
   pongTimeout: 10_000,
@@ -344,6 +361,8 @@ export function resolveOptions(options: EndpointOptions): ResolvedOptions {
       ['interrupt', 'resume-if-idle', 'resume'] as const,
       DEFAULTS.onDroppedResponse,
     ),
+    resumeWindow: nonNegativeInteger('resumeWindow', options.resumeWindow, DEFAULTS.resumeWindow),
+    resumeMaxBytes: positiveInteger('resumeMaxBytes', options.resumeMaxBytes, DEFAULTS.resumeMaxBytes),
     maxSessions: positiveInteger('maxSessions', options.maxSessions, DEFAULTS.maxSessions),
     bodyTimeout: positiveInteger('bodyTimeout', options.bodyTimeout, DEFAULTS.bodyTimeout, MAX_TIMER_MS),
     pongTimeout: positiveInteger('pongTimeout', options.pongTimeout, DEFAULTS.pongTimeout, MAX_TIMER_MS),

@@ -58,6 +58,8 @@ export interface EndpointStats {
   pongTimeouts: number;
   /** Receiving HTTP responses dropped mid-way: the session interrupted (1002) or left to resume (`onDroppedResponse`). */
   droppedResponses: { interrupted: number; resumed: number };
+  /** Resume extension: lost connections whose client came back to its session (docs/resume.md). */
+  resumes: number;
 }
 
 /**
@@ -85,6 +87,7 @@ export class EndpointCounters {
   pongTimeouts = 0;
   droppedInterrupted = 0;
   droppedResumed = 0;
+  resumes = 0;
   /** Closes are rare next to messages: a Map keyed by code is cheap enough there. */
   private readonly closedByCode = new Map<number, number>();
   private readonly createdAt = Date.now();
@@ -157,6 +160,7 @@ export class EndpointCounters {
       queueOverflows: this.queueOverflows,
       pongTimeouts: this.pongTimeouts,
       droppedResponses: { interrupted: this.droppedInterrupted, resumed: this.droppedResumed },
+      resumes: this.resumes,
     };
   }
 }

@@ -4,7 +4,8 @@ import { WebSocketServer } from 'ws';
 import { acceptHixie76, isHixie76 } from '../transports/hixie76';
 import { sockjsFrameLimit } from '../transports/message-size';
 import { WsTextSocket, type TextSocket } from '../transports/text-socket';
-import { SockJsError, type TransportName } from '../protocol';
+import { RESUME_MIN_ID_LENGTH, RESUME_NEW, resumeParameter, SockJsError, type TransportName } from '../protocol';
+import { splitUrl } from './router';
 import type { HandshakeOutcome } from './handshake';
 import type { OriginPolicy } from './http/origin';
 import type { ResolvedOptions } from './options';
@@ -29,7 +30,10 @@ export interface UpgradeHost {
     socket: TextSocket,
     transport: TransportName,
     outcome: HandshakeOutcome & { ok: true },
+    resumableId?: string,
   ): void;
+  /** `?resume=<count>`: a websocket for a resumable session (docs/resume.md). */
+  resumed(req: IncomingMessage, socket: TextSocket, id: string, received: number): void;
 }
 
 /**
@@ -55,23 +59,31 @@ export class WebSocketUpgrades {
     });
   }
 
-  /** `raw`: a plain websocket (no SockJS framing). */
-  accept(req: IncomingMessage, socket: Duplex, head: Buffer, raw: boolean): void {
+  /** `raw`: a plain websocket (no SockJS framing). `sessionId`: the one in a SockJS websocket's URL. */
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer, raw: boolean, sessionId?: string): void {
     const { options, origins } = this.host;
     if (!options.websocket) return refuseWithError(socket, new SockJsError('ERR_NOT_FOUND'));
-    const full = this.host.admission();
+    const resume = raw || options.resumeWindow === 0 ? undefined : resumeParameter(splitUrl(req.url ?? '/').query);
+    // Taking a session up again opens none: neither the session limit nor a shutdown keeps it out.
+    const full = typeof resume === 'number' ? undefined : this.host.admission();
     if (full) return this.refuse(socket, full);
     if (req.method !== 'GET') return refuseUpgrade(socket, 405, '', { Allow: 'GET' });
     if (!atLeastHttp11(req)) return refuseWithError(socket, new SockJsError('ERR_UPGRADE_HTTP_VERSION'));
     if (!origins.allows(req)) return this.refuse(socket, new SockJsError('ERR_ORIGIN_NOT_ALLOWED'));
     const hixie = !raw && isHixie76(req);
-    if (!hixie) {
-      const problem = upgradeProblem(req, raw);
-      if (problem) return refuseWithError(socket, problem);
+    const problem =
+      (resume === undefined ? undefined : resumeProblem(resume, hixie, sessionId)) ?? hixieOr(req, raw, hixie);
+    if (problem) return refuseWithError(socket, problem);
+    if (typeof resume === 'number') {
+      const id = sessionId as string;
+      return this.wss.handleUpgrade(req, socket, head, (ws) =>
+        this.host.resumed(req, new WsTextSocket(ws, socket), id, resume),
+      );
     }
+    const resumableId = resume === RESUME_NEW ? sessionId : undefined;
     const transport: TransportName = raw ? 'websocket-raw' : 'websocket';
     const outcome = this.host.handshake(req, transport);
-    if (!(outcome instanceof Promise)) return this.complete(req, socket, head, transport, hixie, outcome);
+    if (!(outcome instanceof Promise)) return this.complete(req, socket, head, transport, hixie, outcome, resumableId);
     const release = this.host.reserve();
     outcome.then(
       (settled) => {
@@ -79,7 +91,7 @@ export class WebSocketUpgrades {
         // The limit again: the interceptors may have let others in meanwhile.
         const full = settled.ok ? this.host.admission() : undefined;
         if (full) return this.refuse(socket, full);
-        this.complete(req, socket, head, transport, hixie, settled);
+        this.complete(req, socket, head, transport, hixie, settled, resumableId);
       },
       (error: unknown) => {
         release();
@@ -97,6 +109,7 @@ export class WebSocketUpgrades {
     transport: TransportName,
     hixie: boolean,
     outcome: HandshakeOutcome,
+    resumableId: string | undefined,
   ): void {
     if (!outcome.ok) {
       this.host.counters.refused(outcome.error, false);
@@ -105,7 +118,7 @@ export class WebSocketUpgrades {
     if (socket.destroyed) return;
     if (hixie) return this.acceptHixie(req, socket, head, outcome);
     this.wss.handleUpgrade(req, socket, head, (ws) =>
-      this.host.opened(req, new WsTextSocket(ws, socket), transport, outcome),
+      this.host.opened(req, new WsTextSocket(ws, socket), transport, outcome, resumableId),
     );
   }
 
@@ -139,6 +152,25 @@ export class WebSocketUpgrades {
  */
 function atLeastHttp11(req: IncomingMessage): boolean {
   return req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
+}
+
+/** What the upgrade checks of a hixie-76 request are left to its own handshake. */
+function hixieOr(req: IncomingMessage, raw: boolean, hixie: boolean): SockJsError | undefined {
+  return hixie ? undefined : upgradeProblem(req, raw);
+}
+
+/** Why a websocket's `resume` parameter cannot be taken (docs/resume.md), if so. */
+function resumeProblem(
+  resume: 'new' | number | 'invalid',
+  hixie: boolean,
+  sessionId: string | undefined,
+): SockJsError | undefined {
+  const invalid = (why: string): SockJsError => new SockJsError('ERR_RESUME_INVALID', why);
+  if (resume === 'invalid') return invalid('resume=new or a count');
+  if (hixie || sessionId === undefined) return invalid('not on this websocket');
+  if (resume === RESUME_NEW && sessionId.length < RESUME_MIN_ID_LENGTH)
+    return invalid(`session id under ${RESUME_MIN_ID_LENGTH} characters`);
+  return undefined;
 }
 
 /** Why an upgrade request cannot be a websocket for us, checked before `ws` sees it. */

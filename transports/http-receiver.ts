@@ -108,8 +108,9 @@ export class HttpReceiver implements Receiver {
     this.owner = undefined;
   }
 
-  sendFrame(frame: string): boolean {
+  sendFrame(frame: string, control = false): boolean {
     if (this.ended) return false;
+    if (control) return this.res.write(this.spec.format.wire(frame));
     if (frame !== HEARTBEAT_FRAME) this.carried = true;
     const data = this.spec.format.wire(frame);
     const accepted = this.res.write(data);

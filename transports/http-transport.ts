@@ -1,11 +1,21 @@
-import { SockJsError, type TransportName } from '../protocol';
+import {
+  Close,
+  closeFrame,
+  RESUME_MIN_ID_LENGTH,
+  RESUME_NEW,
+  resumeParameter,
+  SockJsError,
+  type TransportName,
+} from '../protocol';
+import type { Receiver } from './receiver';
 import { sendError } from './http/respond';
 import { FrameFormat, HttpReceiver, type HttpReceiverSpec } from './http-receiver';
 import type { TransportRequest, TransportSession } from './types';
 
 /**
  * Opens a receiving response: status and headers, the transport's prelude, then the session takes
- * it (the first one opens the session, a second concurrent one gets `c[2010,...]`).
+ * it (the first one opens the session, a second concurrent one gets `c[2010,...]`). With the resume
+ * extension on, `?resume=new` opens a resumable session and `?resume=<count>` takes one up again.
  */
 export function openReceiver(
   request: TransportRequest,
@@ -14,19 +24,35 @@ export function openReceiver(
   prelude?: string,
 ): void | Promise<void> {
   const { req, res, host, sessionId } = request;
+  const resume = host.options.resumeWindow > 0 ? resumeParameter(request.query) : undefined;
+  if (resume === 'invalid') return sendError(res, new SockJsError('ERR_RESUME_INVALID', 'resume=new or a count'));
   const found = host.find(sessionId, req, spec.transport);
   if (found === 'refused') return sendError(res, new SockJsError('ERR_SESSION_NOT_FOUND'));
-  const start = (session: TransportSession | undefined): void => {
-    // Refused (and answered), or the client left while the handshake ran.
-    if (!session || res.destroyed) return;
+  const receiver = (): HttpReceiver => {
     res.setHeader('Content-Type', contentType);
     res.writeHead(200);
     if (prelude !== undefined) res.write(prelude);
-    session.attach(new HttpReceiver(res, spec, host.options.responseLimit, host.options.onDroppedResponse));
+    return new HttpReceiver(res, spec, host.options.responseLimit, host.options.onDroppedResponse);
+  };
+  if (typeof resume === 'number') return resumeOn(found, receiver(), resume);
+  const start = (session: TransportSession | undefined): void => {
+    // Refused (and answered), or the client left while the handshake ran.
+    if (!session || res.destroyed) return;
+    session.attach(receiver());
   };
   if (found) return start(found);
-  const opened = host.openSession(sessionId, spec.transport, req, res);
+  if (resume === RESUME_NEW && sessionId.length < RESUME_MIN_ID_LENGTH) {
+    return sendError(res, new SockJsError('ERR_RESUME_INVALID', `session id under ${RESUME_MIN_ID_LENGTH} characters`));
+  }
+  const opened = host.openSession(sessionId, spec.transport, req, res, resume === RESUME_NEW);
   return opened instanceof Promise ? opened.then(start) : start(opened);
+}
+
+/** `?resume=<count>`: the session takes the receiver up, or the client hears that it cannot. */
+export function resumeOn(session: TransportSession | undefined, receiver: Receiver, received: number): void {
+  if (session?.resumable) return session.resumeWith(receiver, received);
+  receiver.sendFrame(closeFrame(Close.NOT_RESUMABLE.code, Close.NOT_RESUMABLE.reason));
+  receiver.end();
 }
 
 /** Callback names must be plain identifiers: they are written into script responses. */

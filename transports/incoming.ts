@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeMessages, isSockJsError, SockJsError } from '../protocol';
+import { decodeMessages, isSockJsError, parseClientClose, parseResumeBatch, SockJsError } from '../protocol';
 import { mediaType, readBody } from './http/body';
 import { sendError } from './http/respond';
 import { anyTooBig } from './message-size';
@@ -72,8 +72,15 @@ function refuseUnread(req: IncomingMessage, res: ServerResponse, error: SockJsEr
 function deliver(
   session: TransportSession | 'refused' | undefined,
   maxMessageBytes: number,
-  payload: string,
+  body: string,
 ): SockJsError | undefined {
+  // A resumable session's client numbers its batches (`r<seq>,<ack>[...]`) and says when it
+  // closes (`c[code,"reason"]`): see docs/resume.md.
+  const resumable = isSession(session) && session.resumable;
+  const closing = resumable ? parseClientClose(body) : undefined;
+  if (closing && isSession(session)) return void session.closedByClient(closing.code, closing.reason);
+  const batch = resumable ? parseResumeBatch(body) : undefined;
+  const payload = batch ? batch.payload : body;
   const decoded = decodeMessages(payload);
   if (!decoded.ok) {
     return new SockJsError(decoded.problem === 'empty' ? 'ERR_PAYLOAD_EXPECTED' : 'ERR_BROKEN_JSON');
@@ -82,6 +89,7 @@ function deliver(
     return new SockJsError('ERR_PAYLOAD_TOO_LARGE', `a message is over ${maxMessageBytes} bytes`);
   }
   if (!isSession(session)) return new SockJsError('ERR_SESSION_NOT_FOUND');
+  if (batch) return session.deliverBatch(batch.seq, batch.ack, decoded.messages, false);
   session.deliver(decoded.messages);
   return undefined;
 }

@@ -39,8 +39,11 @@ export interface Receiver {
   bind(owner: ReceiverOwner): void;
   /** Stops reporting (the owner has let go of it). */
   unbind(): void;
-  /** Writes one frame. Returns false when the socket is full. */
-  sendFrame(frame: string): boolean;
+  /**
+   * Writes one frame. Returns false when the socket is full. `control`: a frame of the resume
+   * extension (`r…`), which does not end a polling response as its one frame would.
+   */
+  sendFrame(frame: string, control?: boolean): boolean;
   /** Sends a heartbeat: an `h` frame; websockets also ping. */
   heartbeat(now: number): void;
   /** The timer wheel's visit: a websocket whose ping went unanswered too long is dropped. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TransportName } from '../protocol';
+import type { SockJsError, TransportName } from '../protocol';
 import type { Receiver } from './receiver';
 
 /** What a follow-up request does with a session: receive over a transport, or send. */
@@ -24,6 +24,8 @@ export interface TransportSettings {
   readonly maxRequestBytes: number;
   readonly maxTextMessageBytes: number;
   readonly bodyTimeout: number;
+  /** The resume extension (0 = off): only then is the `resume` query parameter read. */
+  readonly resumeWindow: number;
 }
 
 /**
@@ -37,6 +39,14 @@ export interface TransportSession {
   deliver(messages: readonly string[]): void;
   /** The transport failed: the session reports it and closes. */
   fail(error: Error): void;
+  /** Opened with `?resume=new` (docs/resume.md). */
+  readonly resumable: boolean;
+  /** Resumable: the client is back (or goes on) with `receiver`, having received `received` messages. */
+  resumeWith(receiver: Receiver, received: number): void;
+  /** Resumable: its client closed it (`c[code,"reason"]` on xhr_send); the handler sees that code. */
+  closedByClient(code: number, reason: string): void;
+  /** Resumable: a numbered batch (`r<seq>,<ack>[...]`); an error when its numbers are out of range. */
+  deliverBatch(seq: number, ack: number, messages: readonly string[], byWebSocket: boolean): SockJsError | undefined;
 }
 
 /** What a transport may ask of its endpoint. */
@@ -56,6 +66,7 @@ export interface SessionHost {
     transport: TransportName,
     req: IncomingMessage,
     res: ServerResponse,
+    resumable?: boolean,
   ): TransportSession | undefined | Promise<TransportSession | undefined>;
 }
 

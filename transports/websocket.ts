@@ -1,4 +1,4 @@
-import { Close, type CloseInfo, decodeMessages, HEARTBEAT_FRAME, SockJsError } from '../protocol';
+import { Close, type CloseInfo, decodeMessages, HEARTBEAT_FRAME, parseResumeBatch, SockJsError } from '../protocol';
 import { anyTooBig } from './message-size';
 import type { Receiver, ReceiverOwner } from './receiver';
 import type { TextSocket, TextSocketEvents } from './text-socket';
@@ -77,12 +77,17 @@ export class WebSocketReceiver implements Receiver, TextSocketEvents {
 
   socketMessage(text: string): void {
     if (!this.open || text.length === 0) return;
-    const decoded = decodeMessages(text, true);
+    // A resumable session's client numbers its batches (`r<seq>,<ack>[...]`): see docs/resume.md.
+    const batch = this.session.resumable ? parseResumeBatch(text) : undefined;
+    if (this.session.resumable && !batch) return this.refuse(Close.BROKEN_FRAMING);
+    const decoded = decodeMessages(batch ? batch.payload : text, !batch);
     if (!decoded.ok) return this.refuse(Close.BROKEN_FRAMING);
     if (anyTooBig(decoded.messages, this.limits.maxTextMessageBytes)) {
       return this.refuse(Close.MESSAGE_TOO_BIG);
     }
-    this.session.deliver(decoded.messages);
+    if (!batch) return this.session.deliver(decoded.messages);
+    const problem = this.session.deliverBatch(batch.seq, batch.ack, decoded.messages, true);
+    if (problem) this.refuse({ code: Close.BROKEN_FRAMING.code, reason: problem.message });
   }
 
   socketBinary(): void {

@@ -20,25 +20,26 @@ function unescapeData(data: string): string {
   return data.includes('%') ? data.replace(ESCAPED, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : data;
 }
 
-export const openEventSource: OpenTransport = ({ sessionUrl, query, hooks, EventSource }) => {
+export const openEventSource: OpenTransport = (context) => {
+  const { sessionUrl, query, receiveQuery, hooks, EventSource } = context;
   if (!EventSource) throw new TypeError('no EventSource constructor');
   const Source = EventSource;
   let ended = false;
   let source: EventSourceLike | undefined;
-  const stop = (): void => {
+  const stop = (code?: number, reason?: string): void => {
     ended = true;
     source?.close();
-    sender.stop();
+    sender.stop(code, reason);
   };
   const end = (code: number, reason: string): void => {
     if (ended) return;
     stop();
     hooks.end(code, reason);
   };
-  const sender = new HttpSender(`${sessionUrl}/xhr_send${query}`, end);
+  const sender = new HttpSender(`${sessionUrl}/xhr_send${query}`, context, end);
   const listen = (): void => {
     // Typed loosely (see platform.ts); every implementation has these members.
-    const current = new Source(`${sessionUrl}/eventsource${query}`) as EventSourceLike;
+    const current = new Source(`${sessionUrl}/eventsource${receiveQuery()}`) as EventSourceLike;
     source = current;
     let carried = false;
     current.onmessage = (event) => {
@@ -58,5 +59,10 @@ export const openEventSource: OpenTransport = ({ sessionUrl, query, hooks, Event
     };
   };
   listen();
-  return { send: (message) => sender.send(message), close: stop, takeUnsent: () => sender.takeUnsent() };
+  return {
+    send: (message) => sender.send(message),
+    ack: () => sender.ack(),
+    close: stop,
+    takeUnsent: () => sender.takeUnsent(),
+  };
 };

@@ -17,7 +17,8 @@ export class HttpReceiver {
   #buffered = '';
 
   constructor(
-    private readonly url: string,
+    /** Asked before each request: the resume extension's query changes as frames arrive. */
+    private readonly url: () => string,
     private readonly hooks: TransportHooks,
   ) {}
 
@@ -43,7 +44,7 @@ export class HttpReceiver {
     while (!this.#stopped) {
       const controller = new (platform().AbortController)();
       this.#abort = controller;
-      const response = await platform().fetch(this.url, { method: 'POST', signal: controller.signal });
+      const response = await platform().fetch(this.url(), { method: 'POST', signal: controller.signal });
       if (response.status !== 200) {
         await response.text();
         return this.#end(LOST.code, `${LOST.reason} (answered ${response.status})`);

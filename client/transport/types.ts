@@ -16,8 +16,16 @@ export interface TransportHooks {
 export interface TransportContext {
   /** `<base>/<server>/<session>`, no trailing slash. */
   readonly sessionUrl: string;
-  /** The base URL's query string (`?a=b`) or '', appended to every request. */
+  /** The base URL's query string (`?a=b`) or '', appended to every sending request. */
   readonly query: string;
+  /** The query of each receiving request, asked as each one starts (the resume extension adds to it). */
+  readonly receiveQuery: () => string;
+  /** A batch of messages as the wire carries it: a JSON array, or the resume extension's numbered batch. */
+  readonly encode: (messages: readonly string[]) => string;
+  /** The server answered for the next `count` messages sent (an xhr_send's 204). */
+  readonly delivered: (count: number) => void;
+  /** What an HTTP transport posts when the socket is closed (resume: `c[code,"reason"]`); undefined: nothing. */
+  readonly closeBody: (code: number, reason: string) => string | undefined;
   readonly hooks: TransportHooks;
   readonly WebSocket: WebSocketConstructor | undefined;
   readonly EventSource: EventSourceConstructor | undefined;
@@ -30,6 +38,8 @@ export interface Transport {
   close(code?: number, reason?: string): void;
   /** Messages given to `send` that have not left yet (sent again after a reconnect). */
   takeUnsent(): string[];
+  /** Resume extension: tells the server what has been received, with no message. */
+  ack(): void;
 }
 
 export type OpenTransport = (context: TransportContext) => Transport;

@@ -2,14 +2,14 @@
  * The websocket transport: `<session>/websocket`; each websocket message from the server is one
  * frame, each one sent is a JSON array of messages.
  */
-import { encodeClientMessages, parseFrame } from '../../protocol/frames';
+import { parseFrame } from '../../protocol/frames';
 import type { WebSocketLike } from '../platform';
 import { LOST, type OpenTransport, type Transport } from './types';
 
-export const openWebSocket: OpenTransport = ({ sessionUrl, query, hooks, WebSocket }) => {
+export const openWebSocket: OpenTransport = ({ sessionUrl, receiveQuery, encode, hooks, WebSocket }) => {
   if (!WebSocket) throw new TypeError('no WebSocket constructor');
   // The constructor is typed loosely (see platform.ts); every implementation has these members.
-  const socket = new WebSocket(sessionUrl.replace(/^http/, 'ws') + '/websocket' + query) as WebSocketLike;
+  const socket = new WebSocket(sessionUrl.replace(/^http/, 'ws') + '/websocket' + receiveQuery()) as WebSocketLike;
   let ended = false;
   const end = (code: number, reason: string): void => {
     if (ended) return;
@@ -29,7 +29,8 @@ export const openWebSocket: OpenTransport = ({ sessionUrl, query, hooks, WebSock
   socket.onclose = (event) => end(LOST.code, `${LOST.reason} (websocket closed, ${event.code})`);
   socket.onerror = () => undefined; // always followed by onclose, which reports it
   const transport: Transport = {
-    send: (message) => socket.send(encodeClientMessages([message])),
+    send: (message) => socket.send(encode([message])),
+    ack: () => socket.send(encode([])),
     close: (code, reason) => {
       ended = true;
       detach(socket);

@@ -6,22 +6,31 @@ import { HttpReceiver } from './http-receiver';
 import { HttpSender } from './http-sender';
 import type { OpenTransport, Transport, TransportContext } from './types';
 
-function openXhr(path: 'xhr_streaming' | 'xhr', { sessionUrl, query, hooks }: TransportContext): Transport {
+function openXhr(path: 'xhr_streaming' | 'xhr', context: TransportContext): Transport {
+  const { sessionUrl, query, receiveQuery, hooks } = context;
   let ended = false;
   const end = (code: number, reason: string): void => {
     if (ended) return;
     stop();
     hooks.end(code, reason);
   };
-  const receiver = new HttpReceiver(`${sessionUrl}/${path}${query}`, { frame: (f) => hooks.frame(f), end });
-  const sender = new HttpSender(`${sessionUrl}/xhr_send${query}`, end);
-  const stop = (): void => {
+  const receiver = new HttpReceiver(() => `${sessionUrl}/${path}${receiveQuery()}`, {
+    frame: (f) => hooks.frame(f),
+    end,
+  });
+  const sender = new HttpSender(`${sessionUrl}/xhr_send${query}`, context, end);
+  const stop = (code?: number, reason?: string): void => {
     ended = true;
     receiver.stop();
-    sender.stop();
+    sender.stop(code, reason);
   };
   receiver.start();
-  return { send: (message) => sender.send(message), close: stop, takeUnsent: () => sender.takeUnsent() };
+  return {
+    send: (message) => sender.send(message),
+    ack: () => sender.ack(),
+    close: stop,
+    takeUnsent: () => sender.takeUnsent(),
+  };
 }
 
 export const openXhrStreaming: OpenTransport = (context) => openXhr('xhr_streaming', context);

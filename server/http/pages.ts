@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CACHE_SECONDS, cacheForever, cors, noCache, preflight, stickyCookie } from './headers';
 import { TEXT_PLAIN, sendText } from '../../transports/http/respond';
 import type { ResolvedOptions } from '../options';
+import { RESUME_VERSION } from '../../protocol';
 
 export function greeting(res: ServerResponse): void {
   sendText(res, 200, TEXT_PLAIN, 'Welcome to SockJS!\n');
@@ -17,6 +18,10 @@ export function info(req: IncomingMessage, res: ServerResponse, options: Resolve
     origins: ['*:*'],
     cookie_needed: options.jsessionid !== false,
     entropy: randomBytes(4).readUInt32LE(0),
+    // Only when on: without it, every byte of the answer is what a standard server sends.
+    ...(options.resumeWindow > 0 && {
+      resume: { version: RESUME_VERSION, window: options.resumeWindow, maxBytes: options.resumeMaxBytes },
+    }),
   });
   sendText(res, 200, 'application/json; charset=UTF-8', body);
 }

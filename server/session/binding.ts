@@ -10,12 +10,24 @@ import type { SessionUse } from '../../transports';
  * follow-up request must use the session's own transport kind and come from the same client.
  */
 export function admits(
-  session: SockJsSession,
+  session: SockJsSession & { readonly resumable?: boolean },
   req: IncomingMessage,
   use: SessionUse,
   binding: ResolvedOptions['sessionBinding'],
 ): boolean {
-  return sameKind(session.transport, use) && sameClient(session, req, binding);
+  const kind = session.resumable === true ? resumableUse(use) : sameKind(session.transport, use);
+  return kind && sameClient(session, req, binding);
+}
+
+/** A resumable session may come back on another of the transports our client speaks. */
+function resumableUse(use: SessionUse): boolean {
+  return (
+    use === 'websocket' ||
+    use === 'xhr-streaming' ||
+    use === 'eventsource' ||
+    use === 'xhr-polling' ||
+    use === 'xhr_send'
+  );
 }
 
 function sameKind(transport: TransportName, use: SessionUse): boolean {

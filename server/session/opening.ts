@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SockJsError, type TransportName } from '../../protocol';
+import { Close, closeFrame, SockJsError, type TransportName } from '../../protocol';
 import type { SessionUse } from '../../transports';
 import type { TextSocket } from '../../transports/text-socket';
 import { WebSocketReceiver } from '../../transports/websocket';
@@ -49,6 +49,7 @@ export class SessionOpening {
     transport: TransportName,
     req: IncomingMessage,
     res: ServerResponse,
+    resumable = false,
   ): Session | undefined | Promise<Session | undefined> {
     const pending = this.pending.get(id);
     if (pending) return pending.then((result) => this.joined(result, transport, req, res));
@@ -57,8 +58,10 @@ export class SessionOpening {
     const outcome = this.handshake(req, transport);
     // Without interceptors or a principal resolver the handshake is synchronous: no promise at all.
     if (!(outcome instanceof Promise))
-      return outcome.ok ? this.createSession(id, transport, req, outcome) : this.refuse(res, outcome);
-    const opening = outcome.then((settled) => (settled.ok ? this.createSession(id, transport, req, settled) : settled));
+      return outcome.ok ? this.createSession(id, transport, req, outcome, resumable) : this.refuse(res, outcome);
+    const opening = outcome.then((settled) =>
+      settled.ok ? this.createSession(id, transport, req, settled, resumable) : settled,
+    );
     this.pending.set(id, opening);
     void opening.finally(() => this.pending.delete(id));
     return opening.then((result) => (result instanceof Session ? result : this.refuse(res, result)));
@@ -93,9 +96,24 @@ export class SessionOpening {
     };
   }
 
-  /** A websocket is open after a successful handshake: its session starts now. */
-  opened(req: IncomingMessage, socket: TextSocket, transport: TransportName, outcome: Accepted): void {
-    const init = sessionInit(newSessionId(), transport, req, outcome, socket.protocol);
+  /**
+   * A websocket is open after a successful handshake: its session starts now, under an id of its
+   * own — or, resumable (`?resume=new`), under the id in its URL, which its client comes back with.
+   */
+  opened(
+    req: IncomingMessage,
+    socket: TextSocket,
+    transport: TransportName,
+    outcome: Accepted,
+    resumableId?: string,
+  ): void {
+    if (resumableId !== undefined && this.store.get(resumableId)) {
+      socket.send(closeFrame(Close.ANOTHER_CONNECTION.code, Close.ANOTHER_CONNECTION.reason));
+      socket.close(Close.NORMAL.code, Close.NORMAL.reason);
+      return;
+    }
+    const init = sessionInit(resumableId ?? newSessionId(), transport, req, outcome, socket.protocol);
+    if (resumableId !== undefined) init.resumable = true;
     if (transport === 'websocket-raw') {
       this.register(new RawSession(init, socket, this.context, this.options));
       return;
@@ -103,6 +121,18 @@ export class SessionOpening {
     const session = new Session(init, this.context);
     this.register(session);
     session.attach(new WebSocketReceiver(socket, session, this.options));
+  }
+
+  /** `?resume=<count>` on a websocket: the session takes it up, or the client hears that it cannot. */
+  resumed(req: IncomingMessage, socket: TextSocket, id: string, received: number): void {
+    const found = this.find(id, req, 'websocket');
+    if (found instanceof Session && found.resumable) {
+      found.resumeWith(new WebSocketReceiver(socket, found, this.options), received);
+      return;
+    }
+    // The SockJS codes of close frames (2xxx) are not websocket close codes: the websocket closes normally.
+    socket.send(closeFrame(Close.NOT_RESUMABLE.code, Close.NOT_RESUMABLE.reason));
+    socket.close(Close.NORMAL.code, Close.NORMAL.reason);
   }
 
   /** A concurrent first request for an id whose handshake was under way. */
@@ -118,8 +148,16 @@ export class SessionOpening {
     return answerRefusal(res, refusedWith(new SockJsError('ERR_SESSION_NOT_FOUND')));
   }
 
-  private createSession(id: string, transport: TransportName, req: IncomingMessage, outcome: Accepted): Session {
-    const session = new Session(sessionInit(id, transport, req, outcome, ''), this.context);
+  private createSession(
+    id: string,
+    transport: TransportName,
+    req: IncomingMessage,
+    outcome: Accepted,
+    resumable: boolean,
+  ): Session {
+    const init = sessionInit(id, transport, req, outcome, '');
+    if (resumable) init.resumable = true;
+    const session = new Session(init, this.context);
     this.register(session);
     return session;
   }

@@ -8,6 +8,7 @@ import {
   quote,
   quotedMessageFrame,
   ReadyState,
+  resumeFrame,
   SockJsError,
   type TransportName,
 } from '../../protocol';
@@ -15,6 +16,7 @@ import { type Logger, type Principal, type SockJsHandler, type SockJsSession } f
 import type { Receiver, ReceiverDrop, ReceiverOwner } from '../../transports/receiver';
 import type { EndpointCounters, TransportCounters } from '../stats';
 import { HandlerCalls } from './handler-calls';
+import { ResumeLog } from './resume-log';
 import type { Timed } from './timer-wheel';
 
 /** What a session needs from its endpoint. */
@@ -32,6 +34,9 @@ export interface SessionContext {
   readonly counters: EndpointCounters;
   /** 0 = never. */
   readonly idleTimeout: number;
+  /** The resume extension: how long a resumable session waits for its client, what it keeps. */
+  readonly resumeWindow: number;
+  readonly resumeMaxBytes: number;
   /** Called once, when the session is finally gone and its id may be reused. */
   forget(session: SockJsSession & Timed): void;
   /** Calls `session.flush()` once the current tick's sends are in: they leave as one frame. */
@@ -52,9 +57,16 @@ export interface SessionInit {
   attributes: Map<string, unknown> | undefined;
   principal: Principal | undefined;
   protocol: string;
+  /** Opened with `?resume=new` (docs/resume.md): a lost connection may be taken up again. */
+  resumable?: boolean;
 }
 
 const ANOTHER_CONNECTION = closeFrame(Close.ANOTHER_CONNECTION.code, Close.ANOTHER_CONNECTION.reason);
+
+/** A websocket closed like this was lost, not closed by its client: a resumable session waits for it. */
+function lostWebSocket(info: CloseInfo): boolean {
+  return info.code === Close.CONNECTION_LOST.code || info.code === 1005; /* no status: a dropped socket */
+}
 
 /**
  * The session state machine: CONNECTING until the first receiver gets `o`, OPEN, CLOSING from
@@ -74,6 +86,10 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   bufferedAmount = 0;
   /** @internal The timer wheel's bookkeeping. */
   wheelTick = -1;
+  /** Present on a resumable session: what it keeps for a client that comes back. */
+  readonly resume: ResumeLog | undefined;
+  /** Resumable: the last receiver was lost, not ended (a client coming back now is a resume, for the stats). */
+  private connectionLost = false;
 
   /** Messages waiting, already quoted: a broadcast quotes once for every session. */
   private queue: string[] = [];
@@ -110,6 +126,17 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     this.calls = new HandlerCalls(this, context.handler, context.logger);
     this.counts = context.counters.transports[init.transport];
     this.detachedAt = this.lastHeardAt = Date.now();
+    if (init.resumable) this.resume = new ResumeLog(context.resumeMaxBytes);
+  }
+
+  get resumable(): boolean {
+    return this.resume !== undefined;
+  }
+
+  /** Ms the session waits without a receiver: a resumable one, for its client to come back. */
+  private get lingerDelay(): number {
+    const { disconnectDelay, resumeWindow } = this.context;
+    return this.resume ? Math.max(disconnectDelay, resumeWindow) : disconnectDelay;
   }
 
   /** Made on first use: most sessions never need one. */
@@ -186,6 +213,69 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     this.context.schedule(this, this.nextDue(), true);
   }
 
+  /**
+   * A client of a resumable session is back (or goes on) with a new receiver, having received
+   * `received` messages: the rest is written again, after an `r` frame saying how many of its
+   * messages were delivered. A receiver still attached is one the client has given up on: it is
+   * ended, silently. Out of range, the client gets `c[2011,...]`.
+   */
+  resumeWith(receiver: Receiver, received: number): void {
+    const log = this.resume;
+    if (!log || this.readyState === ReadyState.CLOSED || !log.confirm(received)) {
+      receiver.sendFrame(closeFrame(Close.NOT_RESUMABLE.code, `${Close.NOT_RESUMABLE.reason} from ${received}`));
+      receiver.end();
+      return;
+    }
+    const previous = this.receiver;
+    if (previous) {
+      this.receiver = undefined;
+      previous.unbind();
+      previous.end();
+    }
+    const back = log.takeUnconfirmed();
+    if (back.quoted.length > 0) {
+      this.queue = this.queue.length === 0 ? back.quoted : back.quoted.concat(this.queue);
+      this.bufferedAmount += back.bytes;
+    }
+    // A poll or a stream that goes on is no resume; a client back after a loss, or behind, is.
+    if (previous || this.connectionLost || back.quoted.length > 0) this.context.counters.resumes++;
+    this.connectionLost = false;
+    receiver.sendFrame(resumeFrame(log.delivered), true);
+    log.ackOwed = false;
+    this.attach(receiver);
+  }
+
+  /**
+   * A numbered batch from the client of a resumable session (`r<seq>,<ack>[...]`): what it has
+   * received is confirmed, messages delivered before are skipped. An error when the numbers are
+   * out of range (the batch is then not delivered).
+   */
+  deliverBatch(seq: number, ack: number, messages: readonly string[], byWebSocket: boolean): SockJsError | undefined {
+    const log = this.resume;
+    if (!log) return new SockJsError('ERR_RESUME_INVALID', `session ${this.id} is not resumable`);
+    if (!log.confirm(ack))
+      return new SockJsError('ERR_RESUME_SEQUENCE', `received ${ack}, but ${log.written} were sent`);
+    const seen = log.alreadyDelivered(seq, messages.length);
+    if (seen === undefined)
+      return new SockJsError('ERR_RESUME_SEQUENCE', `batch from ${seq}, but ${log.delivered} were delivered`);
+    if (seen < messages.length) this.deliver(seen === 0 ? messages : messages.slice(seen));
+    // Over a websocket the client learns what arrived from an `r` frame; an xhr_send's 204 says it.
+    if (byWebSocket && messages.length > 0) log.ackOwed = true;
+    if ((log.ackOwed || this.queue.length > 0) && this.receiver && !this.flushScheduled) {
+      this.flushScheduled = true;
+      this.context.scheduleFlush(this);
+    }
+    return undefined;
+  }
+
+  /** Resumable: the client closed the session (over HTTP, by `c[code,"reason"]`): it ends now. */
+  closedByClient(code: number, reason: string): void {
+    if (!this.resume || this.readyState === ReadyState.CLOSED) return;
+    if (this.closing === undefined) this.beginClosing({ code, reason });
+    this.receiver?.end();
+    this.finish();
+  }
+
   /** Messages from the client, in order. */
   deliver(messages: readonly string[]): void {
     if (this.context.idleTimeout > 0) this.lastHeardAt = Date.now();
@@ -209,8 +299,17 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   flush(): void {
     this.flushScheduled = false;
     const receiver = this.receiver;
-    if (!receiver || !receiver.writable || this.queue.length === 0) return;
+    if (!receiver || !receiver.writable) return;
+    const log = this.resume;
+    if (log?.ackOwed) {
+      log.ackOwed = false;
+      this.write(receiver, resumeFrame(log.delivered));
+      if (this.receiver !== receiver || !receiver.writable) return;
+    }
+    // A resumable session at its bound waits for the client to confirm what it has.
+    if (this.queue.length === 0 || log?.full === true) return;
     const frame = quotedMessageFrame(this.queue);
+    log?.wrote(this.queue, this.bufferedAmount);
     this.queue = [];
     this.bufferedAmount = 0;
     this.write(receiver, frame);
@@ -235,7 +334,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
         this.lastFrameAt = now;
         receiver.heartbeat(now);
       }
-    } else if (now - this.detachedAt >= this.context.disconnectDelay) {
+    } else if (now - this.detachedAt >= this.lingerDelay) {
       this.disconnectTimeout();
       return undefined;
     }
@@ -256,7 +355,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     const { receiver, context } = this;
     let due = receiver
       ? Math.min(this.heartbeats ? this.lastFrameAt + context.heartbeatDelay : Infinity, receiver.deadline)
-      : this.detachedAt + context.disconnectDelay;
+      : this.detachedAt + this.lingerDelay;
     if (context.idleTimeout > 0 && this.readyState === ReadyState.OPEN)
       due = Math.min(due, this.lastHeardAt + context.idleTimeout);
     // The receiver's deadline is Infinity when it has none: the wheel gets no time then.
@@ -268,11 +367,26 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     this.receiver = undefined;
     this.detachedAt = Date.now();
     this.lastFrameAt = 0;
+    if (this.resume) return this.resumableDetached(receiver, sessionOver);
     if (sessionOver && this.closing === undefined) this.beginClosing(sessionOver);
     // A websocket session has no id a client could come back with; any other lingers so the
     // next request for its id gets the close frame.
     if (sessionOver && this.transport === 'websocket') this.finish();
     else this.context.schedule(this, this.nextDue());
+  }
+
+  /**
+   * A resumable session outlives a lost connection (what was written to it is kept), and lingers
+   * even once closing, so that a client that missed the close frame still gets it. Only a
+   * websocket that its client closed (or that broke the protocol) ends it at once.
+   */
+  private resumableDetached(receiver: Receiver, over: CloseInfo | undefined): void {
+    if (over && lostWebSocket(over)) this.connectionLost = true;
+    if (over && receiver.transport === 'websocket' && !lostWebSocket(over) && this.closing === undefined) {
+      this.beginClosing(over);
+      return this.finish();
+    }
+    this.context.schedule(this, this.nextDue());
   }
 
   receiverDrained(): void {
@@ -282,12 +396,14 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   receiverLost(_receiver: Receiver, info: CloseInfo): void {
     // Its last frames died with the connection after it had ended: a dropped response too.
     this.context.counters.droppedInterrupted++;
-    if (this.readyState !== ReadyState.OPEN) return;
+    // Resumable: those frames are kept until the client confirms them.
+    if (this.readyState !== ReadyState.OPEN || this.resume) return;
     const closing = this.beginClosing(info);
     if (this.receiver) this.deliverClose(this.receiver, closing);
   }
 
   receiverDropped(_receiver: Receiver, how: ReceiverDrop): void {
+    this.connectionLost = true;
     const { counters } = this.context;
     if (how === 'pong-timeout') counters.pongTimeouts++;
     else if (how === 'interrupted') counters.droppedInterrupted++;
@@ -333,6 +449,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   /** Queued messages go out before the close frame, even on a receiver that is not ours yet. */
   private flushTo(receiver: Receiver): void {
     if (this.queue.length === 0) return;
+    this.resume?.wrote(this.queue, this.bufferedAmount);
     receiver.sendFrame(quotedMessageFrame(this.queue));
     this.queue = [];
     this.bufferedAmount = 0;
