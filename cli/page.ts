@@ -1,3 +1,5 @@
+import { demoPageScript, type OwnClientChoice } from './page-script';
+
 /** The transports sockjs-client can be forced to, in its order of preference. */
 export const CLIENT_TRANSPORTS = [
   'websocket',
@@ -14,18 +16,34 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** The client picker, first in the connection row (values: the page script's `?client=`). */
+const CLIENT_PICKER = `<label for="client">Client</label>
+      <select id="client">
+        <option value="sockjs-client">sockjs-client 1.6</option>
+        <option value="own">SockJsSocket (ours)</option>
+      </select>`;
+
 /** A link from the demo page to another page the server has (the STOMP chat, under `npm start`). */
 export interface DemoLink {
   readonly href: string;
   readonly label: string;
 }
 
+export interface DemoPageOptions {
+  /** Links to the server's other pages, in the header. */
+  readonly links?: readonly DemoLink[];
+  /** Offer our SockJsSocket beside sockjs-client (a picker, and `?client=own`); without it, sockjs-client alone. */
+  readonly ownClient?: OwnClientChoice;
+}
+
 /**
- * The demo page: chat over `/echo` with the self-hosted sockjs-client; pick a transport, watch the
- * frames go in and out (heartbeats too), reconnect. `?transport=x&autoconnect=1` drives it from a URL.
+ * The demo page: chat over `/echo` with the self-hosted sockjs-client (or our SockJsSocket, when the
+ * server offers it); pick a transport, watch the frames go in and out (heartbeats too), reconnect.
+ * `?client=own&transport=x&autoconnect=1` drives it from a URL.
  */
-export function demoPage(clientScriptUrl: string, links: readonly DemoLink[] = []): string {
-  const options = CLIENT_TRANSPORTS.map((t) => `<option value="${t}">${t}</option>`).join('');
+export function demoPage(clientScriptUrl: string, options: DemoPageOptions = {}): string {
+  const transports = CLIENT_TRANSPORTS.map((t) => `<option value="${t}">${t}</option>`).join('');
+  const links = options.links ?? [];
   const more = links.map((link) => `<a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a>`).join(' · ');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -48,11 +66,11 @@ export function demoPage(clientScriptUrl: string, links: readonly DemoLink[] = [
   button { background: #2f6fed; color: #fff; border-color: #2f6fed; cursor: pointer; }
   button.secondary { background: #fff; color: #2f6fed; }
   button:disabled { opacity: .45; cursor: default; }
-  .stats { display: grid; grid-template-columns: repeat(5, 1fr); gap: .5rem; margin-top: .75rem; }
+  .stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: .5rem; margin-top: .75rem; }
   .stat { background: #f4f6fa; border-radius: 8px; padding: .5rem .75rem; }
   .stat b { display: block; font-size: 1.1rem; white-space: nowrap; }
   .stat span { color: #5a6275; font-size: .8rem; }
-  #state.open { color: #11875d; } #state.closed { color: #b3261e; } #state.connecting { color: #a86b00; }
+  #state.open { color: #11875d; } #state.closed { color: #b3261e; } #state.connecting, #state.reconnecting { color: #a86b00; }
   #log { margin-top: .75rem; height: 340px; overflow-y: auto; background: #0f1420; color: #d5dbe8; border-radius: 8px; padding: .75rem;
          font: 13px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; }
   #log div { white-space: pre-wrap; word-break: break-all; }
@@ -63,20 +81,26 @@ export function demoPage(clientScriptUrl: string, links: readonly DemoLink[] = [
 <body>
 <header>
   <h1>SockJS echo</h1>
-  <p>Every message goes to <code>/echo</code> and comes back. Force a transport to see the fallbacks at work.</p>
+  <p>Every message goes to <code>/echo</code> and comes back. Force a transport to see the fallbacks at work.${
+    options.ownClient
+      ? ' Pick sockjs-client or our SockJsSocket, which reconnects by itself (stop the server to see it).'
+      : ''
+  }</p>
   ${more ? `<p class="more">More: ${more}</p>` : ''}
 </header>
 <main>
   <section class="card">
     <div class="row">
+      ${options.ownClient ? CLIENT_PICKER : ''}
       <label for="transport">Transport</label>
-      <select id="transport"><option value="">auto (best available)</option>${options}</select>
+      <select id="transport"><option value="">auto (best available)</option>${transports}</select>
       <button id="connect">Connect</button>
       <button id="reconnect" class="secondary" disabled>Reconnect</button>
       <button id="disconnect" class="secondary" disabled>Disconnect</button>
     </div>
     <div class="stats">
       <div class="stat"><b id="state" class="closed">closed</b><span>state</span></div>
+      <div class="stat"><b id="client-used">none</b><span>client in use</span></div>
       <div class="stat"><b id="used">none</b><span>transport in use</span></div>
       <div class="stat"><b id="sent">0</b><span>frames out</span></div>
       <div class="stat"><b id="received">0</b><span>frames in</span></div>
@@ -89,60 +113,13 @@ export function demoPage(clientScriptUrl: string, links: readonly DemoLink[] = [
       <button id="send" disabled>Send</button>
     </form>
     <div id="log" aria-live="polite"></div>
-    <p class="legend">Frames: <code>o</code> open, <code>h</code> heartbeat, <code>a[...]</code> messages, <code>c[code,"reason"]</code> close; outgoing messages travel as a JSON array.</p>
+    <p class="legend">Frames: <code>o</code> open, <code>h</code> heartbeat, <code>a[...]</code> messages, <code>c[code,"reason"]</code> close; outgoing messages travel as a JSON array.${
+      options.ownClient ? ' With SockJsSocket the log shows its events, written as the frames they come from.' : ''
+    }</p>
   </section>
 </main>
 <script src="${escapeHtml(clientScriptUrl)}"></script>
-<script>
-  var sock = null, counts = { sent: 0, received: 0, heartbeats: 0 };
-  var $ = function (id) { return document.getElementById(id); };
-  function log(kind, text) {
-    var line = document.createElement('div');
-    line.className = kind;
-    line.textContent = new Date().toLocaleTimeString() + '  ' + text;
-    $('log').appendChild(line);
-    $('log').scrollTop = $('log').scrollHeight;
-  }
-  function count(name) { counts[name]++; $(name).textContent = counts[name]; }
-  function setState(state) {
-    $('state').textContent = state; $('state').className = state.split(' ')[0];
-    var open = state === 'open', idle = state.indexOf('closed') === 0;
-    $('connect').disabled = !idle; $('reconnect').disabled = idle && !sock; $('disconnect').disabled = idle;
-    $('text').disabled = !open; $('send').disabled = !open;
-  }
-  function connect() {
-    var chosen = $('transport').value;
-    // One forced transport has nothing to fall back to: give it time to open on a slow network.
-    sock = new SockJS('/echo', null, chosen ? { transports: [chosen], timeout: 10000 } : {});
-    setState('connecting');
-    log('sys', 'connecting' + (chosen ? ' with ' + chosen : ''));
-    sock.onopen = function () {
-      setState('open'); $('used').textContent = sock.transport;
-      count('received'); log('in', '<- o   (open over ' + sock.transport + ')');
-    };
-    sock.onmessage = function (e) { count('received'); log('in', '<- a' + JSON.stringify([e.data])); };
-    sock.onheartbeat = function () { count('heartbeats'); log('hb', '<- h'); };
-    sock.onclose = function (e) {
-      count('received'); setState('closed (' + e.code + ')');
-      log('sys', '<- c' + JSON.stringify([e.code, e.reason]));
-    };
-  }
-  $('connect').onclick = connect;
-  $('disconnect').onclick = function () { if (sock) sock.close(1000, 'bye'); };
-  $('reconnect').onclick = function () {
-    if (sock && sock.readyState !== SockJS.CLOSED) { sock.onclose = null; sock.close(1000, 'reconnect'); log('sys', 'closed for reconnect'); }
-    connect();
-  };
-  $('form').onsubmit = function (e) {
-    e.preventDefault();
-    var text = $('text').value;
-    if (!sock || text === '') return;
-    sock.send(text); count('sent'); log('out', '-> ' + JSON.stringify([text])); $('text').value = '';
-  };
-  var params = new URLSearchParams(location.search);
-  if (params.get('transport')) $('transport').value = params.get('transport');
-  if (params.get('autoconnect')) connect();
-</script>
+<script>${demoPageScript(options.ownClient)}</script>
 </body>
 </html>
 `;

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import { Registry } from 'prom-client';
-import { demoPage } from '../cli/page';
 import { createRedisBus, type RedisClusterBus } from '../server/cluster';
 import { registerMetrics } from '../server/metrics';
+import { mountDemoPage } from './demo-page';
 import { startPrimaryIfAsked, stickyListening } from './node-cluster';
 import { sharedSessions, type SharedSessions } from './redis-session-store';
 import { mountSpringDemo } from './spring-demo';
@@ -26,7 +26,8 @@ async function joinCluster(): Promise<RedisClusterBus | undefined> {
 }
 
 /**
- * `npm start`: the standard SockJS test services, the demo page, the STOMP chat (`/stomp.html`,
+ * `npm start`: the standard SockJS test services, the demo page (sockjs-client or our client, whose
+ * bundle is at `/client/browser.mjs`), the STOMP chat (`/stomp.html`,
  * `/stomp`, `/stomp-ws`, `POST /publish`) and `/metrics` (Prometheus) on HOST:PORT.
  */
 async function main(): Promise<void> {
@@ -39,13 +40,7 @@ async function main(): Promise<void> {
   const registry = mountSpringDemo(app, server, [], bus, sessions);
   const cluster = bus ? { cluster: bus } : {};
   const endpoints = [...mountTestServices(app, server, cluster), ...mountStompDemo(app, server, cluster).endpoints];
-  const echo = endpoints.find((endpoint) => endpoint.prefix === '/echo');
-  const page = demoPage(echo?.clientScriptUrl ?? '', [
-    { href: STOMP_CHAT_PATH, label: 'STOMP chat (alice/alice, bob/bob)' },
-  ]);
-  app.get('/', (_req, res) => {
-    res.type('html').send(page);
-  });
+  mountDemoPage(app, endpoints, { links: [{ href: STOMP_CHAT_PATH, label: 'STOMP chat (alice/alice, bob/bob)' }] });
   // Every endpoint's stats() in the Prometheus text format, read when scraped.
   const metrics = new Registry();
   registerMetrics([...endpoints, registry.endpoint('/secure'), registry.endpoint('/ws')], { registry: metrics });

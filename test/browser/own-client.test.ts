@@ -1,69 +1,20 @@
 /**
- * Our client in Chromium, as an app loads it: the ES module scripts/browser-bundle.mjs builds (here
- * built the same way, in memory, from client/socket.ts), imported by a page on the server's origin,
- * with the browser's own fetch streaming, WebSocket and EventSource. Each transport echoes 200
+ * Our client in Chromium, as an app loads it (./own-client-page.ts), with the browser's own fetch
+ * streaming, WebSocket and EventSource. Each transport echoes 200
  * messages; a real `online` event starts a pending reconnect at once.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import express from 'express';
 import type { Browser } from 'playwright-core';
 import { CLIENT_TRANSPORTS, type ClientTransportName } from '../../client';
 import { createEndpoint, type SockJsSession } from '../../server';
 import { assertSameMessages } from '../support/messages';
 import { Resources } from '../support/resources';
-import {
-  launchBrowser,
-  noBrowser,
-  openPage,
-  REPO_ROOT,
-  startHttpServer,
-  testMessages,
-  withPageReport,
-} from './browser';
+import { launchBrowser, noBrowser, openPage, startHttpServer, testMessages, withPageReport } from './browser';
+import { bundleOwnClient, serveOwnClientPage, type PageGlobals } from './own-client-page';
 
 const MESSAGES = testMessages(200);
-
-const PAGE = `<!doctype html><meta charset="utf-8"><title>own client</title>
-<script type="module">
-import { SockJsSocket } from './own-client.mjs';
-globalThis.SockJsSocket = SockJsSocket;
-globalThis.ready = true;
-</script>`;
-
-async function bundleClient(): Promise<string> {
-  const result = await build({
-    entryPoints: [join(REPO_ROOT, 'client', 'socket.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  return (result.outputFiles[0] as { text: string }).text;
-}
-
-/** What the page callbacks see: the project has no DOM types, so the page's globals are typed here. */
-interface PageSocket {
-  readonly transport: string | null;
-  send(data: string): void;
-  close(): void;
-  addEventListener(
-    type: string,
-    listener: (event: { data?: string; transport?: string; delay?: number }) => void,
-  ): void;
-}
-interface PageGlobals {
-  SockJsSocket: new (url: string, options: object) => PageSocket;
-  socket?: PageSocket;
-  seen?: string[];
-  dispatchEvent(event: unknown): void;
-  Event: new (type: string) => unknown;
-  location: { origin: string };
-}
 
 describe('SockJsSocket in Chromium', { skip: noBrowser }, () => {
   const resources = new Resources();
@@ -72,10 +23,8 @@ describe('SockJsSocket in Chromium', { skip: noBrowser }, () => {
   let origin = '';
 
   before(async () => {
-    const code = await bundleClient();
     const app = express();
-    app.get('/page.html', (_req, res) => res.type('html').send(PAGE));
-    app.get('/own-client.mjs', (_req, res) => res.type('text/javascript').send(code));
+    serveOwnClientPage(app, await bundleOwnClient());
     const endpoint = createEndpoint({
       prefix: '/echo',
       handler: { onOpen: (s) => void sessions.push(s), onMessage: (s, m) => void s.send(m) },
