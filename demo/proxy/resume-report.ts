@@ -24,7 +24,7 @@ export function harnessLines(r: HarnessResult): string[] {
   return [
     `${r.client}${r.infoOffersResume ? ', /info offers resume' : ''}: ${cuts}, ${r.durationMs} ms`,
     `   client → server ${describeCheck(r.toServer)}; server → client ${describeCheck(r.toClient)}; echoes ${describeCheck(r.echoes)}`,
-    `   handler: ${r.serverSessions.opened} session(s) opened, ${r.serverSessions.closedBeforeEnd} closed before the end${r.serverSessions.closes.length ? ` (${[...new Set(r.serverSessions.closes)].join('; ')})` : ''}`,
+    `   handler: ${r.abandonedAttempts ? `(${r.abandonedAttempts} of transport(s) given up on, then) ` : ''}${r.serverSessions.opened} session(s) opened, ${r.serverSessions.closedBeforeEnd} closed before the end${r.serverSessions.closes.length ? ` (${[...new Set(r.serverSessions.closes)].join('; ')})` : ''}`,
     `   client: ${v.drops} drop(s), ${v.failedAttempts} failed attempt(s), ${v.reconnects} reconnect(s), ${v.resumes} resumed; transports ${v.transports.join(', ') || 'none'}; ${v.close ? `closed ${v.close}` : 'open'}`,
   ];
 }

@@ -87,9 +87,27 @@ function carries(connection: CutterConnection, prefix: string, kind: CutKind): b
   return kind === 'sending' ? path.endsWith('/xhr_send') : RECEIVING.some((end) => path.endsWith(end));
 }
 
+/**
+ * A request waiting for its answer: a stream (answered bit by bit, for as long as it lasts), or a
+ * poll or xhr_send with nothing back yet — not a kept-alive connection whose last exchange is over.
+ */
+function awaitingAnswer(connection: CutterConnection): boolean {
+  const exchange = connection.current;
+  if (!exchange) return false;
+  return exchange.path.endsWith('/xhr_streaming') || exchange.path.endsWith('/eventsource') || exchange.downBytes === 0;
+}
+
+/** Ticks an armed cut may wait for its chunk before it is armed elsewhere (the client may not use that connection again). */
+const ARMED_TICKS = 100;
+
+/** Ticks a cut waits for a connection of the kind due before it takes either kind. */
+const DUE_TICKS = 50;
+
 /** One cut asked of the cutter, and whether it happened. */
 export interface ArmedCut {
   kind: CutKind;
+  /** Ticks since it was armed. */
+  ticks: number;
   connection: CutterConnection;
 }
 
@@ -102,6 +120,8 @@ export class CutDriver {
   readonly cuts: ArmedCut[] = [];
   private armed: ArmedCut | undefined;
   private wanted = 0;
+  /** Ticks the cut due has waited for a connection of its kind. */
+  private waitingTicks = 0;
 
   constructor(
     private readonly cutter: TcpCutter,
@@ -124,22 +144,31 @@ export class CutDriver {
       if (armed.connection.wasCut) {
         this.armed = undefined;
         this.wanted--;
-      } else if (armed.connection.open) return;
-      // Closed without the cut (the request ended, the client moved on): arm again.
-      else this.armed = undefined;
+      } else if (armed.connection.open && ++armed.ticks < ARMED_TICKS) return;
+      else {
+        // Closed without the cut, or its connection not used again in time: arm elsewhere.
+        armed.connection.cutOnDown(() => false);
+        this.armed = undefined;
+      }
     }
     if (this.wanted <= 0) return;
     const due: CutKind = this.done.length % 2 === 0 ? 'receiving' : 'sending';
-    for (const kind of [due, due === 'receiving' ? 'sending' : 'receiving'] as const) {
-      const connection = this.cutter.connections.find((c) => c.open && !c.wasCut && carries(c, this.prefix, kind));
+    // The kind due, for a while (an xhr_send is in flight only now and then); then either kind.
+    const kinds: readonly CutKind[] =
+      ++this.waitingTicks < DUE_TICKS ? [due] : [due, due === 'receiving' ? 'sending' : 'receiving'];
+    for (const kind of kinds) {
+      const candidates = this.cutter.connections.filter((c) => c.open && !c.wasCut && carries(c, this.prefix, kind));
+      // One waiting for its answer first; else a kept-alive one, likely to carry the next such request.
+      const connection = candidates.find(awaitingAnswer) ?? candidates[candidates.length - 1];
       if (!connection) continue;
+      this.waitingTicks = 0;
       // Checked again when the chunk arrives: a kept-alive connection may carry another request by then.
       connection.cutOnDown((text) =>
         kind === 'sending'
           ? carries(connection, this.prefix, kind)
           : carries(connection, this.prefix, kind) && text.includes('a['),
       );
-      const cut = { kind, connection };
+      const cut = { kind, connection, ticks: 0 };
       this.cuts.push(cut);
       this.armed = cut;
       return;

@@ -52,7 +52,9 @@ export interface HarnessResult {
   toClient: SequenceCheck;
   /** Echoes of the client's messages at the client (the round trip). */
   echoes: SequenceCheck;
-  /** The handler's view: sessions opened for this run, and how many it saw closed before the end. */
+  /** Server sessions of transports the client tried and gave up on before it opened (not counted below). */
+  abandonedAttempts: number;
+  /** The handler's view: sessions opened for this run since the client opened, and how many it saw closed before the end. */
   serverSessions: { opened: number; closedBeforeEnd: number; closes: string[] };
   /** The client's view. */
   clientView: {
@@ -152,8 +154,7 @@ export async function runHarness(
   const prefix = runPrefix(run);
   const url = `${rig.baseUrl}${prefix}`;
   const recorder = rig.server.recorder(prefix);
-  const firstSession = recorder.sessions.length;
-  const sessions = (): SessionRecord[] => recorder.sessions.slice(firstSession);
+  const before = recorder.sessions.length;
   const offersResume = await infoOffersResume(url);
   const started = Date.now();
 
@@ -170,7 +171,20 @@ export async function runHarness(
           (c) => c.close(),
         );
   const transport = await client.opened(30_000);
-  ctx.log?.(`${client.name} open on ${transport}`);
+  // The client's session is the latest on the transport it opened on; any before it were transports
+  // it tried and gave up on (buffering mode: xhr-streaming, eventsource), no part of the run.
+  const first = await ctx.bus.until(
+    () => {
+      for (let i = recorder.sessions.length - 1; i >= before; i--)
+        if (recorder.sessions[i]?.transport === transport) return i;
+      return undefined;
+    },
+    `the server's ${transport} session`,
+    10_000,
+  );
+  const sessions = (): SessionRecord[] => recorder.sessions.slice(first);
+  const abandonedAttempts = first - before;
+  ctx.log?.(`${client.name} open on ${transport} (${abandonedAttempts} transport(s) given up on before)`);
 
   const cutter = rig.cutter ? new CutDriver(rig.cutter, prefix) : undefined;
   let idleCuts = 0;
@@ -235,6 +249,7 @@ export async function runHarness(
     ),
     toClient: checkSequence(client.messages, 's', sentS),
     echoes: checkSequence(client.messages, 'c', sentC),
+    abandonedAttempts,
     ...view,
     cuts: { total: done.length + idleCuts, receiving: byKind('receiving'), sending: byKind('sending'), idle: idleCuts },
     skippedTicks: skipped,
