@@ -22,7 +22,7 @@ export function harnessLines(r: HarnessResult): string[] {
       ? `${r.cuts.idle} idle cut(s) by nginx`
       : `${r.cuts.total} cut(s): ${r.cuts.receiving} receiving with a frame in flight, ${r.cuts.sending} xhr_send response(s)`;
   return [
-    `${r.client}${r.infoOffersResume ? ', /info offers resume' : ''}: ${cuts}, ${r.durationMs} ms`,
+    `${r.client}, /info ${r.infoOffersResume ? 'offers' : 'does not offer'} resume: ${cuts}, ${r.durationMs} ms`,
     `   client → server ${describeCheck(r.toServer)}; server → client ${describeCheck(r.toClient)}; echoes ${describeCheck(r.echoes)}`,
     `   handler: ${r.abandonedAttempts ? `(${r.abandonedAttempts} of transport(s) given up on, then) ` : ''}${r.serverSessions.opened} session(s) opened, ${r.serverSessions.closedBeforeEnd} closed before the end${r.serverSessions.closes.length ? ` (${[...new Set(r.serverSessions.closes)].join('; ')})` : ''}`,
     `   client: ${v.drops} drop(s), ${v.failedAttempts} failed attempt(s), ${v.reconnects} reconnect(s), ${v.resumes} resumed; transports ${v.transports.join(', ') || 'none'}; ${v.close ? `closed ${v.close}` : 'open'}`,

@@ -86,7 +86,7 @@ function openRecord(sessions: readonly SessionRecord[]): SessionRecord | undefin
   return undefined;
 }
 
-function nextTick(ms: number): Promise<void> {
+function paceTick(ms: number): Promise<void> {
   // The harness's send rate, not a wait for something: every wait for an outcome is on the bus.
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -229,7 +229,7 @@ export async function runHarness(
       sentS++;
     }
     cutter?.tick();
-    await nextTick(tickMs);
+    await paceTick(tickMs);
   }
   ctx.log?.(`sent ${sentC} and pushed ${sentS}; settling`);
 
