@@ -1,9 +1,11 @@
 /**
  * `npm run demo:proxy`: our server behind a real nginx in four hostile modes, an unmodified
  * sockjs-client session (Node) through each, and what happened — the transport each client ended
- * on, and whether every message still arrived.
+ * on, and whether every message still arrived. Then `resume`: the loss/duplication harness,
+ * thousands of messages each way through each mode with connections cut, for sockjs-client and our
+ * own client with and without the resume extension.
  *
- *   node dist/demo/proxy/main.js [no-upgrade] [buffering] [idle-cut] [drop]   (default: all four)
+ *   node dist/demo/proxy/main.js [no-upgrade] [buffering] [idle-cut] [drop] [resume]   (default: all five)
  *
  * nginx: /usr/sbin/nginx, or the `NGINX` environment variable. Loopback ports only; the config,
  * pid, logs and temp files of each nginx live in a temporary directory removed afterwards.
@@ -16,11 +18,12 @@ import type { Attempt } from './attempts';
 import { droppedConnectionScenario } from './dropped-connection';
 import { bufferingScenario, noUpgradeScenario, type FallbackResult } from './fallback';
 import { idleCutScenario } from './idle-cut';
+import { printResumeHarness } from './resume-report';
 import type { ScenarioContext } from './rig';
 import { describeCheck, formatNumbers } from './sequence';
 import { ChangeBus, Stack } from './wait';
 
-const MODES = ['no-upgrade', 'buffering', 'idle-cut', 'drop'] as const;
+const MODES = ['no-upgrade', 'buffering', 'idle-cut', 'drop', 'resume'] as const;
 type Mode = (typeof MODES)[number];
 
 function isMode(name: string): name is Mode {
@@ -123,6 +126,13 @@ async function run(mode: Mode, ctx: ScenarioContext): Promise<void> {
         }
       }
       print(`   (${result.durationMs} ms)`);
+      return;
+    }
+    case 'resume': {
+      print(
+        '5. own client with resume: 3000 numbered messages each way through each mode, connections cut 4 times (demo/proxy/resume.ts)',
+      );
+      await printResumeHarness(ctx, print);
       return;
     }
   }
