@@ -127,7 +127,7 @@ export function ownClientHarness(bus: ChangeBus, url: string, settings: OwnClien
   socket.addEventListener('reconnected', (event) => {
     state.reconnects++;
     // `resumed` comes with the resume extension; read it without assuming the type has it yet.
-    if ('resumed' in event && event.resumed === true) state.resumes++;
+    if (event.resumed) state.resumes++;
     bus.changed();
   });
   socket.addEventListener('close', (event) => {

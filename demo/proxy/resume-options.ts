@@ -24,31 +24,24 @@ export const RESUME_OFF: ResumeSetting = { window: 0, maxBytes: 0 };
 export const RESUME_ON: ResumeSetting = { window: 30_000, maxBytes: 4 * 1024 * 1024 };
 
 /** Endpoint options that switch resume on (or leave it off). */
-export function resumeEndpointOptions(_setting: ResumeSetting): Partial<EndpointOptions> {
-  // TODO(resume): `resumeWindow`, `resumeMaxBytes` — when EndpointOptions has them, rename the
-  // parameter `setting` and make the body:
-  //   return setting.window > 0 ? { resumeWindow: setting.window, resumeMaxBytes: setting.maxBytes } : {};
-  return {};
+export function resumeEndpointOptions(setting: ResumeSetting): Partial<EndpointOptions> {
+  return setting.window > 0 ? { resumeWindow: setting.window, resumeMaxBytes: setting.maxBytes } : {};
 }
 
 /**
  * Client options for `resume` (default true: used when the server offers it). `false` is what the
  * harness's "without resume" runs ask; they also talk to an endpoint with resume off.
  */
-export function resumeClientOptions(_resume: boolean): Partial<SockJsSocketOptions> {
-  // TODO(resume): `resume` — when SockJsSocketOptions has it, rename the parameter `resume` and
-  // make the body:
-  //   return { resume };
-  return {};
+export function resumeClientOptions(resume: boolean): Partial<SockJsSocketOptions> {
+  return { resume };
 }
 
-/**
- * Whether the endpoint's /info offers resume: any key that names it (the extension's field name
- * is not fixed yet; TODO(resume): check the field itself once it is).
- */
+/** Whether the endpoint's /info offers resume (docs/resume.md: `"resume": {"version": 1, …}`). */
 export async function infoOffersResume(endpointUrl: string): Promise<boolean> {
   const info = JSON.parse(await getOnce(`${endpointUrl}/info`)) as unknown;
-  return typeof info === 'object' && info !== null && Object.keys(info).some((key) => /resum/i.test(key));
+  const offer =
+    typeof info === 'object' && info !== null ? (info as { resume?: { version?: unknown } }).resume : undefined;
+  return offer?.version === 1;
 }
 
 /**

@@ -191,7 +191,8 @@ export async function runHarness(
   let sentC = 0;
   let sentS = 0;
   const skipped = { send: 0, push: 0 };
-  const cutPoints = Array.from({ length: cutCount }, (_, k) => Math.round((total * (k + 1)) / (cutCount + 1)));
+  // Spread over the first part of the run: the last cut still has traffic left to land on.
+  const cutPoints = Array.from({ length: cutCount }, (_, k) => Math.round((total * (k + 1)) / (cutCount + 2)));
   const maxTicks = Math.ceil(total / perTick) * 2;
 
   // Idle-cut mode: at each cut point nothing either way (heartbeats are far apart) until nginx has cut.
