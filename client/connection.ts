@@ -216,6 +216,7 @@ export class SockJsSocket extends SockJsEvents {
         encode: (messages) => encoder()?.encode(messages) ?? encodeClientMessages(messages),
         delivered: (count) => encoder()?.delivered(count),
         closeBody: (code, reason) => (slot.current?.session ? encodeClientClose(code, reason) : undefined),
+        maxFrameLength: this.#options.maxFrameLength,
         WebSocket: this.#options.WebSocket,
         EventSource: this.#options.EventSource,
         hooks: {

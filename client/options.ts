@@ -44,6 +44,11 @@ export interface SockJsSocketOptions {
   readonly maxQueuedMessages?: number;
   /** UTF-8 bytes `send()` may queue while there is no open transport; past it, it throws ERR_CLIENT_QUEUE_FULL. Default 1 MiB. */
   readonly maxQueuedBytes?: number;
+  /**
+   * Characters of one frame the HTTP transports hold while it arrives (a server that never ends a
+   * line would otherwise fill memory); past it the connection is dropped with 1009. Default 32 Mi.
+   */
+  readonly maxFrameLength?: number;
 }
 
 /** The options that are numbers. */
@@ -67,6 +72,7 @@ const NUMBERS: Readonly<Record<NumericOption, readonly [number, number, number, 
   maxReconnectAttempts: [Infinity, 0, Infinity],
   maxQueuedMessages: [1000, 0, Infinity],
   maxQueuedBytes: [1_048_576, 0, Infinity], // 1 MiB
+  maxFrameLength: [33_554_432, 1, Infinity], // 32 Mi
 };
 
 /** The other options (checked one by one below). */

@@ -20,6 +20,7 @@ export class HttpReceiver {
     /** Asked before each request: the resume extension's query changes as frames arrive. */
     private readonly url: () => string,
     private readonly hooks: TransportHooks,
+    private readonly maxFrameLength: number,
   ) {}
 
   start(): void {
@@ -69,13 +70,13 @@ export class HttpReceiver {
 
   /** Hands on each line `text` completes; keeps the incomplete rest (a frame cut across chunks). */
   #feed(text: string): void {
-    if (!text.includes('\n')) {
-      this.#buffered += text;
-      return;
+    if (!text.includes('\n')) this.#buffered += text;
+    else {
+      const lines = (this.#buffered + text).split('\n');
+      this.#buffered = lines.pop() as string;
+      for (const line of lines) this.#line(line);
     }
-    const lines = (this.#buffered + text).split('\n');
-    this.#buffered = lines.pop() as string;
-    for (const line of lines) this.#line(line);
+    if (this.#buffered.length > this.maxFrameLength) this.#end(1009, `Frame over ${this.maxFrameLength} characters`);
   }
 
   #line(line: string): void {

@@ -27,6 +27,8 @@ export interface TransportContext {
   /** What an HTTP transport posts when the socket is closed (resume: `c[code,"reason"]`); undefined: nothing. */
   readonly closeBody: (code: number, reason: string) => string | undefined;
   readonly hooks: TransportHooks;
+  /** Longest frame an HTTP transport buffers (the `maxFrameLength` option). */
+  readonly maxFrameLength: number;
   readonly WebSocket: WebSocketConstructor | undefined;
   readonly EventSource: EventSourceConstructor | undefined;
 }

@@ -14,10 +14,11 @@ function openXhr(path: 'xhr_streaming' | 'xhr', context: TransportContext): Tran
     stop();
     hooks.end(code, reason);
   };
-  const receiver = new HttpReceiver(() => `${sessionUrl}/${path}${receiveQuery()}`, {
-    frame: (f) => hooks.frame(f),
-    end,
-  });
+  const receiver = new HttpReceiver(
+    () => `${sessionUrl}/${path}${receiveQuery()}`,
+    { frame: (f) => hooks.frame(f), end },
+    context.maxFrameLength,
+  );
   const sender = new HttpSender(`${sessionUrl}/xhr_send${query}`, context, end);
   const stop = (code?: number, reason?: string): void => {
     ended = true;
