@@ -27,14 +27,15 @@ export function openReceiver(
   const resume = host.options.resumeWindow > 0 ? resumeParameter(request.query) : undefined;
   if (resume === 'invalid') return sendError(res, new SockJsError('ERR_RESUME_INVALID', 'resume=new or a count'));
   const found = host.find(sessionId, req, spec.transport);
-  if (found === 'refused') return sendError(res, new SockJsError('ERR_SESSION_NOT_FOUND'));
   const receiver = (): HttpReceiver => {
     res.setHeader('Content-Type', contentType);
     res.writeHead(200);
     if (prelude !== undefined) res.write(prelude);
     return new HttpReceiver(res, spec, host.options.responseLimit, host.options.onDroppedResponse);
   };
-  if (typeof resume === 'number') return resumeOn(found, receiver(), resume);
+  // A client coming back that `sessionBinding` refuses is told it cannot resume (the session is untouched).
+  if (typeof resume === 'number') return resumeOn(found === 'refused' ? undefined : found, receiver(), resume);
+  if (found === 'refused') return sendError(res, new SockJsError('ERR_SESSION_NOT_FOUND'));
   const start = (session: TransportSession | undefined): void => {
     // Refused (and answered), or the client left while the handshake ran.
     if (!session || res.destroyed) return;

@@ -130,6 +130,13 @@ const DEFINITIONS: readonly Definition[] = [
       [{ outcome: 'resumed' }, stats.droppedResponses.resumed],
     ],
   },
+  {
+    name: 'resumes_total',
+    help: 'Connections a resumable session took up again after a loss (resume extension)',
+    type: 'counter',
+    labelNames: [],
+    series: single((stats) => stats.resumes),
+  },
 ];
 
 function invalid(why: string): SockJsError {

@@ -80,6 +80,7 @@ describe('registerMetrics', () => {
     assert.equal(sample(text, `sockjs_queue_overflows_total{${e},service="test"}`), 0);
     assert.equal(sample(text, `sockjs_pong_timeouts_total{${e},service="test"}`), 0);
     assert.equal(sample(text, `sockjs_dropped_responses_total{${e},outcome="interrupted",service="test"}`), 0);
+    assert.equal(sample(text, `sockjs_resumes_total{${e},service="test"}`), 0);
   });
 
   test('the returned function removes the metrics', () => {
