@@ -36,6 +36,8 @@ const BAD: [string, unknown, RegExp][] = [
   ['a string maxQueuedMessages', { maxQueuedMessages: '10' }, /maxQueuedMessages must be/],
   ['fractional maxQueuedBytes', { maxQueuedBytes: 1.5 }, /maxQueuedBytes must be/],
   ['a non-boolean reconnect', { reconnect: 'yes' }, /reconnect must be a boolean/],
+  ['a non-boolean resume', { resume: 1 }, /resume must be a boolean/],
+  ['maxFrameLength 0', { maxFrameLength: 0 }, /maxFrameLength must be/],
   ['a server id with a slash', { server: 'a/b' }, /server must be a non-empty string/],
   ['a sessionId that is not a function', { sessionId: 'abc' }, /sessionId must be a function/],
   ['a WebSocket that is not a constructor', { WebSocket: {} }, /WebSocket must be a constructor/],

@@ -115,7 +115,13 @@ describe('options refused at construction with ERR_INVALID_OPTION', () => {
       assertInvalid({ ...base, handler: { [name]: 'x' } }, `handler.${name}`);
   });
 
-  for (const name of ['maxTextMessageBytes', 'maxRequestBytes', 'maxBinaryMessageBytes', 'sendHighWaterMark']) {
+  for (const name of [
+    'maxTextMessageBytes',
+    'maxRequestBytes',
+    'maxBinaryMessageBytes',
+    'sendHighWaterMark',
+    'resumeMaxBytes',
+  ]) {
     test(`${name}: negative, zero, non-integer or non-number`, { timeout: 2000 }, () => {
       for (const value of [-1, 0, 0.5, Number.NaN, Number.POSITIVE_INFINITY, '1024', null])
         assertInvalid(withOption(name, value), name);
@@ -127,6 +133,12 @@ describe('options refused at construction with ERR_INVALID_OPTION', () => {
     for (const value of [-1, 0.5, Number.NaN, '0', null, 2 ** 31])
       assertInvalid(withOption('idleTimeout', value), 'idleTimeout');
     for (const value of [0, 1, 60_000]) createEndpoint(withOption('idleTimeout', value));
+  });
+
+  test('resumeWindow: 0 (off) or a positive integer of ms; negative, non-integer, over a timer refused', () => {
+    for (const value of [-1, 0.5, Number.NaN, '0', null, 2 ** 31])
+      assertInvalid(withOption('resumeWindow', value), 'resumeWindow');
+    for (const value of [0, 1, 30_000]) createEndpoint(withOption('resumeWindow', value));
   });
 
   test('sockjs: not a boolean', { timeout: 2000 }, () => {
