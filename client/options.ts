@@ -1,6 +1,6 @@
 /** The client's options: each named, with its default, and checked at construction. */
 import { SockJsError } from '../protocol/error-class';
-import { checkOptionKeys } from '../protocol/option-keys';
+import { refuseUnknownKeys } from '../protocol/option-keys';
 import type { EventSourceConstructor, WebSocketConstructor } from './platform';
 import { CLIENT_TRANSPORTS, type ClientTransportName } from './transport/types';
 
@@ -155,7 +155,8 @@ export function resolveSocketOptions(
   globals: Pick<ResolvedSocketOptions, 'WebSocket' | 'EventSource'>,
 ): ResolvedSocketOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
-  checkOptionKeys('SockJsSocket', options, [...Object.keys(NUMBERS), ...Object.keys(OTHERS)]);
+  // Unknown keys listed with the known ones; no "did you mean": the edit distance would cost the bundle.
+  refuseUnknownKeys('SockJsSocket', options, [...Object.keys(NUMBERS), ...Object.keys(OTHERS)]);
   const { server, sessionId, reconnect, resume } = options as Record<string, unknown>;
   if (server !== undefined && (typeof server !== 'string' || !PATH_SEGMENT.test(server))) {
     throw invalid('server must be a non-empty string without ".", "/", "?" or "#"');
