@@ -75,16 +75,18 @@ const NUMBERS: Readonly<Record<NumericOption, readonly [number, number, number, 
   maxFrameLength: [33_554_432, 1, Infinity], // 32 Mi
 };
 
-/** The other options (checked one by one below). */
-const OTHERS = {
-  transports: 1,
-  server: 1,
-  sessionId: 1,
-  WebSocket: 1,
-  EventSource: 1,
-  reconnect: 1,
-  resume: 1,
-} satisfies Record<Exclude<keyof SockJsSocketOptions, NumericOption>, 1>;
+/** The other options but `transports`: the `typeof` each must have, and what the message calls it. */
+const TYPED = {
+  server: ['string', 'a string'],
+  sessionId: ['function', 'a function'],
+  WebSocket: ['function', 'a constructor'],
+  EventSource: ['function', 'a constructor'],
+  reconnect: ['boolean', 'a boolean'],
+  resume: ['boolean', 'a boolean'],
+} as const satisfies Record<
+  Exclude<keyof SockJsSocketOptions, NumericOption | 'transports'>,
+  readonly [string, string]
+>;
 
 /** The options with every default applied. */
 export type ResolvedSocketOptions = Readonly<Record<NumericOption, number>> & {
@@ -129,12 +131,6 @@ function numbers(options: SockJsSocketOptions): Record<NumericOption, number> {
   return resolved;
 }
 
-function constructorOption<T>(name: string, value: unknown, fallback: T | undefined): T | undefined {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'function') throw invalid(`${name} must be a constructor, got ${typeof value}`);
-  return value as T;
-}
-
 function transportsOption(value: unknown): readonly ClientTransportName[] {
   if (value === undefined) return CLIENT_TRANSPORTS;
   if (!Array.isArray(value) || value.length === 0) throw invalid('transports must be a non-empty array');
@@ -156,22 +152,22 @@ export function resolveSocketOptions(
 ): ResolvedSocketOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
   // Unknown keys listed with the known ones; no "did you mean": the edit distance would cost the bundle.
-  refuseUnknownKeys('SockJsSocket', options, [...Object.keys(NUMBERS), ...Object.keys(OTHERS)]);
-  const { server, sessionId, reconnect, resume } = options as Record<string, unknown>;
-  if (server !== undefined && (typeof server !== 'string' || !PATH_SEGMENT.test(server))) {
+  refuseUnknownKeys('SockJsSocket', options, [...Object.keys(NUMBERS), ...Object.keys(TYPED), 'transports']);
+  for (const [name, [type, what]] of Object.entries(TYPED)) {
+    const value: unknown = options[name as keyof typeof TYPED];
+    if (value !== undefined && typeof value !== type) throw invalid(`${name} must be ${what}, got ${typeof value}`);
+  }
+  if (options.server !== undefined && !PATH_SEGMENT.test(options.server)) {
     throw invalid('server must be a non-empty string without ".", "/", "?" or "#"');
   }
-  if (sessionId !== undefined && typeof sessionId !== 'function') throw invalid('sessionId must be a function');
-  if (reconnect !== undefined && typeof reconnect !== 'boolean') throw invalid('reconnect must be a boolean');
-  if (resume !== undefined && typeof resume !== 'boolean') throw invalid('resume must be a boolean');
   const resolved = numbers(options);
   return {
     ...resolved,
     transports: transportsOption(options.transports),
     server: options.server,
     sessionId: options.sessionId,
-    WebSocket: constructorOption('WebSocket', options.WebSocket, globals.WebSocket),
-    EventSource: constructorOption('EventSource', options.EventSource, globals.EventSource),
+    WebSocket: options.WebSocket ?? globals.WebSocket,
+    EventSource: options.EventSource ?? globals.EventSource,
     reconnect: options.reconnect ?? true,
     resume: options.resume ?? true,
     livenessTimeout: Math.min(MAX_TIMER_MS, Math.round(resolved.heartbeatInterval * resolved.livenessMultiple)),
