@@ -101,7 +101,8 @@ export type ResolvedSocketOptions = Readonly<Record<NumericOption, number>> & {
   readonly livenessTimeout: number;
 };
 
-function invalid(detail: string): SockJsError {
+/** ERR_INVALID_OPTION, its detail after "SockJsSocket: ". */
+export function invalidOption(detail: string): SockJsError {
   return new SockJsError('ERR_INVALID_OPTION', `SockJsSocket: ${detail}`);
 }
 
@@ -118,25 +119,25 @@ function numbers(options: SockJsSocketOptions): Record<NumericOption, number> {
       value <= max &&
       (!integer || Number.isInteger(value) || value === Infinity);
     if (value !== undefined && !ok) {
-      throw invalid(
+      throw invalidOption(
         `${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${String(value)}`,
       );
     }
     resolved[name] = value ?? fallback;
   }
   if (resolved.maxReconnectDelay < resolved.minReconnectDelay)
-    throw invalid('maxReconnectDelay is below minReconnectDelay');
+    throw invalidOption('maxReconnectDelay is below minReconnectDelay');
   if (resolved.livenessMultiple > 0 && resolved.livenessMultiple < 1)
-    throw invalid('livenessMultiple must be 0 (off) or at least 1');
+    throw invalidOption('livenessMultiple must be 0 (off) or at least 1');
   return resolved;
 }
 
 function transportsOption(value: unknown): readonly ClientTransportName[] {
   if (value === undefined) return CLIENT_TRANSPORTS;
-  if (!Array.isArray(value) || value.length === 0) throw invalid('transports must be a non-empty array');
+  if (!Array.isArray(value) || value.length === 0) throw invalidOption('transports must be a non-empty array');
   for (const name of value) {
     if (!(CLIENT_TRANSPORTS as readonly unknown[]).includes(name)) {
-      throw invalid(`unknown transport ${JSON.stringify(name)}; known: ${CLIENT_TRANSPORTS.join(', ')}`);
+      throw invalidOption(`unknown transport ${JSON.stringify(name)}; known: ${CLIENT_TRANSPORTS.join(', ')}`);
     }
   }
   // The client's order of preference, whatever the order given.
@@ -150,15 +151,16 @@ export function resolveSocketOptions(
   options: SockJsSocketOptions,
   globals: Pick<ResolvedSocketOptions, 'WebSocket' | 'EventSource'>,
 ): ResolvedSocketOptions {
-  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  if (typeof options !== 'object' || options === null) throw invalidOption('options must be an object');
   // Unknown keys listed with the known ones; no "did you mean": the edit distance would cost the bundle.
   refuseUnknownKeys('SockJsSocket', options, [...Object.keys(NUMBERS), ...Object.keys(TYPED), 'transports']);
   for (const [name, [type, what]] of Object.entries(TYPED)) {
     const value: unknown = options[name as keyof typeof TYPED];
-    if (value !== undefined && typeof value !== type) throw invalid(`${name} must be ${what}, got ${typeof value}`);
+    if (value !== undefined && typeof value !== type)
+      throw invalidOption(`${name} must be ${what}, got ${typeof value}`);
   }
   if (options.server !== undefined && !PATH_SEGMENT.test(options.server)) {
-    throw invalid('server must be a non-empty string without ".", "/", "?" or "#"');
+    throw invalidOption('server must be a non-empty string without ".", "/", "?" or "#"');
   }
   const resolved = numbers(options);
   return {
@@ -176,9 +178,9 @@ export function resolveSocketOptions(
 
 /** The base URL (http or https, no trailing slash) and its query string, from what the caller gave. */
 export function parseBaseUrl(url: unknown): { base: string; query: string } {
-  if (typeof url !== 'string') throw invalid(`url must be a string, got ${typeof url}`);
+  if (typeof url !== 'string') throw invalidOption(`url must be a string, got ${typeof url}`);
   const match = /^(https?|wss?):\/\/([^/?#]+)([^?#]*)(\?[^#]*)?(#.*)?$/i.exec(url);
-  if (!match) throw invalid(`url must be an absolute http(s) or ws(s) URL, got ${JSON.stringify(url)}`);
+  if (!match) throw invalidOption(`url must be an absolute http(s) or ws(s) URL, got ${JSON.stringify(url)}`);
   const scheme = (match[1] as string).toLowerCase().replace(/^ws/, 'http');
   const path = (match[3] as string).replace(/\/+$/, '');
   return { base: `${scheme}://${match[2] as string}${path}`, query: match[4] ?? '' };
