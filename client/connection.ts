@@ -205,7 +205,8 @@ export class SockJsSocket extends SockJsEvents {
       failures.push(`${name}: ${why}`);
       this.#tryNext(id, candidates, timeout, failures);
     };
-    const slot: { current?: Current } = {};
+    // This attempt's Current, once its transport is made: its callbacks act only while it is the one in use.
+    let mine: Current | undefined;
     const resuming = this.#resuming ? this.#resume : null;
     let transport: Transport;
     let sessionUrl: string;
@@ -220,21 +221,21 @@ export class SockJsSocket extends SockJsEvents {
       }
       const query = this.#query;
       const opening = offer ? openingQuery(query) : query;
-      const encoder = (): Encoder | undefined => slot.current?.encoder;
+      const encoder = (): Encoder | undefined => mine?.encoder;
       transport = OPENERS[name]({
         ...this.#options, // maxFrameLength, WebSocket, EventSource
         sessionUrl,
         query,
-        receiveQuery: () => (slot.current?.session ?? resuming)?.receiveQuery(query) ?? opening,
+        receiveQuery: () => (mine?.session ?? resuming)?.receiveQuery(query) ?? opening,
         encode: (messages) => encoder()?.encode(messages) ?? encodeClientMessages(messages),
         delivered: (count) => encoder()?.delivered(count),
-        closeBody: (code, reason) => (slot.current?.session ? encodeClientClose(code, reason) : undefined),
+        closeBody: (code, reason) => (mine?.session ? encodeClientClose(code, reason) : undefined),
         hooks: {
           frame: (frame) => {
-            if (slot.current && this.#current === slot.current) this.#onFrame(frame);
+            if (this.#current === mine) this.#onFrame(frame);
           },
           end: (code, reason) => {
-            if (!slot.current || this.#current !== slot.current) return;
+            if (this.#current !== mine) return;
             if (this.#opening) next(reason);
             else this.#lost(code, reason);
           },
@@ -244,11 +245,10 @@ export class SockJsSocket extends SockJsEvents {
       // A constructor that refuses the URL, a sessionId() that returns garbage: said in the close reason.
       return next(describeError(error));
     }
-    slot.current = { name, transport, sessionUrl, offer, ...(resuming && { session: resuming }) };
-    this.#current = slot.current;
+    this.#current = mine = { name, transport, sessionUrl, offer, ...(resuming && { session: resuming }) };
     this.#opening = true;
     this.#openTimer = startTimer(timeout, () => {
-      if (id === this.#attemptId && this.#current === slot.current) next(`no open frame within ${timeout} ms`);
+      if (id === this.#attemptId && this.#current === mine) next(`no open frame within ${timeout} ms`);
     });
   }
 
