@@ -89,7 +89,6 @@ export class SockJsSocket extends SockJsEvents {
   #opening = false;
   /** The last `/info` answer, for the transports and the resume offer of the next attempts. */
   #info: ServerInfo | undefined;
-  #openTimeout = DEFAULT_OPEN_TIMEOUT;
   /** The open session, when the server took it as resumable. */
   #resume: ResumableSession | null = null;
   /** Its connection was lost and it is being taken up again: readyState stays OPEN meanwhile. */
@@ -184,12 +183,13 @@ export class SockJsSocket extends SockJsEvents {
     });
   }
 
+  /** The transports `info` allows, in turn; when resuming, the same as the session's first connection had. */
   #tryTransports(id: number, info: ServerInfo): void {
     this.#info = info;
     const candidates = preferRemembered(this.#base, this.#usableTransports(info));
     if (candidates.length === 0) return this.#failed(2000, 'All transports failed (none the server offers)');
-    this.#openTimeout = Math.max(this.#options.timeout, info.rto * OPEN_ROUND_TRIPS || DEFAULT_OPEN_TIMEOUT);
-    this.#tryNext(id, candidates, this.#openTimeout);
+    const timeout = Math.max(this.#options.timeout, info.rto * OPEN_ROUND_TRIPS || DEFAULT_OPEN_TIMEOUT);
+    this.#tryNext(id, candidates, timeout);
   }
 
   /** Opens the next candidate; `failures` says why each one before it did not open (for the close reason). */
@@ -352,9 +352,7 @@ export class SockJsSocket extends SockJsEvents {
   /** Tries the transports again on the session's own URL. */
   #reattach(): void {
     if (this.#state !== State.OPEN || !this.#resuming) return;
-    const id = ++this.#attemptId;
-    const candidates = preferRemembered(this.#base, this.#usableTransports(this.#info as ServerInfo));
-    this.#tryNext(id, candidates, this.#openTimeout);
+    this.#tryTransports(++this.#attemptId, this.#info as ServerInfo);
   }
 
   /** The session cannot be taken up again: a new one, as after any loss (or the end, without `reconnect`). */
