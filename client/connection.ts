@@ -9,17 +9,18 @@
 import { SockJsError } from '../protocol/error-class';
 import { encodeClientMessages, type Frame } from '../protocol/frames';
 import { encodeClientClose, RESUME_MIN_ID_LENGTH, type ResumeOffer } from '../protocol/resume';
-import { ReadyState } from '../protocol/states';
+import type { ReadyState } from '../protocol/states';
 import { SockJsEvents } from './events';
 import { fetchInfo, OPEN_ROUND_TRIPS, type ServerInfo } from './info';
 import {
+  invalidOption,
   parseBaseUrl,
   PATH_SEGMENT,
   resolveSocketOptions,
   type ResolvedSocketOptions,
   type SockJsSocketOptions,
 } from './options';
-import { cancelTimer, platform, randomString, startTimer, type Timer } from './platform';
+import { cancelTimer, describeError, platform, randomString, startTimer, type Timer } from './platform';
 import { backoffDelay, isTransientClose } from './reconnect';
 import { SendQueue, utf8Length } from './send-queue';
 import { openingQuery, ResumableSession } from './resume';
@@ -44,6 +45,17 @@ interface Current {
 
 type Encoder = NonNullable<Current['encoder']>;
 
+/**
+ * ReadyState's values, as a const enum: the bundler writes them in as numbers, where it would
+ * keep every `State.OPEN` a property read of the shared object.
+ */
+const enum State {
+  CONNECTING = 0,
+  OPEN = 1,
+  CLOSING = 2,
+  CLOSED = 3,
+}
+
 export class SockJsSocket extends SockJsEvents {
   // Literals (ReadyState's values), not references to it: a bundler may then drop an unused class.
   static readonly CONNECTING = 0;
@@ -58,7 +70,7 @@ export class SockJsSocket extends SockJsEvents {
   /** Accepted for WebSocket compatibility; SockJS carries text only, so it changes nothing. */
   binaryType = 'blob';
 
-  #state: ReadyState = ReadyState.CONNECTING;
+  #state: ReadyState = State.CONNECTING;
   #current: Current | null = null;
   readonly #options: ResolvedSocketOptions;
   readonly #base: string;
@@ -77,7 +89,6 @@ export class SockJsSocket extends SockJsEvents {
   #opening = false;
   /** The last `/info` answer, for the transports and the resume offer of the next attempts. */
   #info: ServerInfo | undefined;
-  #openTimeout = DEFAULT_OPEN_TIMEOUT;
   /** The open session, when the server took it as resumable. */
   #resume: ResumableSession | null = null;
   /** Its connection was lost and it is being taken up again: readyState stays OPEN meanwhile. */
@@ -90,10 +101,7 @@ export class SockJsSocket extends SockJsEvents {
     const globals = platform();
     this.#options = resolveSocketOptions(options, { WebSocket: globals.WebSocket, EventSource: globals.EventSource });
     if (this.#usableTransports({ websocket: true, rto: 0 }).length === 0) {
-      throw new SockJsError(
-        'ERR_INVALID_OPTION',
-        'SockJsSocket: no usable transport (a WebSocket or EventSource constructor is missing)',
-      );
+      throw invalidOption('no usable transport (a WebSocket or EventSource constructor is missing)');
     }
     this.url = url;
     this.#base = base;
@@ -110,7 +118,12 @@ export class SockJsSocket extends SockJsEvents {
 
   /** The transport in use while open, else null. */
   get transport(): ClientTransportName | null {
-    return this.#state === ReadyState.OPEN && this.#current && !this.#resuming ? this.#current.name : null;
+    return this.#live?.name ?? null;
+  }
+
+  /** Where messages go now: the open transport, unless the session is being taken up again. */
+  get #live(): Current | null {
+    return this.#state === State.OPEN && !this.#resuming ? this.#current : null;
   }
 
   /** Messages waiting for a transport (sent while connecting or reconnecting). */
@@ -125,10 +138,9 @@ export class SockJsSocket extends SockJsEvents {
   send(data: string): void {
     if (typeof data !== 'string')
       throw new SockJsError('ERR_BINARY_UNSUPPORTED', `send() takes a string, got ${typeof data}`);
-    if (this.#state === ReadyState.CLOSING || this.#state === ReadyState.CLOSED) {
-      throw new SockJsError('ERR_CLIENT_CLOSED', 'send() after close');
-    }
-    if (this.#state === ReadyState.OPEN && this.#current && !this.#resuming) this.#sendNow(this.#current, data);
+    if (this.#state >= State.CLOSING) throw new SockJsError('ERR_CLIENT_CLOSED', 'send() after close');
+    const live = this.#live;
+    if (live) this.#sendNow(live, data);
     else this.#queue.push(data);
   }
 
@@ -142,24 +154,23 @@ export class SockJsSocket extends SockJsEvents {
     }
     // A websocket's close() would throw on a longer one, after the state had changed.
     if (typeof reason !== 'string' || utf8Length(reason) > 123) throw new SockJsError('ERR_INVALID_CLOSE_REASON');
-    if (this.#state === ReadyState.CLOSING || this.#state === ReadyState.CLOSED) return;
-    this.#state = ReadyState.CLOSING;
+    if (this.#state >= State.CLOSING) return;
+    this.#state = State.CLOSING;
     this.#dropTransport(code, reason);
     startTimer(0, () => this.#finish(code, reason, true));
   }
 
   /** One attempt: /info, then the transports in turn. */
   #attempt(): void {
-    if (this.#state !== ReadyState.CONNECTING) return;
+    if (this.#state !== State.CONNECTING) return;
     const id = ++this.#attemptId;
     fetchInfo(this.#base, this.#query, this.#options.infoTimeout).then(
       (info) => {
-        if (id === this.#attemptId && this.#state === ReadyState.CONNECTING) this.#tryTransports(id, info);
+        if (id === this.#attemptId && this.#state === State.CONNECTING) this.#tryTransports(id, info);
       },
       (error: unknown) => {
         if (id !== this.#attemptId) return;
-        const detail = error instanceof Error ? error.message : String(error);
-        this.#failed(1002, `Cannot connect to server (${detail})`);
+        this.#failed(1002, `Cannot connect to server (${describeError(error)})`);
       },
     );
   }
@@ -172,12 +183,13 @@ export class SockJsSocket extends SockJsEvents {
     });
   }
 
+  /** The transports `info` allows, in turn; when resuming, the same as the session's first connection had. */
   #tryTransports(id: number, info: ServerInfo): void {
     this.#info = info;
     const candidates = preferRemembered(this.#base, this.#usableTransports(info));
     if (candidates.length === 0) return this.#failed(2000, 'All transports failed (none the server offers)');
-    this.#openTimeout = Math.max(this.#options.timeout, info.rto * OPEN_ROUND_TRIPS || DEFAULT_OPEN_TIMEOUT);
-    this.#tryNext(id, candidates, this.#openTimeout);
+    const timeout = Math.max(this.#options.timeout, info.rto * OPEN_ROUND_TRIPS || DEFAULT_OPEN_TIMEOUT);
+    this.#tryNext(id, candidates, timeout);
   }
 
   /** Opens the next candidate; `failures` says why each one before it did not open (for the close reason). */
@@ -193,7 +205,8 @@ export class SockJsSocket extends SockJsEvents {
       failures.push(`${name}: ${why}`);
       this.#tryNext(id, candidates, timeout, failures);
     };
-    const slot: { current?: Current } = {};
+    // This attempt's Current, once its transport is made: its callbacks act only while it is the one in use.
+    let mine: Current | undefined;
     const resuming = this.#resuming ? this.#resume : null;
     let transport: Transport;
     let sessionUrl: string;
@@ -208,23 +221,21 @@ export class SockJsSocket extends SockJsEvents {
       }
       const query = this.#query;
       const opening = offer ? openingQuery(query) : query;
-      const encoder = (): Encoder | undefined => slot.current?.encoder;
+      const encoder = (): Encoder | undefined => mine?.encoder;
       transport = OPENERS[name]({
+        ...this.#options, // maxFrameLength, WebSocket, EventSource
         sessionUrl,
         query,
-        receiveQuery: () => (slot.current?.session ?? resuming)?.receiveQuery(query) ?? opening,
+        receiveQuery: () => (mine?.session ?? resuming)?.receiveQuery(query) ?? opening,
         encode: (messages) => encoder()?.encode(messages) ?? encodeClientMessages(messages),
         delivered: (count) => encoder()?.delivered(count),
-        closeBody: (code, reason) => (slot.current?.session ? encodeClientClose(code, reason) : undefined),
-        maxFrameLength: this.#options.maxFrameLength,
-        WebSocket: this.#options.WebSocket,
-        EventSource: this.#options.EventSource,
+        closeBody: (code, reason) => (mine?.session ? encodeClientClose(code, reason) : undefined),
         hooks: {
           frame: (frame) => {
-            if (slot.current && this.#current === slot.current) this.#onFrame(frame);
+            if (this.#current === mine) this.#onFrame(frame);
           },
           end: (code, reason) => {
-            if (!slot.current || this.#current !== slot.current) return;
+            if (this.#current !== mine) return;
             if (this.#opening) next(reason);
             else this.#lost(code, reason);
           },
@@ -232,13 +243,12 @@ export class SockJsSocket extends SockJsEvents {
       });
     } catch (error) {
       // A constructor that refuses the URL, a sessionId() that returns garbage: said in the close reason.
-      return next(error instanceof Error ? error.message : String(error));
+      return next(describeError(error));
     }
-    slot.current = { name, transport, sessionUrl, offer, ...(resuming && { session: resuming }) };
-    this.#current = slot.current;
+    this.#current = mine = { name, transport, sessionUrl, offer, ...(resuming && { session: resuming }) };
     this.#opening = true;
     this.#openTimer = startTimer(timeout, () => {
-      if (id === this.#attemptId && this.#current === slot.current) next(`no open frame within ${timeout} ms`);
+      if (id === this.#attemptId && this.#current === mine) next(`no open frame within ${timeout} ms`);
     });
   }
 
@@ -246,7 +256,7 @@ export class SockJsSocket extends SockJsEvents {
   #newSessionId(long: boolean): string {
     const id = this.#options.sessionId ? this.#options.sessionId() : randomString(long ? 22 : 8);
     if (typeof id !== 'string' || !PATH_SEGMENT.test(id)) {
-      throw new SockJsError('ERR_INVALID_OPTION', `SockJsSocket: sessionId() returned ${JSON.stringify(id)}`);
+      throw invalidOption(`sessionId() returned ${JSON.stringify(id)}`);
     }
     return id;
   }
@@ -255,22 +265,22 @@ export class SockJsSocket extends SockJsEvents {
     this.#lastFrameAt = Date.now();
     const current = this.#current as Current;
     if (frame.type === 'open') {
-      if (this.#opening && !this.#resuming) return this.#opened();
+      if (this.#opening && !this.#resuming) return this.#connected();
       // Where a session was to be taken up again, or mid-session: the server has lost ours.
       return this.#resuming ? this.#resumeFailed(1006, 'Server lost session') : this.#lost(1006, 'Server lost session');
     }
     if (frame.type === 'ack') {
-      if (this.#opening && this.#resuming) return this.#resumed(frame.count);
+      if (this.#opening && this.#resuming) return this.#connected(frame.count);
       return current.session?.confirm(frame.count);
     }
     // Before `o`, only a close frame of a session being taken up again means something (`c[2011,…]`).
     if (frame.type !== 'close' ? this.#opening : this.#opening && !this.#resuming) return;
-    if (this.#state !== ReadyState.OPEN) return;
+    if (this.#state !== State.OPEN) return;
     if (frame.type === 'heartbeat') return this.emit({ type: 'heartbeat' });
     if (frame.type === 'messages') {
       if (current.session?.receivedFrame(frame.messages)) current.transport.ack();
       for (const data of frame.messages) {
-        if (this.#state !== ReadyState.OPEN) return; // a listener closed it: the rest is not delivered
+        if (this.#state !== State.OPEN) return; // a listener closed it: the rest is not delivered
         this.emit({ type: 'message', data });
       }
       return;
@@ -282,45 +292,34 @@ export class SockJsSocket extends SockJsEvents {
     else this.#finish(frame.code, frame.reason, true);
   }
 
-  /** A new session is open (`o`). */
-  #opened(): void {
+  /**
+   * A transport is open: on a new session (`o`), or on the session taken up again (`r<confirmed>`:
+   * the server has `confirmed` of our messages; the rest goes again).
+   */
+  #connected(confirmed?: number): void {
     const current = this.#current as Current;
-    cancelTimer(this.#openTimer);
-    this.#opening = false;
-    this.#state = ReadyState.OPEN;
-    rememberTransport(this.#base, current.name);
-    if (current.offer) {
-      current.session = this.#resume = new ResumableSession(current.sessionUrl, current.offer);
-      current.encoder = current.session.encoder();
-    }
     const reconnected = this.#everOpened;
     const attempt = this.#attempts;
-    this.#everOpened = true;
-    this.#attempts = 0;
-    for (const message of this.#queue.drain()) this.#sendNow(current, message);
-    this.#armLiveness();
-    this.emit({ type: 'transport', transport: current.name });
-    if (reconnected) this.emit({ type: 'reconnected', attempt, transport: current.name, resumed: false });
-    else this.emit({ type: 'open', transport: current.name });
-  }
-
-  /** The session is taken up again (`r<count>`: the server has `count` of our messages): the rest goes again. */
-  #resumed(count: number): void {
-    const current = this.#current as Current;
-    const session = this.#resume as ResumableSession;
     cancelTimer(this.#openTimer);
     this.#opening = this.#resuming = false;
-    session.lostAt = 0;
-    rememberTransport(this.#base, current.name);
-    session.confirm(count);
-    current.encoder = session.encoder();
-    for (const message of session.unconfirmed) current.transport.send(message);
-    for (const message of this.#queue.drain()) this.#sendNow(current, message);
-    const attempt = this.#attempts;
+    this.#everOpened = true;
     this.#attempts = 0;
+    this.#state = State.OPEN;
+    rememberTransport(this.#base, current.name);
+    if (current.offer) current.session = this.#resume = new ResumableSession(current.sessionUrl, current.offer);
+    const session = current.session;
+    if (session) {
+      session.lostAt = 0;
+      session.confirm(confirmed ?? 0);
+      current.encoder = session.encoder();
+      for (const message of session.unconfirmed) current.transport.send(message);
+    }
+    for (const message of this.#queue.drain()) this.#sendNow(current, message);
     this.#armLiveness();
-    this.emit({ type: 'transport', transport: current.name });
-    this.emit({ type: 'reconnected', attempt, transport: current.name, resumed: true });
+    const transport = current.name;
+    this.emit({ type: 'transport', transport });
+    if (reconnected) this.emit({ type: 'reconnected', attempt, transport, resumed: confirmed !== undefined });
+    else this.emit({ type: 'open', transport });
   }
 
   #sendNow(current: Current, message: string): void {
@@ -331,8 +330,8 @@ export class SockJsSocket extends SockJsEvents {
   /** The open connection is gone (no close frame, a transient one, or silence). */
   #lost(code: number, reason: string): void {
     this.#dropTransport();
-    if (this.#resume && this.#state === ReadyState.OPEN) return this.#resumeLater(code, reason);
-    this.#state = ReadyState.CONNECTING;
+    if (this.#resume && this.#state === State.OPEN) return this.#resumeLater(code, reason);
+    this.#state = State.CONNECTING;
     this.#failed(code, reason);
   }
 
@@ -346,27 +345,21 @@ export class SockJsSocket extends SockJsEvents {
     if (session.lostAt === 0) session.lostAt = Date.now();
     const left = session.lostAt + session.offer.window - Date.now();
     if (left <= 0) return this.#resumeFailed(code, `${reason}; not resumed within ${session.offer.window} ms`);
-    this.#attempts++;
-    const delay = this.#attempts === 1 ? 0 : Math.min(left, backoffDelay(this.#options, this.#attempts - 1));
-    this.#retryTimer = startTimer(delay, () => this.#retryNow());
-    this.emit({ type: 'reconnecting', attempt: this.#attempts, delay, code, reason });
+    const attempt = ++this.#attempts;
+    this.#retryIn(attempt === 1 ? 0 : Math.min(left, backoffDelay(this.#options, attempt - 1)), code, reason);
   }
 
   /** Tries the transports again on the session's own URL. */
   #reattach(): void {
-    if (this.#state !== ReadyState.OPEN || !this.#resuming) return;
-    const id = ++this.#attemptId;
-    const candidates = preferRemembered(this.#base, this.#usableTransports(this.#info as ServerInfo));
-    this.#tryNext(id, candidates, this.#openTimeout);
+    if (this.#state !== State.OPEN || !this.#resuming) return;
+    this.#tryTransports(++this.#attemptId, this.#info as ServerInfo);
   }
 
   /** The session cannot be taken up again: a new one, as after any loss (or the end, without `reconnect`). */
   #resumeFailed(code: number, reason: string): void {
-    cancelTimer(this.#openTimer);
-    this.#dropTransport();
     this.#endResumable();
     this.#attempts = 0;
-    this.#state = ReadyState.CONNECTING;
+    this.#state = State.CONNECTING;
     this.#failed(code, reason);
   }
 
@@ -384,8 +377,11 @@ export class SockJsSocket extends SockJsEvents {
     if (!this.#options.reconnect || this.#attempts >= this.#options.maxReconnectAttempts) {
       return this.#finish(code, reason, false);
     }
-    this.#attempts++;
-    const delay = backoffDelay(this.#options, this.#attempts);
+    this.#retryIn(backoffDelay(this.#options, ++this.#attempts), code, reason);
+  }
+
+  /** Schedules the next attempt (the `attempts`th), and tells. */
+  #retryIn(delay: number, code: number, reason: string): void {
     this.#retryTimer = startTimer(delay, () => this.#retryNow());
     this.emit({ type: 'reconnecting', attempt: this.#attempts, delay, code, reason });
   }
@@ -403,7 +399,7 @@ export class SockJsSocket extends SockJsEvents {
     const timeout = this.#options.livenessTimeout;
     if (timeout === 0) return;
     const check = (): void => {
-      if (this.#state !== ReadyState.OPEN || this.#resuming) return;
+      if (this.#state !== State.OPEN || this.#resuming) return;
       const silent = Date.now() - this.#lastFrameAt;
       if (silent >= timeout) return this.#lost(1006, `No frame for ${silent} ms (liveness timeout)`);
       this.#livenessTimer = startTimer(timeout - silent, check);
@@ -425,7 +421,7 @@ export class SockJsSocket extends SockJsEvents {
   }
 
   #finish(code: number, reason: string, wasClean: boolean): void {
-    if (this.#state === ReadyState.CLOSED) return;
+    if (this.#state === State.CLOSED) return;
     this.#attemptId++;
     cancelTimer(this.#openTimer);
     cancelTimer(this.#retryTimer);
@@ -434,7 +430,7 @@ export class SockJsSocket extends SockJsEvents {
     // Sent, so not `unsent`: whether a resumable session's server had them is not known here.
     this.#resume = null;
     this.#resuming = false;
-    this.#state = ReadyState.CLOSED;
+    this.#state = State.CLOSED;
     platform().removeEventListener?.('online', this.#onOnline);
     this.emit({ type: 'close', code, reason, wasClean, unsent: this.#queue.drain() });
   }

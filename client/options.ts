@@ -1,6 +1,6 @@
 /** The client's options: each named, with its default, and checked at construction. */
 import { SockJsError } from '../protocol/error-class';
-import { checkOptionKeys } from '../protocol/option-keys';
+import { refuseUnknownKeys } from '../protocol/option-keys';
 import type { EventSourceConstructor, WebSocketConstructor } from './platform';
 import { CLIENT_TRANSPORTS, type ClientTransportName } from './transport/types';
 
@@ -75,16 +75,18 @@ const NUMBERS: Readonly<Record<NumericOption, readonly [number, number, number, 
   maxFrameLength: [33_554_432, 1, Infinity], // 32 Mi
 };
 
-/** The other options (checked one by one below). */
-const OTHERS = {
-  transports: 1,
-  server: 1,
-  sessionId: 1,
-  WebSocket: 1,
-  EventSource: 1,
-  reconnect: 1,
-  resume: 1,
-} satisfies Record<Exclude<keyof SockJsSocketOptions, NumericOption>, 1>;
+/** The other options but `transports`: the `typeof` each must have, and what the message calls it. */
+const TYPED = {
+  server: ['string', 'a string'],
+  sessionId: ['function', 'a function'],
+  WebSocket: ['function', 'a constructor'],
+  EventSource: ['function', 'a constructor'],
+  reconnect: ['boolean', 'a boolean'],
+  resume: ['boolean', 'a boolean'],
+} as const satisfies Record<
+  Exclude<keyof SockJsSocketOptions, NumericOption | 'transports'>,
+  readonly [string, string]
+>;
 
 /** The options with every default applied. */
 export type ResolvedSocketOptions = Readonly<Record<NumericOption, number>> & {
@@ -99,7 +101,8 @@ export type ResolvedSocketOptions = Readonly<Record<NumericOption, number>> & {
   readonly livenessTimeout: number;
 };
 
-function invalid(detail: string): SockJsError {
+/** ERR_INVALID_OPTION, its detail after "SockJsSocket: ". */
+export function invalidOption(detail: string): SockJsError {
   return new SockJsError('ERR_INVALID_OPTION', `SockJsSocket: ${detail}`);
 }
 
@@ -116,31 +119,25 @@ function numbers(options: SockJsSocketOptions): Record<NumericOption, number> {
       value <= max &&
       (!integer || Number.isInteger(value) || value === Infinity);
     if (value !== undefined && !ok) {
-      throw invalid(
+      throw invalidOption(
         `${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${String(value)}`,
       );
     }
     resolved[name] = value ?? fallback;
   }
   if (resolved.maxReconnectDelay < resolved.minReconnectDelay)
-    throw invalid('maxReconnectDelay is below minReconnectDelay');
+    throw invalidOption('maxReconnectDelay is below minReconnectDelay');
   if (resolved.livenessMultiple > 0 && resolved.livenessMultiple < 1)
-    throw invalid('livenessMultiple must be 0 (off) or at least 1');
+    throw invalidOption('livenessMultiple must be 0 (off) or at least 1');
   return resolved;
-}
-
-function constructorOption<T>(name: string, value: unknown, fallback: T | undefined): T | undefined {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'function') throw invalid(`${name} must be a constructor, got ${typeof value}`);
-  return value as T;
 }
 
 function transportsOption(value: unknown): readonly ClientTransportName[] {
   if (value === undefined) return CLIENT_TRANSPORTS;
-  if (!Array.isArray(value) || value.length === 0) throw invalid('transports must be a non-empty array');
+  if (!Array.isArray(value) || value.length === 0) throw invalidOption('transports must be a non-empty array');
   for (const name of value) {
     if (!(CLIENT_TRANSPORTS as readonly unknown[]).includes(name)) {
-      throw invalid(`unknown transport ${JSON.stringify(name)}; known: ${CLIENT_TRANSPORTS.join(', ')}`);
+      throw invalidOption(`unknown transport ${JSON.stringify(name)}; known: ${CLIENT_TRANSPORTS.join(', ')}`);
     }
   }
   // The client's order of preference, whatever the order given.
@@ -154,23 +151,25 @@ export function resolveSocketOptions(
   options: SockJsSocketOptions,
   globals: Pick<ResolvedSocketOptions, 'WebSocket' | 'EventSource'>,
 ): ResolvedSocketOptions {
-  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
-  checkOptionKeys('SockJsSocket', options, [...Object.keys(NUMBERS), ...Object.keys(OTHERS)]);
-  const { server, sessionId, reconnect, resume } = options as Record<string, unknown>;
-  if (server !== undefined && (typeof server !== 'string' || !PATH_SEGMENT.test(server))) {
-    throw invalid('server must be a non-empty string without ".", "/", "?" or "#"');
+  if (typeof options !== 'object' || options === null) throw invalidOption('options must be an object');
+  // Unknown keys listed with the known ones; no "did you mean": the edit distance would cost the bundle.
+  refuseUnknownKeys('SockJsSocket', options, [...Object.keys(NUMBERS), ...Object.keys(TYPED), 'transports']);
+  for (const [name, [type, what]] of Object.entries(TYPED)) {
+    const value: unknown = options[name as keyof typeof TYPED];
+    if (value !== undefined && typeof value !== type)
+      throw invalidOption(`${name} must be ${what}, got ${typeof value}`);
   }
-  if (sessionId !== undefined && typeof sessionId !== 'function') throw invalid('sessionId must be a function');
-  if (reconnect !== undefined && typeof reconnect !== 'boolean') throw invalid('reconnect must be a boolean');
-  if (resume !== undefined && typeof resume !== 'boolean') throw invalid('resume must be a boolean');
+  if (options.server !== undefined && !PATH_SEGMENT.test(options.server)) {
+    throw invalidOption('server must be a non-empty string without ".", "/", "?" or "#"');
+  }
   const resolved = numbers(options);
   return {
     ...resolved,
     transports: transportsOption(options.transports),
     server: options.server,
     sessionId: options.sessionId,
-    WebSocket: constructorOption('WebSocket', options.WebSocket, globals.WebSocket),
-    EventSource: constructorOption('EventSource', options.EventSource, globals.EventSource),
+    WebSocket: options.WebSocket ?? globals.WebSocket,
+    EventSource: options.EventSource ?? globals.EventSource,
     reconnect: options.reconnect ?? true,
     resume: options.resume ?? true,
     livenessTimeout: Math.min(MAX_TIMER_MS, Math.round(resolved.heartbeatInterval * resolved.livenessMultiple)),
@@ -179,9 +178,9 @@ export function resolveSocketOptions(
 
 /** The base URL (http or https, no trailing slash) and its query string, from what the caller gave. */
 export function parseBaseUrl(url: unknown): { base: string; query: string } {
-  if (typeof url !== 'string') throw invalid(`url must be a string, got ${typeof url}`);
+  if (typeof url !== 'string') throw invalidOption(`url must be a string, got ${typeof url}`);
   const match = /^(https?|wss?):\/\/([^/?#]+)([^?#]*)(\?[^#]*)?(#.*)?$/i.exec(url);
-  if (!match) throw invalid(`url must be an absolute http(s) or ws(s) URL, got ${JSON.stringify(url)}`);
+  if (!match) throw invalidOption(`url must be an absolute http(s) or ws(s) URL, got ${JSON.stringify(url)}`);
   const scheme = (match[1] as string).toLowerCase().replace(/^ws/, 'http');
   const path = (match[3] as string).replace(/\/+$/, '');
   return { base: `${scheme}://${match[2] as string}${path}`, query: match[4] ?? '' };

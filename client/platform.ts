@@ -94,3 +94,8 @@ export function randomString(length: number, alphabet = 'abcdefghijklmnopqrstuvw
   for (const byte of bytes) text += alphabet.charAt(byte % alphabet.length);
   return text;
 }
+
+/** What a caught `error` says, for a close reason. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -29,7 +29,7 @@ export function openingQuery(query: string): string {
 
 export class ResumableSession {
   /** Messages received from the server in all (what every receiving request says). */
-  received = 0;
+  #received = 0;
   /** When the connection was lost; 0 while connected. */
   lostAt = 0;
   /** The number of `#unconfirmed[0]`: the messages the server has confirmed. */
@@ -69,7 +69,7 @@ export class ResumableSession {
 
   /** A frame of messages arrived; true when the server should now be told (it keeps what it sent until told). */
   receivedFrame(messages: readonly string[]): boolean {
-    this.received += messages.length;
+    this.#received += messages.length;
     for (const message of messages) this.#unacknowledged += message.length + 2;
     // A character is at most 3 UTF-8 bytes: an eighth of the bound in characters is under half of it in bytes.
     if (this.#unacknowledged < this.offer.maxBytes / 8) return false;
@@ -80,7 +80,7 @@ export class ResumableSession {
   /** The receiving requests' query from now on: what has been received. */
   receiveQuery(query: string): string {
     this.#unacknowledged = 0;
-    return withResume(query, this.received);
+    return withResume(query, this.#received);
   }
 
   /**
@@ -95,7 +95,7 @@ export class ResumableSession {
         const seq = next;
         next += messages.length;
         this.#unacknowledged = 0;
-        return encodeResumeBatch(seq, this.received, encodeClientMessages(messages));
+        return encodeResumeBatch(seq, this.#received, encodeClientMessages(messages));
       },
       delivered: (count) => this.confirm((answered += count)),
     };

@@ -9,10 +9,13 @@ export class SendQueue {
   #messages: string[] = [];
   #bytes = 0;
 
-  constructor(
-    private readonly maxMessages: number,
-    private readonly maxBytes: number,
-  ) {}
+  readonly #maxMessages: number;
+  readonly #maxBytes: number;
+
+  constructor(maxMessages: number, maxBytes: number) {
+    this.#maxMessages = maxMessages;
+    this.#maxBytes = maxBytes;
+  }
 
   get length(): number {
     return this.#messages.length;
@@ -21,11 +24,11 @@ export class SendQueue {
   /** Queues `message`, or throws ERR_CLIENT_QUEUE_FULL (the message is not queued) when a bound would be crossed. */
   push(message: string): void {
     const size = utf8Length(message);
-    if (this.#messages.length + 1 > this.maxMessages || this.#bytes + size > this.maxBytes) {
+    if (this.#messages.length + 1 > this.#maxMessages || this.#bytes + size > this.#maxBytes) {
       throw new SockJsError(
         'ERR_CLIENT_QUEUE_FULL',
         `${this.#messages.length} messages (${this.#bytes} bytes) wait for a connection; ` +
-          `limits: maxQueuedMessages ${this.maxMessages}, maxQueuedBytes ${this.maxBytes}`,
+          `limits: maxQueuedMessages ${this.#maxMessages}, maxQueuedBytes ${this.#maxBytes}`,
       );
     }
     this.#messages.push(message);

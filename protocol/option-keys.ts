@@ -4,12 +4,26 @@ import { SockJsError } from './error-class';
  * Refuses an options object with a key the API does not know, with `ERR_INVALID_OPTION`. The types
  * already do it for TypeScript callers; JavaScript callers have no type checker, and a misspelt
  * limit (`maxRequestByte: 1e6`) would otherwise be ignored in silence, its default in force.
- * `what` names the call in the message (`createEndpoint`, `withSockJS()`...).
+ * `what` names the call in the message (`createEndpoint`, `withSockJS()`...). The message suggests
+ * the key most likely meant ("did you mean …?"), else lists the known ones.
  */
 export function checkOptionKeys(what: string, given: object, known: readonly string[]): void {
+  refuseUnknownKeys(what, given, known, nearest);
+}
+
+/**
+ * checkOptionKeys with the suggestion left to the caller: without `suggest` the message lists the
+ * known keys. The browser client calls it so: its bundle then carries no edit distance.
+ */
+export function refuseUnknownKeys(
+  what: string,
+  given: object,
+  known: readonly string[],
+  suggest?: (key: string, known: readonly string[]) => string | undefined,
+): void {
   for (const key of Object.keys(given)) {
     if (known.includes(key)) continue;
-    const near = nearest(key, known);
+    const near = suggest?.(key, known);
     const hint = near === undefined ? `; known: ${known.join(', ')}` : ` (did you mean "${near}"?)`;
     throw new SockJsError('ERR_INVALID_OPTION', `${what}: unknown option "${key}"${hint}`);
   }

@@ -4,10 +4,9 @@
  * new one opened for the same session only when the last one had carried frames (the server ends
  * each stream at its response limit): one that fails before any frame is a lost connection.
  */
-import { parseFrame } from '../../protocol/frames';
 import type { EventSourceLike } from '../platform';
-import { HttpSender } from './http-sender';
-import { LOST, type OpenTransport } from './types';
+import { openHttpTransport } from './http-sender';
+import { deliverFrame, endLost, type OpenTransport } from './types';
 
 /**
  * Event data cannot carry CR, LF or NUL: SockJS servers send them (and `%`, so that it can be told
@@ -21,48 +20,32 @@ function unescapeData(data: string): string {
 }
 
 export const openEventSource: OpenTransport = (context) => {
-  const { sessionUrl, query, receiveQuery, hooks, EventSource } = context;
+  const { sessionUrl, receiveQuery, hooks, EventSource } = context;
   if (!EventSource) throw new TypeError('no EventSource constructor');
   const Source = EventSource;
-  let ended = false;
-  let source: EventSourceLike | undefined;
-  const stop = (code?: number, reason?: string): void => {
-    ended = true;
-    source?.close();
-    sender.stop(code, reason);
-  };
-  const end = (code: number, reason: string): void => {
-    if (ended) return;
-    stop();
-    hooks.end(code, reason);
-  };
-  const sender = new HttpSender(`${sessionUrl}/xhr_send${query}`, context, end);
-  const listen = (): void => {
-    // Typed loosely (see platform.ts); every implementation has these members.
-    const current = new Source(`${sessionUrl}/eventsource${receiveQuery()}`) as EventSourceLike;
-    source = current;
-    let carried = false;
-    current.onmessage = (event) => {
-      carried = true;
-      try {
-        hooks.frame(parseFrame(unescapeData(event.data)));
-      } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
-        end(1002, 'Broken framing');
-      }
+  return openHttpTransport(context, (end) => {
+    let stopped = false;
+    let source: EventSourceLike | undefined;
+    const listen = (): void => {
+      // Typed loosely (see platform.ts); every implementation has these members.
+      const current = new Source(`${sessionUrl}/eventsource${receiveQuery()}`) as EventSourceLike;
+      source = current;
+      let carried = false;
+      current.onmessage = (event) => {
+        carried = true;
+        deliverFrame(unescapeData(event.data), hooks.frame, end);
+      };
+      current.onerror = () => {
+        current.close();
+        if (stopped) return;
+        if (carried) listen();
+        else endLost(end, 'eventsource');
+      };
     };
-    current.onerror = () => {
-      current.close();
-      if (ended) return;
-      if (carried) listen();
-      else end(LOST.code, `${LOST.reason} (eventsource)`);
+    listen();
+    return () => {
+      stopped = true;
+      source?.close();
     };
-  };
-  listen();
-  return {
-    send: (message) => sender.send(message),
-    ack: () => sender.ack(),
-    close: stop,
-    takeUnsent: () => sender.takeUnsent(),
-  };
+  });
 };

@@ -4,9 +4,8 @@
  * A streaming response ends at the server's response limit and a poll after each frame: both are
  * followed by the next request, until the transport is stopped.
  */
-import { parseFrame } from '../../protocol/frames';
-import { platform, type FetchResponse } from '../platform';
-import { LOST, type TransportHooks } from './types';
+import { describeError, platform, type FetchResponse } from '../platform';
+import { deliverFrame, endLost, type TransportHooks } from './types';
 
 /** A line of 'h's longer than a frame: the xhr-streaming prelude (2 KiB of them), not a frame. */
 const PRELUDE = /^hh+$/;
@@ -16,17 +15,21 @@ export class HttpReceiver {
   #abort: { abort(): void } | undefined;
   #buffered = '';
 
-  constructor(
-    /** Asked before each request: the resume extension's query changes as frames arrive. */
-    private readonly url: () => string,
-    private readonly hooks: TransportHooks,
-    private readonly maxFrameLength: number,
-  ) {}
+  /** Asked before each request: the resume extension's query changes as frames arrive. */
+  readonly #url: () => string;
+  readonly #hooks: TransportHooks;
+  readonly #maxFrameLength: number;
+
+  constructor(url: () => string, hooks: TransportHooks, maxFrameLength: number) {
+    this.#url = url;
+    this.#hooks = hooks;
+    this.#maxFrameLength = maxFrameLength;
+  }
 
   start(): void {
     this.#loop().catch((error: unknown) => {
       if (this.#stopped) return; // aborted by stop()
-      this.#end(LOST.code, `${LOST.reason} (${error instanceof Error ? error.message : String(error)})`);
+      endLost(this.#end, describeError(error));
     });
   }
 
@@ -35,20 +38,20 @@ export class HttpReceiver {
     this.#abort?.abort();
   }
 
-  #end(code: number, reason: string): void {
+  readonly #end = (code: number, reason: string): void => {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.hooks.end(code, reason);
-  }
+    this.#hooks.end(code, reason);
+  };
 
   async #loop(): Promise<void> {
     while (!this.#stopped) {
       const controller = new (platform().AbortController)();
       this.#abort = controller;
-      const response = await platform().fetch(this.url(), { method: 'POST', signal: controller.signal });
+      const response = await platform().fetch(this.#url(), { method: 'POST', signal: controller.signal });
       if (response.status !== 200) {
         await response.text();
-        return this.#end(LOST.code, `${LOST.reason} (answered ${response.status})`);
+        return endLost(this.#end, `answered ${response.status}`);
       }
       await this.#read(response);
     }
@@ -76,16 +79,11 @@ export class HttpReceiver {
       this.#buffered = lines.pop() as string;
       for (const line of lines) this.#line(line);
     }
-    if (this.#buffered.length > this.maxFrameLength) this.#end(1009, `Frame over ${this.maxFrameLength} characters`);
+    if (this.#buffered.length > this.#maxFrameLength) this.#end(1009, `Frame over ${this.#maxFrameLength} characters`);
   }
 
   #line(line: string): void {
     if (this.#stopped || line === '' || PRELUDE.test(line)) return;
-    try {
-      this.hooks.frame(parseFrame(line));
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      this.#end(1002, 'Broken framing');
-    }
+    deliverFrame(line, this.#hooks.frame, this.#end);
   }
 }

@@ -1,5 +1,5 @@
 /** What every client transport is to the connection: frames in, messages out, one end. */
-import type { Frame } from '../../protocol/frames';
+import { parseFrame, type Frame } from '../../protocol/frames';
 import type { EventSourceConstructor, WebSocketConstructor } from '../platform';
 
 /** The transports this client speaks, in its order of preference. */
@@ -46,5 +46,20 @@ export interface Transport {
 
 export type OpenTransport = (context: TransportContext) => Transport;
 
-/** Close code and reason of a transport lost without a close frame. */
-export const LOST = { code: 1006, reason: 'Connection lost' } as const;
+/** How a transport reports its end (TransportHooks' `end`). */
+export type EndTransport = TransportHooks['end'];
+
+/** Ends a transport lost without a close frame: 1006, "Connection lost (`detail`)". */
+export function endLost(end: EndTransport, detail: string): void {
+  end(1006, `Connection lost (${detail})`);
+}
+
+/** Hands on the frame `text` carries; text that is no SockJS frame ends the transport (1002). */
+export function deliverFrame(text: string, frame: TransportHooks['frame'], end: EndTransport): void {
+  try {
+    frame(parseFrame(text));
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    end(1002, 'Broken framing');
+  }
+}

@@ -21,7 +21,7 @@ function construct(options: unknown, url: unknown = URL): SockJsSocket {
 }
 
 const BAD: [string, unknown, RegExp][] = [
-  ['a misspelt key', { transport: ['websocket'] }, /unknown option "transport" \(did you mean "transports"\?\)/],
+  ['a misspelt key', { transport: ['websocket'] }, /unknown option "transport"; known: .*\btransports\b/],
   ['an unknown transport', { transports: ['jsonp-polling'] }, /unknown transport "jsonp-polling"/],
   ['no transport', { transports: [] }, /transports must be a non-empty array/],
   ['a negative timeout', { timeout: -1 }, /timeout must be an integer from 0/],
