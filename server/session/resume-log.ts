@@ -63,6 +63,15 @@ export class ResumeLog {
     return true;
   }
 
+  /**
+   * A numbered batch's confirmation. Below what is confirmed already it is stale, not lost track:
+   * the batch's xhr_send was overtaken by a later receiving request (or sent again by the browser
+   * after a cut), whose `resume=` confirmed more. False only above what was written.
+   */
+  acknowledge(count: number): boolean {
+    return count < this.confirmed ? true : this.confirm(count);
+  }
+
   /** Everything written and not confirmed, taken back to be written again (the client came back). */
   takeUnconfirmed(): { quoted: string[]; bytes: number } {
     const quoted = this.frames.length === 1 ? (this.frames[0] as string[]) : this.frames.flat();

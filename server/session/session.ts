@@ -253,7 +253,7 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   deliverBatch(seq: number, ack: number, messages: readonly string[], byWebSocket: boolean): SockJsError | undefined {
     const log = this.resume;
     if (!log) return new SockJsError('ERR_RESUME_INVALID', `session ${this.id} is not resumable`);
-    if (!log.confirm(ack))
+    if (!log.acknowledge(ack))
       return new SockJsError('ERR_RESUME_SEQUENCE', `received ${ack}, but ${log.written} were sent`);
     const seen = log.alreadyDelivered(seq, messages.length);
     if (seen === undefined)

@@ -46,6 +46,8 @@ export interface PageSocketEvent {
   attempt?: number;
   code?: number;
   reason?: string;
+  /** On `reconnected`: true when the same server session was taken up again (resume). */
+  resumed?: boolean;
 }
 
 export interface PageSocket {
