@@ -394,10 +394,15 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
   }
 
   receiverLost(_receiver: Receiver, info: CloseInfo): void {
+    // Resumable: those frames are kept until the client confirms them; the session goes on.
+    if (this.resume) {
+      this.connectionLost = true;
+      this.context.counters.droppedResumed++;
+      return;
+    }
     // Its last frames died with the connection after it had ended: a dropped response too.
     this.context.counters.droppedInterrupted++;
-    // Resumable: those frames are kept until the client confirms them.
-    if (this.readyState !== ReadyState.OPEN || this.resume) return;
+    if (this.readyState !== ReadyState.OPEN) return;
     const closing = this.beginClosing(info);
     if (this.receiver) this.deliverClose(this.receiver, closing);
   }
@@ -406,7 +411,8 @@ export class Session implements SockJsSession, ReceiverOwner, Timed {
     this.connectionLost = true;
     const { counters } = this.context;
     if (how === 'pong-timeout') counters.pongTimeouts++;
-    else if (how === 'interrupted') counters.droppedInterrupted++;
+    // A resumable session is not interrupted by a drop, whatever `onDroppedResponse` says.
+    else if (how === 'interrupted' && !this.resume) counters.droppedInterrupted++;
     else counters.droppedResumed++;
   }
 
