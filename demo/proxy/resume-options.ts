@@ -1,9 +1,6 @@
 /**
- * The resume extension's options, in one place. The extension (server `resumeWindow` /
- * `resumeMaxBytes`, client `resume`) is being written on another branch; until it lands these
- * names are in neither the types nor the option checks (`createEndpoint` and `SockJsSocket` refuse
- * unknown keys with ERR_INVALID_OPTION), so the two functions below return nothing yet. When it
- * lands, replace each body by the line in its TODO: nothing else in the harness changes.
+ * The resume extension's options (docs/resume.md), in one place: server `resumeWindow` /
+ * `resumeMaxBytes`, client `resume`, and whether an endpoint's /info offers it.
  */
 import { get } from 'node:http';
 import type { SockJsSocketOptions } from '../../client';
