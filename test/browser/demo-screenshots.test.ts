@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import type { Browser, Page } from 'playwright-core';
-import { demoPage } from '../../cli/page';
+import { mountDemoPage } from '../../demo/demo-page';
 import { listen, mountTestServices, type RunningServices } from '../../demo/test-services';
 import type { SockJsEndpoint } from '../../server';
 import {
@@ -33,12 +33,7 @@ async function startDemo(): Promise<RunningServices> {
   app.disable('x-powered-by');
   const server = createServer(app);
   const endpoints = mountTestServices(app, server);
-  const echo = endpoints.find((endpoint) => endpoint.prefix === '/echo');
-  assert.ok(echo, 'the demo has an /echo service');
-  const page = demoPage(echo.clientScriptUrl);
-  app.get('/', (_req, res) => {
-    res.type('html').send(page);
-  });
+  mountDemoPage(app, endpoints);
   return listen(server, app, endpoints, { host: '127.0.0.1', port: 0 });
 }
 
