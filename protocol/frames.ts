@@ -7,6 +7,7 @@
  *   c[3000,"reason"]   close
  *   r5                 the resume extension's acknowledgement (docs/resume.md), to clients that asked for it
  */
+import { parseCount } from './resume';
 
 export const OPEN_FRAME = 'o';
 export const HEARTBEAT_FRAME = 'h';
@@ -107,7 +108,10 @@ export function parseFrame(text: string): Frame {
   const kind = text.charAt(0);
   if (kind === 'o' && text.length === 1) return { type: 'open' };
   if (kind === 'h' && text.length === 1) return { type: 'heartbeat' };
-  if (kind === 'r' && /^r(0|[1-9][0-9]{0,15})$/.test(text)) return { type: 'ack', count: Number(text.slice(1)) };
+  if (kind === 'r') {
+    const count = parseCount(text.slice(1));
+    if (count !== undefined) return { type: 'ack', count };
+  }
   if (kind === 'a') {
     const decoded = decodeMessages(text.slice(1));
     if (decoded.ok) return { type: 'messages', messages: decoded.messages };
