@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Close, closeFrame, SockJsError, type TransportName } from '../../protocol';
+import { Close, closeFrame, type CloseInfo, SockJsError, type TransportName } from '../../protocol';
 import type { SessionUse } from '../../transports';
 import type { TextSocket } from '../../transports/text-socket';
 import { WebSocketReceiver } from '../../transports/websocket';
@@ -107,13 +107,9 @@ export class SessionOpening {
     outcome: Accepted,
     resumableId?: string,
   ): void {
-    if (resumableId !== undefined && this.store.get(resumableId)) {
-      socket.send(closeFrame(Close.ANOTHER_CONNECTION.code, Close.ANOTHER_CONNECTION.reason));
-      socket.close(Close.NORMAL.code, Close.NORMAL.reason);
-      return;
-    }
-    const init = sessionInit(resumableId ?? newSessionId(), transport, req, outcome, socket.protocol);
-    if (resumableId !== undefined) init.resumable = true;
+    if (resumableId !== undefined && this.store.get(resumableId)) return closeWith(socket, Close.ANOTHER_CONNECTION);
+    const id = resumableId ?? newSessionId();
+    const init = sessionInit(id, transport, req, outcome, socket.protocol, resumableId !== undefined);
     if (transport === 'websocket-raw') {
       this.register(new RawSession(init, socket, this.context, this.options));
       return;
@@ -130,9 +126,7 @@ export class SessionOpening {
       found.resumeWith(new WebSocketReceiver(socket, found, this.options), received);
       return;
     }
-    // The SockJS codes of close frames (2xxx) are not websocket close codes: the websocket closes normally.
-    socket.send(closeFrame(Close.NOT_RESUMABLE.code, Close.NOT_RESUMABLE.reason));
-    socket.close(Close.NORMAL.code, Close.NORMAL.reason);
+    closeWith(socket, Close.NOT_RESUMABLE);
   }
 
   /** A concurrent first request for an id whose handshake was under way. */
@@ -155,9 +149,7 @@ export class SessionOpening {
     outcome: Accepted,
     resumable: boolean,
   ): Session {
-    const init = sessionInit(id, transport, req, outcome, '');
-    if (resumable) init.resumable = true;
-    const session = new Session(init, this.context);
+    const session = new Session(sessionInit(id, transport, req, outcome, '', resumable), this.context);
     this.register(session);
     return session;
   }
@@ -174,6 +166,7 @@ function sessionInit(
   req: IncomingMessage,
   outcome: Accepted,
   protocol: string,
+  resumable: boolean,
 ): SessionInit {
   return {
     id,
@@ -183,7 +176,17 @@ function sessionInit(
     attributes: outcome.attributes,
     principal: outcome.principal,
     protocol,
+    ...(resumable && { resumable }),
   };
+}
+
+/**
+ * A websocket that gets one close frame (`c[2010,…]`, `c[2011,…]`) instead of a session. Those SockJS
+ * codes are not websocket close codes: the websocket itself closes normally.
+ */
+function closeWith(socket: TextSocket, info: CloseInfo): void {
+  socket.send(closeFrame(info.code, info.reason));
+  socket.close(Close.NORMAL.code, Close.NORMAL.reason);
 }
 
 function refusedWith(error: SockJsError): Refused {
