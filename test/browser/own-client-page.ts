@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Express } from 'express';
+import type { Page } from 'playwright-core';
+import type { ClientTransportName } from '../../client';
 import { REPO_ROOT } from './browser';
 
 /** The page's path, on the app `serveOwnClientPage` is given. */
@@ -66,4 +68,54 @@ export interface PageGlobals {
   dispatchEvent(event: unknown): void;
   Event: new (type: string) => unknown;
   location: { origin: string };
+}
+
+/** What the page's socket reported so far, one line per event (`open websocket`, `reconnecting 1 1006`…). */
+export function pageSeen(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as unknown as PageGlobals).seen ?? []);
+}
+
+/** Waits, at most `ms`, for a line of the page's `seen` matching `pattern`; says what was seen if none came. */
+export async function waitForSeen(page: Page, pattern: RegExp, what: string, ms: number): Promise<void> {
+  await page
+    .waitForFunction(
+      ({ source, flags }) =>
+        ((globalThis as unknown as PageGlobals).seen ?? []).some((line) => new RegExp(source, flags).test(line)),
+      { source: pattern.source, flags: pattern.flags },
+      { timeout: ms, polling: 50 },
+    )
+    .catch(async (error: unknown) => {
+      throw new Error(`${what}: no ${String(pattern)} in ${ms} ms; seen ${JSON.stringify(await pageSeen(page))}`, {
+        cause: error,
+      });
+    });
+}
+
+/**
+ * In the page: a socket to `url` on `transport` alone (no reconnect) sends `messages` once open and
+ * resolves with every echo, then closes.
+ */
+export function echoInPage(
+  page: Page,
+  url: string,
+  transport: ClientTransportName,
+  messages: string[],
+): Promise<{ transport: string | null; echoed: string[] }> {
+  return page.evaluate(
+    (args: { url: string; transport: ClientTransportName; messages: string[] }) =>
+      new Promise<{ transport: string | null; echoed: string[] }>((resolve) => {
+        const g = globalThis as unknown as PageGlobals;
+        const socket = new g.SockJsSocket(args.url, { transports: [args.transport], reconnect: false });
+        const echoed: string[] = [];
+        socket.addEventListener('open', () => args.messages.forEach((m) => socket.send(m)));
+        socket.addEventListener('message', (event) => {
+          echoed.push(event.data as string);
+          if (echoed.length === args.messages.length) {
+            resolve({ transport: socket.transport, echoed });
+            socket.close();
+          }
+        });
+      }),
+    { url, transport, messages },
+  );
 }

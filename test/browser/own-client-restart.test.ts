@@ -11,14 +11,21 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { CLIENT_TRANSPORTS, type ClientTransportName } from '../../client';
 import { createEndpoint, type TransportName } from '../../server';
 import { Events } from '../support/events';
 import { Resources } from '../support/resources';
 import { listenTracked } from '../support/servers';
 import { launchBrowser, noBrowser, openPage, withPageReport } from './browser';
-import { bundleOwnClient, OWN_CLIENT_PAGE_PATH, serveOwnClientPage, type PageGlobals } from './own-client-page';
+import {
+  bundleOwnClient,
+  OWN_CLIENT_PAGE_PATH,
+  pageSeen,
+  serveOwnClientPage,
+  waitForSeen,
+  type PageGlobals,
+} from './own-client-page';
 
 /** Short delays, no jitter: the attempts against the dead port come quickly and in a known order. */
 const FAST = { minReconnectDelay: 100, maxReconnectDelay: 400, reconnectJitter: 0 } as const;
@@ -66,27 +73,6 @@ async function startServer(code: string, port = 0) {
   };
 }
 
-/** What the page's socket reported, one line per event (`open websocket`, `reconnecting 1 1006`…). */
-function seen(page: Page): Promise<string[]> {
-  return page.evaluate(() => (globalThis as unknown as PageGlobals).seen ?? []);
-}
-
-/** Waits, at most WAIT_MS, for a line of `seen` matching `pattern`; says what was seen if none came. */
-async function waitForSeen(page: Page, pattern: RegExp, what: string): Promise<void> {
-  await page
-    .waitForFunction(
-      ({ source, flags }) =>
-        ((globalThis as unknown as PageGlobals).seen ?? []).some((line) => new RegExp(source, flags).test(line)),
-      { source: pattern.source, flags: pattern.flags },
-      { timeout: WAIT_MS, polling: 50 },
-    )
-    .catch(async (error: unknown) => {
-      throw new Error(`${what}: no ${String(pattern)} in ${WAIT_MS} ms; seen ${JSON.stringify(await seen(page))}`, {
-        cause: error,
-      });
-    });
-}
-
 describe('SockJsSocket in Chromium: the server restarts on the same port', { skip: noBrowser }, () => {
   const resources = new Resources();
   let browser: Browser;
@@ -128,24 +114,24 @@ describe('SockJsSocket in Chromium: the server restarts on the same port', { ski
             },
             { transport, options: FAST },
           );
-          await waitForSeen(page, /^message before$/, 'the first echo');
+          await waitForSeen(page, /^message before$/, 'the first echo', WAIT_MS);
           const firstSession = await first.sessions.waitFor(() => true, 'the first session');
           assert.equal(firstSession.transport, transport);
 
           firstStopped = true;
           await first.stop(kind);
-          await waitForSeen(page, /^reconnecting 1 /, 'the loss');
+          await waitForSeen(page, /^reconnecting 1 /, 'the loss', WAIT_MS);
           // The server is down: the first attempt fails against the dead port, and another is scheduled.
-          await waitForSeen(page, /^reconnecting 2 /, 'a failed attempt');
+          await waitForSeen(page, /^reconnecting 2 /, 'a failed attempt', WAIT_MS);
           await page.evaluate(() => (globalThis as unknown as PageGlobals).socket?.send('offline'));
 
           const second = await startServer(code, first.port);
           resources.add(second, (s) => s.stop('crash'));
-          await waitForSeen(page, new RegExp(`^reconnected \\d+ ${transport}$`), 'the reconnect');
+          await waitForSeen(page, new RegExp(`^reconnected \\d+ ${transport}$`), 'the reconnect', WAIT_MS);
           await page.evaluate(() => (globalThis as unknown as PageGlobals).socket?.send('after'));
-          await waitForSeen(page, /^message after$/, 'an echo from the new server');
+          await waitForSeen(page, /^message after$/, 'an echo from the new server', WAIT_MS);
 
-          const lines = await seen(page);
+          const lines = await pageSeen(page);
           const lost = lines.find((line) => line.startsWith('reconnecting 1 '));
           assert.equal(lost, `reconnecting 1 ${kind === 'crash' ? 1006 : 1001}`, 'why the connection was lost');
           assert.deepEqual(

@@ -19,7 +19,13 @@ import { Events } from '../support/events';
 import { Resources } from '../support/resources';
 import { serveEndpoints } from '../support/servers';
 import { launchBrowser, noBrowser, openPage, withPageReport } from './browser';
-import { bundleOwnClient, OWN_CLIENT_PAGE_PATH, serveOwnClientPage, type PageGlobals } from './own-client-page';
+import {
+  bundleOwnClient,
+  OWN_CLIENT_PAGE_PATH,
+  serveOwnClientPage,
+  waitForSeen,
+  type PageGlobals,
+} from './own-client-page';
 
 const MESSAGES = 1000;
 /** The server cuts every connection each time this many more messages have arrived. */
@@ -212,23 +218,6 @@ async function waitForReceived(page: Page, count: number, ms: number): Promise<v
     });
 }
 
-/** Waits, at most WAIT_MS, for a line of the page's `seen` matching `pattern`. */
-async function waitForSeen(page: Page, pattern: RegExp, what: string): Promise<void> {
-  await page
-    .waitForFunction(
-      ({ source, flags }) =>
-        ((globalThis as unknown as PageGlobals).seen ?? []).some((line) => new RegExp(source, flags).test(line)),
-      { source: pattern.source, flags: pattern.flags },
-      { timeout: WAIT_MS, polling: 50 },
-    )
-    .catch(async (error: unknown) => {
-      const { seen } = await pageRecord(page);
-      throw new Error(`${what}: no ${String(pattern)} in ${WAIT_MS} ms; seen ${JSON.stringify(seen)}`, {
-        cause: error,
-      });
-    });
-}
-
 /** Each of `prefix`0…(count−1) exactly once, in order. */
 function assertSequence(items: readonly string[], prefix: string, count: number): void {
   const seen = items.filter((item) => item.startsWith(prefix)).map((item) => Number(item.slice(prefix.length)));
@@ -334,9 +323,9 @@ describe('SockJsSocket in Chromium with resume: connections cut over and over', 
             await waitForReceived(page, OFFLINE_AFTER, WAIT_MS);
             await context.setOffline(true);
             // The page notices: the connection is lost, and an attempt made offline fails too.
-            await waitForSeen(page, /^reconnecting 2 /, 'a failed attempt while offline');
+            await waitForSeen(page, /^reconnecting 2 /, 'a failed attempt while offline', WAIT_MS);
             await context.setOffline(false);
-            await waitForSeen(page, /^reconnected \d+ \S+ true$/, 'the resume once online');
+            await waitForSeen(page, /^reconnected \d+ \S+ true$/, 'the resume once online', WAIT_MS);
             await waitForReceived(page, 2 * MESSAGES, EXCHANGE_MS);
             const record = await pageRecord(page);
             assertNothingLost(server, record);

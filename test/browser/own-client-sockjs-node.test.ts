@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import type { Browser } from 'playwright-core';
-import { CLIENT_TRANSPORTS, type ClientTransportName } from '../../client';
+import { CLIENT_TRANSPORTS } from '../../client';
 import { assertSameMessages } from '../support/messages';
 import { startReferenceServer } from '../support/reference-server';
 import { Resources } from '../support/resources';
 import { launchBrowser, noBrowser, openPage, startHttpServer, testMessages, withPageReport } from './browser';
-import { bundleOwnClient, serveOwnClientPage, type PageGlobals } from './own-client-page';
+import { bundleOwnClient, echoInPage, serveOwnClientPage } from './own-client-page';
 
 const MESSAGES = testMessages(100);
 
@@ -41,23 +41,7 @@ describe('SockJsSocket in Chromium against sockjs-node 0.3.24', { skip: noBrowse
           await withPageReport(problems, async () => {
             await page.goto(`${origin}/page.html`);
             await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
-            const result = await page.evaluate(
-              ({ url, transport, messages }: { url: string; transport: ClientTransportName; messages: string[] }) =>
-                new Promise<{ transport: string | null; echoed: string[] }>((resolve) => {
-                  const g = globalThis as unknown as PageGlobals;
-                  const socket = new g.SockJsSocket(url, { transports: [transport], reconnect: false });
-                  const echoed: string[] = [];
-                  socket.addEventListener('open', () => messages.forEach((m) => socket.send(m)));
-                  socket.addEventListener('message', (event) => {
-                    echoed.push(event.data as string);
-                    if (echoed.length === messages.length) {
-                      resolve({ transport: socket.transport, echoed });
-                      socket.close();
-                    }
-                  });
-                }),
-              { url: `${sockjsNode}/echo`, transport, messages: MESSAGES },
-            );
+            const result = await echoInPage(page, `${sockjsNode}/echo`, transport, MESSAGES);
             assert.equal(result.transport, transport);
             assertSameMessages(result.echoed, MESSAGES, `echoes over ${transport} from sockjs-node in Chromium`);
           });

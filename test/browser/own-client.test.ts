@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import type { Browser } from 'playwright-core';
-import { CLIENT_TRANSPORTS, type ClientTransportName } from '../../client';
+import { CLIENT_TRANSPORTS } from '../../client';
 import { createEndpoint, type SockJsSession } from '../../server';
 import { assertSameMessages } from '../support/messages';
 import { Resources } from '../support/resources';
 import { launchBrowser, noBrowser, openPage, startHttpServer, testMessages, withPageReport } from './browser';
-import { bundleOwnClient, serveOwnClientPage, type PageGlobals } from './own-client-page';
+import { bundleOwnClient, echoInPage, serveOwnClientPage, type PageGlobals } from './own-client-page';
 
 const MESSAGES = testMessages(200);
 
@@ -48,26 +48,7 @@ describe('SockJsSocket in Chromium', { skip: noBrowser }, () => {
           await withPageReport(problems, async () => {
             await page.goto(`${origin}/page.html`);
             await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
-            const result = await page.evaluate(
-              ({ transport, messages }: { transport: ClientTransportName; messages: string[] }) =>
-                new Promise<{ transport: string | null; echoed: string[] }>((resolve) => {
-                  const g = globalThis as unknown as PageGlobals;
-                  const socket = new g.SockJsSocket(`${g.location.origin}/echo`, {
-                    transports: [transport],
-                    reconnect: false,
-                  });
-                  const echoed: string[] = [];
-                  socket.addEventListener('open', () => messages.forEach((m) => socket.send(m)));
-                  socket.addEventListener('message', (event) => {
-                    echoed.push(event.data as string);
-                    if (echoed.length === messages.length) {
-                      resolve({ transport: socket.transport, echoed });
-                      socket.close();
-                    }
-                  });
-                }),
-              { transport, messages: MESSAGES },
-            );
+            const result = await echoInPage(page, `${origin}/echo`, transport, MESSAGES);
             assert.equal(result.transport, transport);
             assertSameMessages(result.echoed, MESSAGES, `echoes over ${transport} in Chromium`);
             assert.equal(sessions.at(-1)?.transport, transport, 'the server session is on that transport');
